@@ -1,0 +1,5 @@
+/**
+ * Classification metrics on plain typed arrays.
+ * @packageDocumentation
+ */
+export { rocAuc } from './auc.js';

@@ -1,0 +1,107 @@
+/**
+ * Helpers for the byolmed3d test suites: a tfjs backend with gradients
+ * registered, leak checks, and paths to the committed test data.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+// tfjs-core's Node bundle registers no gradients; tfjs-layers' bundle does.
+import '@tensorflow/tfjs-layers';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+
+/** Repository root (the folder that holds `packages/` and `testdata/`). */
+export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+
+/** Path of a file under the committed `testdata/` folder. */
+export function testdataPath(...parts: string[]): string {
+  return join(repoRoot, 'testdata', ...parts);
+}
+
+/** Reads and parses a JSON file under `testdata/`. */
+export function readTestJson<T = unknown>(...parts: string[]): T {
+  return JSON.parse(readFileSync(testdataPath(...parts), 'utf8')) as T;
+}
+
+/**
+ * Selects a tfjs backend for tests (default the pure-JS `cpu` backend) and
+ * waits until it is ready. Gradients are registered by the imports above.
+ */
+export async function useBackend(name = 'cpu'): Promise<void> {
+  const ok = await tf.setBackend(name);
+  if (!ok) throw new Error(`tfjs backend '${name}' failed to initialise`);
+  await tf.ready();
+}
+
+/**
+ * Runs `fn` and throws if the number of live tensors differs afterwards.
+ * Returns what `fn` returned.
+ */
+export async function expectNoLeaks<T>(fn: () => T | Promise<T>): Promise<T> {
+  const before = tf.memory().numTensors;
+  const out = await fn();
+  const after = tf.memory().numTensors;
+  if (after !== before) throw new Error(`tensor leak: ${before} tensors before, ${after} after`);
+  return out;
+}
+
+/** Max absolute difference of two equally long numeric arrays. */
+export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) throw new Error(`length mismatch ${a.length} vs ${b.length}`);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs((a[i] as number) - (b[i] as number)));
+  return m;
+}
+
+/** One measured row of a benchmark (see `npm run bench`). */
+export interface BenchRow {
+  /** What was measured, e.g. `read .npy (32x256x256 uint8)`. */
+  case: string;
+  /** The quantity, e.g. `MB/s`, `clips/s`, `ms/step`. */
+  unit: string;
+  /** Our value. */
+  value: number;
+  /** The same measurement by a peer (PyTorch, numpy, sklearn...) when it ran. */
+  peer?: { name: string; value: number };
+  /** Higher is better for this unit (default true). */
+  higherIsBetter?: boolean;
+  /** Free-form notes (backend, threads, shapes). */
+  notes?: string;
+}
+
+/**
+ * Writes `bench/results/<name>.json` at the repository root and prints the
+ * rows; `tools/bench.mjs` collects every file into one table.
+ */
+export function writeBenchResult(name: string, rows: BenchRow[], meta: Record<string, unknown> = {}): string {
+  const dir = join(repoRoot, 'bench', 'results');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `${name}.json`);
+  const doc = {
+    name,
+    date: new Date().toISOString(),
+    machine: { cpus: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', node: process.version, platform: process.platform },
+    meta,
+    rows,
+  };
+  writeFileSync(file, JSON.stringify(doc, null, 2) + '\n');
+  for (const r of rows) {
+    const peer = r.peer ? `  ${r.peer.name}: ${r.peer.value.toPrecision(4)}` : '';
+    console.log(`${name}  ${r.case}: ${r.value.toPrecision(4)} ${r.unit}${peer}`);
+  }
+  return file;
+}
+
+/** Median wall time in milliseconds of `fn` over `repeats` runs after `warmup` runs. */
+export async function timeIt(fn: () => unknown, { repeats = 5, warmup = 1 }: { repeats?: number; warmup?: number } = {}): Promise<number> {
+  for (let i = 0; i < warmup; i++) await fn();
+  const ts: number[] = [];
+  for (let i = 0; i < repeats; i++) {
+    const t0 = performance.now();
+    await fn();
+    ts.push(performance.now() - t0);
+  }
+  ts.sort((a, b) => a - b);
+  return ts[Math.floor(ts.length / 2)] as number;
+}
