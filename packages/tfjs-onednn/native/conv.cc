@@ -1,0 +1,222 @@
+// Conv3D forward, backward-data and backward-weights on oneDNN, with
+// activations in tfjs's NDHWC layout (zero-copy) and filters in tfjs's
+// [kD, kH, kW, in, out] layout (oneDNN `dhwio`), reordered to the layout the
+// primitive prefers. Primitives are cached per shape, stride, padding,
+// dilation and thread count.
+#include "common.h"
+#include <memory>
+#include <unordered_map>
+
+namespace tfo {
+using namespace dnnl;
+using tag = memory::format_tag;
+using dt = memory::data_type;
+
+namespace {
+
+struct Geometry {
+  memory::dims src, wei, dst, strides, dil, pl, pr;
+};
+
+// dims: N D H W Ci | oD oH oW Co | kD kH kW | sD sH sW | dD dH dW | pF pT pL | pBk pBo pR
+Geometry geometry(const std::vector<int64_t> &v) {
+  if (v.size() != 24) throw std::runtime_error("conv3d: expected 24 geometry integers");
+  Geometry g;
+  g.src = {v[0], v[4], v[1], v[2], v[3]};
+  g.dst = {v[0], v[8], v[5], v[6], v[7]};
+  g.wei = {v[8], v[4], v[9], v[10], v[11]};
+  g.strides = {v[12], v[13], v[14]};
+  g.dil = {v[15] - 1, v[16] - 1, v[17] - 1};
+  g.pl = {v[18], v[19], v[20]};
+  g.pr = {v[21], v[22], v[23]};
+  return g;
+}
+
+struct Base {
+  convolution_forward::primitive_desc fwd;
+  memory::desc srcMd, dstMd, userWMd;
+  explicit Base(const Geometry &g) {
+    srcMd = memory::desc(g.src, dt::f32, tag::ndhwc);
+    dstMd = memory::desc(g.dst, dt::f32, tag::ndhwc);
+    userWMd = memory::desc(g.wei, dt::f32, tag::dhwio);
+    memory::desc wAny(g.wei, dt::f32, tag::any);
+    auto d = convolution_forward::desc(prop_kind::forward_training, algorithm::convolution_direct, srcMd, wAny, dstMd, g.strides, g.dil, g.pl, g.pr);
+    fwd = convolution_forward::primitive_desc(d, engine());
+  }
+};
+
+struct Fwd {
+  Base base;
+  convolution_forward prim;
+  bool reorderW;
+  reorder wReorder;
+  memory wMem;
+  explicit Fwd(const Geometry &g) : base(g) {
+    prim = convolution_forward(base.fwd);
+    reorderW = base.fwd.weights_desc() != base.userWMd;
+    if (reorderW) {
+      wMem = memory(base.fwd.weights_desc(), engine());
+      wReorder = reorder(reorder::primitive_desc(engine(), base.userWMd, engine(), base.fwd.weights_desc()));
+    }
+  }
+};
+
+struct BwdData {
+  Base base;
+  convolution_backward_data::primitive_desc pd;
+  convolution_backward_data prim;
+  bool reorderW;
+  reorder wReorder;
+  memory wMem;
+  explicit BwdData(const Geometry &g) : base(g) {
+    memory::desc wAny(g.wei, dt::f32, tag::any);
+    auto d = convolution_backward_data::desc(algorithm::convolution_direct, base.srcMd, wAny, base.dstMd, g.strides, g.dil, g.pl, g.pr);
+    pd = convolution_backward_data::primitive_desc(d, engine(), base.fwd);
+    prim = convolution_backward_data(pd);
+    reorderW = pd.weights_desc() != base.userWMd;
+    if (reorderW) {
+      wMem = memory(pd.weights_desc(), engine());
+      wReorder = reorder(reorder::primitive_desc(engine(), base.userWMd, engine(), pd.weights_desc()));
+    }
+  }
+};
+
+struct BwdWeights {
+  Base base;
+  convolution_backward_weights::primitive_desc pd;
+  convolution_backward_weights prim;
+  bool reorderW;
+  reorder wReorder;
+  memory wMem;
+  explicit BwdWeights(const Geometry &g) : base(g) {
+    memory::desc wAny(g.wei, dt::f32, tag::any);
+    auto d = convolution_backward_weights::desc(algorithm::convolution_direct, base.srcMd, wAny, base.dstMd, g.strides, g.dil, g.pl, g.pr);
+    pd = convolution_backward_weights::primitive_desc(d, engine(), base.fwd);
+    prim = convolution_backward_weights(pd);
+    reorderW = pd.diff_weights_desc() != base.userWMd;
+    if (reorderW) {
+      wMem = memory(pd.diff_weights_desc(), engine());
+      wReorder = reorder(reorder::primitive_desc(engine(), pd.diff_weights_desc(), engine(), base.userWMd));
+    }
+  }
+};
+
+std::unordered_map<std::string, std::unique_ptr<Fwd>> fwdCache;
+std::unordered_map<std::string, std::unique_ptr<BwdData>> bwdDataCache;
+std::unordered_map<std::string, std::unique_ptr<BwdWeights>> bwdWeightsCache;
+
+template <typename T>
+T &lookup(std::unordered_map<std::string, std::unique_ptr<T>> &cache, const std::vector<int64_t> &v) {
+  std::string k = key(v);
+  auto it = cache.find(k);
+  if (it != cache.end()) return *it->second;
+  auto p = std::make_unique<T>(geometry(v));
+  T &ref = *p;
+  cache.emplace(k, std::move(p));
+  return ref;
+}
+
+void checkLen(Napi::Env env, size_t have, const memory::dims &d, const char *what) {
+  size_t want = 1;
+  for (auto x : d) want *= static_cast<size_t>(x);
+  if (have != want) throw Napi::RangeError::New(env, std::string("conv3d: ") + what + " has " + std::to_string(have) + " elements, expected " + std::to_string(want));
+}
+
+// conv3dForward(x, w, y, geometry)
+Napi::Value Conv3dForward(const Napi::CallbackInfo &info) {
+  size_t nx, nw, ny;
+  float *x = f32(info, 0, &nx), *w = f32(info, 1, &nw), *y = f32(info, 2, &ny);
+  auto v = ints(info, 3);
+  try {
+    Fwd &c = lookup(fwdCache, v);
+    Geometry g = geometry(v);
+    checkLen(info.Env(), nx, g.src, "x");
+    checkLen(info.Env(), nw, g.wei, "filter");
+    checkLen(info.Env(), ny, g.dst, "y");
+    memory src(c.base.srcMd, engine(), x), dst(c.base.dstMd, engine(), y), uw(c.base.userWMd, engine(), w);
+    auto &s = stream();
+    if (c.reorderW) c.wReorder.execute(s, uw, c.wMem);
+    c.prim.execute(s, {{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, c.reorderW ? c.wMem : uw}, {DNNL_ARG_DST, dst}});
+    s.wait();
+  } catch (const dnnl::error &e) {
+    throw Napi::Error::New(info.Env(), std::string("oneDNN conv3d forward: ") + e.what());
+  }
+  return info.Env().Undefined();
+}
+
+// conv3dBackwardData(dy, w, dx, geometry)
+Napi::Value Conv3dBackwardData(const Napi::CallbackInfo &info) {
+  size_t ndy, nw, ndx;
+  float *dy = f32(info, 0, &ndy), *w = f32(info, 1, &nw), *dx = f32(info, 2, &ndx);
+  auto v = ints(info, 3);
+  try {
+    BwdData &c = lookup(bwdDataCache, v);
+    Geometry g = geometry(v);
+    checkLen(info.Env(), ndy, g.dst, "dy");
+    checkLen(info.Env(), nw, g.wei, "filter");
+    checkLen(info.Env(), ndx, g.src, "dx");
+    memory ddst(c.base.dstMd, engine(), dy), dsrc(c.base.srcMd, engine(), dx), uw(c.base.userWMd, engine(), w);
+    auto &s = stream();
+    if (c.reorderW) c.wReorder.execute(s, uw, c.wMem);
+    c.prim.execute(s, {{DNNL_ARG_DIFF_DST, ddst}, {DNNL_ARG_WEIGHTS, c.reorderW ? c.wMem : uw}, {DNNL_ARG_DIFF_SRC, dsrc}});
+    s.wait();
+  } catch (const dnnl::error &e) {
+    throw Napi::Error::New(info.Env(), std::string("oneDNN conv3d backward data: ") + e.what());
+  }
+  return info.Env().Undefined();
+}
+
+// conv3dBackwardWeights(x, dy, dw, geometry)
+Napi::Value Conv3dBackwardWeights(const Napi::CallbackInfo &info) {
+  size_t nx, ndy, ndw;
+  float *x = f32(info, 0, &nx), *dy = f32(info, 1, &ndy), *dw = f32(info, 2, &ndw);
+  auto v = ints(info, 3);
+  try {
+    BwdWeights &c = lookup(bwdWeightsCache, v);
+    Geometry g = geometry(v);
+    checkLen(info.Env(), nx, g.src, "x");
+    checkLen(info.Env(), ndy, g.dst, "dy");
+    checkLen(info.Env(), ndw, g.wei, "dfilter");
+    memory src(c.base.srcMd, engine(), x), ddst(c.base.dstMd, engine(), dy), uw(c.base.userWMd, engine(), dw);
+    auto &s = stream();
+    c.prim.execute(s, {{DNNL_ARG_SRC, src}, {DNNL_ARG_DIFF_DST, ddst}, {DNNL_ARG_DIFF_WEIGHTS, c.reorderW ? c.wMem : uw}});
+    if (c.reorderW) c.wReorder.execute(s, c.wMem, uw);
+    s.wait();
+  } catch (const dnnl::error &e) {
+    throw Napi::Error::New(info.Env(), std::string("oneDNN conv3d backward weights: ") + e.what());
+  }
+  return info.Env().Undefined();
+}
+
+// conv3dImpl(geometry) -> names of the implementations oneDNN picked (fwd, bwd data, bwd weights).
+Napi::Value Conv3dImpl(const Napi::CallbackInfo &info) {
+  auto v = ints(info, 0);
+  auto o = Napi::Object::New(info.Env());
+  try {
+    o.Set("forward", lookup(fwdCache, v).base.fwd.impl_info_str());
+    o.Set("backwardData", lookup(bwdDataCache, v).pd.impl_info_str());
+    o.Set("backwardWeights", lookup(bwdWeightsCache, v).pd.impl_info_str());
+  } catch (const dnnl::error &e) {
+    throw Napi::Error::New(info.Env(), std::string("oneDNN conv3d: ") + e.what());
+  }
+  return o;
+}
+
+}  // namespace
+
+size_t clearConvCache() {
+  size_t n = fwdCache.size() + bwdDataCache.size() + bwdWeightsCache.size();
+  fwdCache.clear();
+  bwdDataCache.clear();
+  bwdWeightsCache.clear();
+  return n;
+}
+
+void initConv(Napi::Env env, Napi::Object exports) {
+  exports.Set("conv3dForward", Napi::Function::New(env, Conv3dForward));
+  exports.Set("conv3dBackwardData", Napi::Function::New(env, Conv3dBackwardData));
+  exports.Set("conv3dBackwardWeights", Napi::Function::New(env, Conv3dBackwardWeights));
+  exports.Set("conv3dImpl", Napi::Function::New(env, Conv3dImpl));
+}
+
+}  // namespace tfo

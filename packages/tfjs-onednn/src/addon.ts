@@ -1,0 +1,91 @@
+import { createRequire } from 'node:module';
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { OneDnnError } from './errors.js';
+
+/** Functions exported by the compiled addon (`build/Release/tfjs_onednn.node`). @internal */
+export interface NativeAddon {
+  setThreads(n: number): number;
+  getThreads(): number;
+  numProcs(): number;
+  clearCache(): number;
+  version(): string;
+  conv3dForward(x: Float32Array, w: Float32Array, y: Float32Array, geometry: number[]): void;
+  conv3dBackwardData(dy: Float32Array, w: Float32Array, dx: Float32Array, geometry: number[]): void;
+  conv3dBackwardWeights(x: Float32Array, dy: Float32Array, dw: Float32Array, geometry: number[]): void;
+  conv3dImpl(geometry: number[]): { forward: string; backwardData: string; backwardWeights: string };
+  binary(op: number, a: Float32Array, b: Float32Array, out: Float32Array, dims: number[], aStrides: number[], bStrides: number[]): void;
+  unary(op: number, x: Float32Array, y: Float32Array, alpha: number): void;
+  reduce(op: number, x: Float32Array, out: Float32Array, outer: number, middle: number, inner: number): void;
+  addN(inputs: Float32Array[], out: Float32Array): void;
+  batchNorm(x: Float32Array, mean: Float32Array, variance: Float32Array, offset: Float32Array | null, scale: Float32Array | null, y: Float32Array, eps: number, channels: number): void;
+  copyBox(src: Float32Array, srcShape: number[], srcBegin: number[], dst: Float32Array, dstShape: number[], dstBegin: number[], size: number[]): void;
+  fill(out: Float32Array, value: number): void;
+  matmul(a: Float32Array, b: Float32Array, c: Float32Array, dims: number[]): void;
+  pool3dForward(x: Float32Array, y: Float32Array, geometry: number[]): void;
+  pool3dBackward(x: Float32Array, dy: Float32Array, dx: Float32Array, geometry: number[]): void;
+}
+
+/** Package root: `src/` and `dist/` both sit one level below it. */
+const packageRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** Where the build script puts the compiled addon. */
+export const addonPath = join(packageRoot, 'build', 'Release', 'tfjs_onednn.node');
+
+let cached: { addon?: NativeAddon; error?: OneDnnError } | undefined;
+
+/**
+ * Loads the addon once. Returns it, or throws a {@link OneDnnError} whose
+ * message says in one line why it is unavailable. @internal
+ */
+export function loadAddon(): NativeAddon {
+  if (cached === undefined) {
+    if (!existsSync(addonPath)) {
+      cached = {
+        error: new OneDnnError(
+          'addon-missing',
+          `tfjs-onednn addon not built (${addonPath} missing): install libdnnl-dev and a C++ compiler, then run the package build`,
+        ),
+      };
+    } else {
+      try {
+        const req = createRequire(import.meta.url);
+        cached = { addon: req(addonPath) as NativeAddon };
+      } catch (err) {
+        const msg = err instanceof Error ? err.message.split('\n')[0] : String(err);
+        cached = { error: new OneDnnError('addon-load', `tfjs-onednn addon failed to load: ${msg}`) };
+      }
+    }
+  }
+  if (cached.error) throw cached.error;
+  return cached.addon as NativeAddon;
+}
+
+/** True when the native addon is built and loads (oneDNN present). */
+export function isOneDnnAvailable(): boolean {
+  try {
+    loadAddon();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * One line saying why the oneDNN kernels are unavailable, or `undefined` when
+ * they are available.
+ */
+export function oneDnnUnavailableReason(): string | undefined {
+  try {
+    loadAddon();
+    return undefined;
+  } catch (err) {
+    return err instanceof Error ? err.message : String(err);
+  }
+}
+
+/** Version of the oneDNN library the addon runs on (e.g. `2.6.3`), or `undefined` when unavailable. */
+export function oneDnnVersion(): string | undefined {
+  return isOneDnnAvailable() ? loadAddon().version() : undefined;
+}

@@ -1,0 +1,107 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { KernelConfig, KernelFunc } from '@tensorflow/tfjs-core';
+import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
+import { availableParallelism } from 'node:os';
+import { loadAddon, type NativeAddon } from './addon.js';
+import { OneDnnError } from './errors.js';
+import { convKernels } from './kernels/conv3d.js';
+import { eltwiseKernels } from './kernels/eltwise.js';
+import { matmulPoolKernels } from './kernels/matmul_pool.js';
+
+/** Name of the tfjs backend registered by {@link registerOneDnnBackend}. */
+export const ONEDNN_BACKEND = 'onednn';
+
+/** Options of {@link registerOneDnnBackend}. */
+export interface OneDnnBackendOptions {
+  /** Threads used by the native kernels (oneDNN and OpenMP loops); default all cores (`os.availableParallelism()`). */
+  threads?: number;
+  /** Name to register the backend under; default `'onednn'`. */
+  name?: string;
+}
+
+/** Names of the kernels this package replaces with native ones (others are the stock cpu kernels). */
+export const ONEDNN_KERNELS: readonly string[] = [
+  'Conv3D', 'Conv3DBackpropInputV2', 'Conv3DBackpropFilterV2',
+  'Add', 'Sub', 'Multiply', 'RealDiv', 'SquaredDifference', 'Maximum', 'Minimum',
+  'Relu', 'Step', 'Neg', 'Square', 'Sqrt', 'Rsqrt', 'Abs', 'Exp', 'Log',
+  'Sum', 'Mean', 'AddN', 'FusedBatchNorm', 'PadV2', 'Slice',
+  'BatchMatMul', 'MaxPool3D', 'AvgPool3D', 'MaxPool3DGrad', 'AvgPool3DGrad',
+];
+
+const registered = new Set<string>();
+
+/** The kernel configs of the oneDNN backend for `backendName` (overrides only). @internal */
+export function oneDnnKernelConfigs(addon: NativeAddon, backendName: string): KernelConfig[] {
+  const fallback = (name: string): KernelFunc => {
+    const k = tf.getKernel(name, 'cpu');
+    if (!k) throw new OneDnnError('kernel', `no cpu kernel '${name}' to fall back on`);
+    return k.kernelFunc;
+  };
+  return [...convKernels(addon, backendName, fallback), ...eltwiseKernels(addon, backendName, fallback), ...matmulPoolKernels(addon, backendName, fallback)];
+}
+
+/**
+ * Sets the number of threads of the native kernels (default all cores).
+ * Primitives are cached per thread count, so changing it is cheap after the
+ * first step at that count. Returns the count now in effect.
+ */
+export function setOneDnnThreads(threads?: number): number {
+  const n = threads ?? availableParallelism();
+  if (!Number.isInteger(n) || n < 1) throw new OneDnnError('options', `threads must be a positive integer, got ${String(threads)}`);
+  return loadAddon().setThreads(n);
+}
+
+/** Threads the native kernels use now. Throws a {@link OneDnnError} when the addon is unavailable. */
+export function getOneDnnThreads(): number {
+  return loadAddon().getThreads();
+}
+
+/**
+ * Registers the `onednn` tfjs backend: the pure-JS cpu backend's storage and
+ * kernels, with the hot kernels of 3D ResNet training ({@link ONEDNN_KERNELS})
+ * replaced by native ones (oneDNN convolutions, pooling and matmul; OpenMP
+ * element-wise ops, reductions and batch norm) that read and write the
+ * tensors' Float32Arrays in place. Cases a native kernel does not cover
+ * (other dtypes, broadcasts that need more than three runs of axes) run the
+ * stock cpu kernel. Returns the backend name to pass to `tf.setBackend`.
+ *
+ * Throws a {@link OneDnnError} with a one-line reason when the addon is not
+ * built or oneDNN is missing (see {@link isOneDnnAvailable}).
+ *
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs-core';
+ * import { registerOneDnnBackend } from '@byolmed3d/tfjs-onednn';
+ * await tf.setBackend(await registerOneDnnBackend({ threads: 2 }));
+ * ```
+ */
+export async function registerOneDnnBackend(options: OneDnnBackendOptions = {}): Promise<string> {
+  const addon = loadAddon();
+  setOneDnnThreads(options.threads);
+  const name = options.name ?? ONEDNN_BACKEND;
+  if (registered.has(name)) return name;
+  tf.registerBackend(
+    name,
+    () => {
+      const b = new MathBackendCPU();
+      // The stock backend prints a hint to install tfjs-node on first use: not for us.
+      (b as unknown as { firstUse: boolean }).firstUse = false;
+      return b;
+    },
+    // Never picked on its own: the caller sets it.
+    0,
+  );
+  const overrides = oneDnnKernelConfigs(addon, name);
+  const overridden = new Set(overrides.map((k) => k.kernelName));
+  for (const k of tf.getKernelsForBackend('cpu')) {
+    if (overridden.has(k.kernelName)) continue;
+    if (tf.getKernel(k.kernelName, name)) tf.unregisterKernel(k.kernelName, name);
+    tf.registerKernel({ ...k, backendName: name });
+  }
+  for (const k of overrides) {
+    if (tf.getKernel(k.kernelName, name)) tf.unregisterKernel(k.kernelName, name);
+    tf.registerKernel(k);
+  }
+  registered.add(name);
+  return name;
+}
