@@ -1,0 +1,342 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { check, ByolError } from './errors.js';
+import { MLPHead, type HeadSpec } from './mlp-head.js';
+import { uniqueScope } from './names.js';
+import { collapseStats } from './stats.js';
+import type {
+  ConsumerStepResult,
+  Encoder,
+  GradientConsumer,
+  LearnerDisposeOptions,
+  Objective,
+  SelfSupervisedLearner,
+  SetWeightsOptions,
+  StateEntry,
+  StepStats,
+} from './types.js';
+
+/**
+ * What a learner hands gradients to: a plain `tf.Optimizer` (every call is
+ * an optimizer step) or a {@link GradientConsumer} such as grad-accum's
+ * `GradientAccumulator` (steps when its window of micro-batches is full).
+ */
+export type OptimizerLike = tf.Optimizer | GradientConsumer;
+
+/** Options every learner takes. */
+export interface LearnerOptions {
+  /** Where gradients go: a `tf.Optimizer` or a {@link GradientConsumer}. */
+  optimizer: OptimizerLike;
+  /** Projector sizes; default {@link BYOL_PAPER_HEAD} (4096 hidden, 256 out, batch norm). */
+  projector?: HeadSpec;
+  /** The encoder's feature width; default `encoder.featureDim` (required when the encoder lacks it). */
+  featureDim?: number;
+  /** Seed of the heads' initial weights; default 0. */
+  seed?: number;
+  /** Variable scope prefix; default the objective's name (`byol`, `simsiam`, `simclr`), made unique (`byol_1`). */
+  name?: string;
+}
+
+/** Outputs of the online forward pass the base class needs. */
+export interface ForwardOutput {
+  /** The objective's scalar loss. */
+  loss: tf.Scalar;
+  /** Online projection of view A, `[N, D]`. */
+  zA: tf.Tensor2D;
+  /** Online projection of view B, `[N, D]`. */
+  zB: tf.Tensor2D;
+}
+
+/** A group of variables saved under one key prefix (e.g. `online/encoder`). */
+export interface VariableGroup {
+  /** Key prefix, e.g. `online/encoder`. */
+  prefix: string;
+  /** The variables, in a fixed order. */
+  variables: tf.Variable[];
+}
+
+/** True when `o` is a {@link GradientConsumer} rather than a plain optimizer. */
+export function isGradientConsumer(o: OptimizerLike): o is GradientConsumer {
+  return typeof (o as Partial<GradientConsumer>).accumulate === 'function';
+}
+
+/**
+ * Stable checkpoint keys for a group of variables: each name with the
+ * instance scope (the longest common prefix ending in `/`) removed, so an
+ * encoder `r3d_18_1/layer1.0.conv1.0.weight` and its clone
+ * `r3d_18_2/layer1.0.conv1.0.weight` both give `layer1.0.conv1.0.weight`.
+ * Falls back to positions (`#0`, `#1`, ...) when that is not unique.
+ */
+export function stableKeys(variables: readonly tf.Variable[]): string[] {
+  const names = variables.map((v) => v.name);
+  if (names.length === 0) return [];
+  let prefix = names[0] as string;
+  for (const n of names) {
+    let i = 0;
+    while (i < prefix.length && i < n.length && prefix[i] === n[i]) i++;
+    prefix = prefix.slice(0, i);
+  }
+  const cut = prefix.lastIndexOf('/') + 1;
+  // A single variable keeps its own leaf name.
+  const keys = names.map((n) => n.slice(names.length === 1 ? n.lastIndexOf('/') + 1 : cut));
+  if (keys.some((k) => k.length === 0) || new Set(keys).size !== keys.length) return names.map((_, i) => `#${i}`);
+  return keys;
+}
+
+/**
+ * The shared machinery of BYOL, SimSiam and SimCLR: the training step
+ * (gradients of the online parameters through `tf.variableGrads` with an
+ * explicit variable list), the optimizer / gradient-consumer dispatch and step
+ * clock, collapse statistics, embedding, checkpoints and disposal. Subclasses
+ * supply the forward pass and the loss.
+ */
+export abstract class SelfSupervisedBase implements SelfSupervisedLearner {
+  /** Which objective this learner optimises. */
+  abstract readonly objective: Objective;
+  /** The online encoder. */
+  readonly encoder: Encoder;
+  /** The online projector. */
+  readonly projector: MLPHead;
+  /** Unique variable scope of this learner, e.g. `byol_1`. */
+  readonly name: string;
+  /** The encoder's feature width. */
+  readonly featureDim: number;
+  /** Where gradients go. */
+  readonly optimizer: OptimizerLike;
+  /** Optimizer steps so far; set from the consumer's report or counted for a plain optimizer. */
+  protected stepCount = 0;
+
+  /**
+   * @param encoder - The online encoder.
+   * @param options - Optimizer, projector sizes, feature width, seed, scope.
+   * @param defaultName - Scope prefix when `options.name` is absent.
+   */
+  protected constructor(encoder: Encoder, options: LearnerOptions, defaultName: string) {
+    const context = defaultName;
+    check(options !== undefined && options.optimizer !== undefined, context, () => 'options.optimizer is required (a tf.Optimizer or a GradientConsumer)');
+    check(
+      isGradientConsumer(options.optimizer) || typeof (options.optimizer as Partial<tf.Optimizer>).applyGradients === 'function',
+      context,
+      () => 'options.optimizer must be a tf.Optimizer (applyGradients) or a GradientConsumer (accumulate)',
+    );
+    const featureDim = options.featureDim ?? encoder.featureDim;
+    check(featureDim !== undefined && Number.isInteger(featureDim) && featureDim > 0, context, () => `the encoder has no featureDim; pass options.featureDim (got ${String(featureDim)})`);
+    this.encoder = encoder;
+    this.featureDim = featureDim;
+    this.optimizer = options.optimizer;
+    this.name = uniqueScope(options.name ?? defaultName);
+    this.projector = new MLPHead({ ...this.defaultProjector(), ...options.projector, inputDim: featureDim, name: `${this.name}/online/projector`, seed: options.seed ?? 0 });
+  }
+
+  /** Projector defaults of this objective (overridden by `options.projector`). */
+  protected defaultProjector(): HeadSpec {
+    return {};
+  }
+
+  /** Optimizer steps applied so far (the clock of tau and schedules). */
+  get optimizerStep(): number {
+    return this.stepCount;
+  }
+
+  /** Every variable the optimizer updates: encoder, projector, then any predictor. */
+  get trainableVariables(): tf.Variable[] {
+    return [...this.encoder.trainableVariables, ...this.projector.trainableVariables, ...this.extraTrainableVariables()];
+  }
+
+  /** Trainable variables beyond encoder and projector (the predictor). */
+  protected extraTrainableVariables(): tf.Variable[] {
+    return [];
+  }
+
+  /** Online encoder then projector: `x` to `[N, D]` projections. */
+  protected project(x: tf.Tensor, training: boolean): tf.Tensor2D {
+    return tf.tidy(() => {
+      const { features } = this.encoder.apply(x, { training });
+      check(
+        features.rank === 2 && features.shape[1] === this.featureDim,
+        `${this.objective} encoder`,
+        () => `expected features [N, ${this.featureDim}], got [${features.shape.join(', ')}]`,
+      );
+      return this.projector.apply(features, { training });
+    });
+  }
+
+  /**
+   * Work outside the gradient tape before the online forward pass (BYOL's
+   * target projections). The caller disposes what it returns.
+   */
+  protected prepare(_viewA: tf.Tensor, _viewB: tf.Tensor): tf.Tensor[] {
+    return [];
+  }
+
+  /** The online forward pass and loss, run inside the gradient tape. */
+  protected abstract forward(viewA: tf.Tensor, viewB: tf.Tensor, prepared: tf.Tensor[]): ForwardOutput;
+
+  /** Called once per optimizer step with k = steps before it; returns the tau it used (or null). */
+  protected afterOptimizerStep(_k: number): number | null {
+    return null;
+  }
+
+  /** tau the next target update would use at optimizer step k; null without a target. */
+  protected tauAt(_k: number): number | null {
+    return null;
+  }
+
+  /** Variable groups saved by {@link SelfSupervisedBase.getWeights}. */
+  protected variableGroups(): VariableGroup[] {
+    return [
+      { prefix: 'online/encoder', variables: [...this.encoder.trainableVariables, ...(this.encoder.nonTrainableVariables ?? [])] },
+      { prefix: 'online/projector', variables: [...this.projector.trainableVariables, ...this.projector.nonTrainableVariables] },
+    ];
+  }
+
+  private checkViews(context: string, viewA: tf.Tensor, viewB: tf.Tensor): void {
+    check(viewA instanceof tf.Tensor && viewB instanceof tf.Tensor, context, () => 'viewA and viewB must be tensors');
+    check(tf.util.arraysEqual(viewA.shape, viewB.shape), context, () => `views differ in shape: [${viewA.shape.join(', ')}] vs [${viewB.shape.join(', ')}]`);
+    check(viewA.rank >= 2 && (viewA.shape[0] as number) >= 2, context, () => `needs a batch of at least 2 clips (batch norm, negatives), got shape [${viewA.shape.join(', ')}]`);
+  }
+
+  /** The loss as a scalar tensor (training mode: running statistics update). */
+  loss(viewA: tf.Tensor, viewB: tf.Tensor): tf.Scalar {
+    this.checkViews(`${this.objective}.loss`, viewA, viewB);
+    return tf.tidy(() => this.forward(viewA, viewB, this.prepare(viewA, viewB)).loss);
+  }
+
+  /**
+   * One micro-batch: the loss and the gradients of {@link SelfSupervisedBase.trainableVariables},
+   * handed to the optimizer (one step) or the gradient consumer (which may
+   * step); on a step the target network (BYOL) is updated with tau(k). Reads
+   * the statistics back with one synchronous download.
+   */
+  step(viewA: tf.Tensor, viewB: tf.Tensor): StepStats {
+    const context = `${this.objective}.step`;
+    this.checkViews(context, viewA, viewB);
+    const holder: { stats?: tf.Tensor1D } = {};
+    let value: tf.Scalar;
+    let grads: tf.NamedTensorMap;
+    const prepared = this.prepare(viewA, viewB);
+    try {
+      ({ value, grads } = tf.variableGrads(() => {
+        const out = this.forward(viewA, viewB, prepared);
+        holder.stats = tf.keep(collapseStats(out.zA, out.zB));
+        return out.loss;
+      }, this.trainableVariables));
+    } catch (e) {
+      if (holder.stats) tf.dispose(holder.stats);
+      throw e;
+    } finally {
+      tf.dispose(prepared);
+    }
+    let result: ConsumerStepResult;
+    try {
+      result = this.dispatch(context, grads);
+    } catch (e) {
+      tf.dispose([value, holder.stats as tf.Tensor]);
+      throw e;
+    } finally {
+      tf.dispose(grads);
+    }
+    const tau = result.stepped ? this.afterOptimizerStep(result.step - 1) : this.tauAt(result.step);
+    const packed = tf.tidy(() => tf.concat([tf.reshape(value, [1]), holder.stats as tf.Tensor1D]));
+    const values = packed.dataSync();
+    tf.dispose([packed, value, holder.stats as tf.Tensor]);
+    return {
+      loss: values[0] as number,
+      projectionStd: values[1] as number,
+      projectionDim: this.projector.outputDim,
+      viewCosine: values[2] as number,
+      tau,
+      stepped: result.stepped,
+      step: result.step,
+    };
+  }
+
+  private dispatch(context: string, grads: tf.NamedTensorMap): ConsumerStepResult {
+    const opt = this.optimizer;
+    if (isGradientConsumer(opt)) {
+      const r = opt.accumulate(grads);
+      check(
+        r !== undefined && typeof r.stepped === 'boolean' && Number.isInteger(r.step) && r.step >= 0,
+        context,
+        () => `the gradient consumer must return { stepped: boolean; step: number }, got ${JSON.stringify(r)}`,
+      );
+      check(!r.stepped || r.step >= 1, context, () => `the gradient consumer stepped but reports step ${r.step}`);
+      this.stepCount = r.step;
+      return { stepped: r.stepped, step: r.step };
+    }
+    opt.applyGradients(grads);
+    this.stepCount++;
+    return { stepped: true, step: this.stepCount };
+  }
+
+  /** Encoder features of `x` in evaluation mode; the caller owns the result. */
+  embed(x: tf.Tensor): tf.Tensor2D {
+    return tf.tidy(() => this.encoder.apply(x, { training: false }).features);
+  }
+
+  /**
+   * Copies of every variable under stable keys (`online/encoder/<name>`,
+   * `online/projector/net.0.weight`, `target/...`) plus `step` (int32
+   * scalar). Optimizer or accumulator state is not included: save it from the
+   * optimizer. The caller disposes the tensors.
+   */
+  getWeights(): StateEntry[] {
+    const out: StateEntry[] = [];
+    for (const g of this.variableGroups()) {
+      const keys = stableKeys(g.variables);
+      g.variables.forEach((v, i) => out.push({ name: `${g.prefix}/${keys[i] as string}`, tensor: tf.clone(v) }));
+    }
+    out.push({ name: 'step', tensor: tf.scalar(this.stepCount, 'int32') });
+    return out;
+  }
+
+  /**
+   * Restores variables and the step count from {@link SelfSupervisedBase.getWeights}'s
+   * entries. With a gradient consumer the consumer's own step count is the
+   * clock after the next call: restore it too.
+   */
+  setWeights(entries: readonly StateEntry[], options: SetWeightsOptions = {}): void {
+    const { strict = true } = options;
+    const context = `${this.objective}.setWeights`;
+    const expected = new Map<string, tf.Variable>();
+    for (const g of this.variableGroups()) {
+      const keys = stableKeys(g.variables);
+      g.variables.forEach((v, i) => expected.set(`${g.prefix}/${keys[i] as string}`, v));
+    }
+    const given = new Map(entries.map((e) => [e.name, e.tensor]));
+    const unexpected = [...given.keys()].filter((k) => k !== 'step' && !expected.has(k));
+    const missing = [...expected.keys()].filter((k) => !given.has(k));
+    if (strict && (unexpected.length > 0 || missing.length > 0 || !given.has('step'))) {
+      throw new ByolError(
+        context,
+        `entries do not match (strict): missing [${[...missing, ...(given.has('step') ? [] : ['step'])].slice(0, 8).join(', ')}], unexpected [${unexpected.slice(0, 8).join(', ')}]`,
+      );
+    }
+    for (const [k, v] of expected) {
+      const t = given.get(k);
+      if (!t) continue;
+      check(tf.util.arraysEqual(t.shape, v.shape), context, () => `${k}: shape [${t.shape.join(', ')}] does not match [${v.shape.join(', ')}]`);
+    }
+    tf.tidy(() => {
+      for (const [k, v] of expected) {
+        const t = given.get(k);
+        if (t) v.assign(t.dtype === v.dtype ? tf.clone(t) : tf.cast(t, v.dtype));
+      }
+    });
+    const step = given.get('step');
+    if (step) {
+      const s = step.dataSync()[0] as number;
+      check(Number.isInteger(s) && s >= 0, context, () => `step must be a non-negative integer, got ${s}`);
+      this.stepCount = s;
+    }
+  }
+
+  /** Frees what this learner created (heads, target); the encoder too when `options.encoder`. */
+  dispose(options: LearnerDisposeOptions = {}): void {
+    this.projector.dispose();
+    this.disposeExtra();
+    if (options.encoder) this.encoder.dispose();
+  }
+
+  /** Frees subclass-owned state (predictor, target). */
+  protected disposeExtra(): void {}
+}
