@@ -1,9 +1,22 @@
 /**
+ * Layout conversions between PyTorch weights and tfjs filters. PyTorch keeps
+ * convolution weights as `[out, in, kT, kH, kW]` and linear weights as
+ * `[out, in]`; tfjs wants `[kT, kH, kW, in, out]` and `[in, out]`.
+ */
+
+function assertLength(fn: string, data: ArrayLike<number>, shape: readonly number[]): void {
+  let n = 1;
+  for (const d of shape) n *= d;
+  if (data.length !== n) throw new RangeError(`${fn}: data has ${data.length} elements, shape [${shape.join(', ')}] needs ${n}`);
+}
+
+/**
  * Converts a PyTorch conv3d weight `[out, in, kT, kH, kW]` to the tfjs filter
  * layout `[kT, kH, kW, in, out]`.
  */
-export function torchToTfConv3d(data: Float32Array, shape: readonly number[]): Float32Array {
+export function torchToTfConv3d(data: ArrayLike<number>, shape: readonly number[]): Float32Array {
   if (shape.length !== 5) throw new RangeError(`torchToTfConv3d: expected 5 dims, got [${shape.join(', ')}]`);
+  assertLength('torchToTfConv3d', data, shape);
   const [o, i, kt, kh, kw] = shape as [number, number, number, number, number];
   const out = new Float32Array(data.length);
   let src = 0;
@@ -13,4 +26,38 @@ export function torchToTfConv3d(data: Float32Array, shape: readonly number[]): F
         for (let h = 0; h < kh; h++)
           for (let w = 0; w < kw; w++) out[(((t * kh + h) * kw + w) * i + b) * o + a] = data[src++] as number;
   return out;
+}
+
+/**
+ * Converts a tfjs conv3d filter `[kT, kH, kW, in, out]` to PyTorch's layout
+ * `[out, in, kT, kH, kW]` (the inverse of {@link torchToTfConv3d}).
+ */
+export function tfToTorchConv3d(data: ArrayLike<number>, tfShape: readonly number[]): Float32Array {
+  if (tfShape.length !== 5) throw new RangeError(`tfToTorchConv3d: expected 5 dims, got [${tfShape.join(', ')}]`);
+  assertLength('tfToTorchConv3d', data, tfShape);
+  const [kt, kh, kw, i, o] = tfShape as [number, number, number, number, number];
+  const out = new Float32Array(data.length);
+  let dst = 0;
+  for (let a = 0; a < o; a++)
+    for (let b = 0; b < i; b++)
+      for (let t = 0; t < kt; t++)
+        for (let h = 0; h < kh; h++)
+          for (let w = 0; w < kw; w++) out[dst++] = data[(((t * kh + h) * kw + w) * i + b) * o + a] as number;
+  return out;
+}
+
+/** Transposes a row-major `[rows, cols]` matrix (PyTorch linear `[out, in]` <-> tfjs `[in, out]`). */
+export function transpose2d(data: ArrayLike<number>, shape: readonly number[]): Float32Array {
+  if (shape.length !== 2) throw new RangeError(`transpose2d: expected 2 dims, got [${shape.join(', ')}]`);
+  assertLength('transpose2d', data, shape);
+  const [r, c] = shape as [number, number];
+  const out = new Float32Array(data.length);
+  for (let a = 0; a < r; a++) for (let b = 0; b < c; b++) out[b * r + a] = data[a * c + b] as number;
+  return out;
+}
+
+/** The tfjs shape of a PyTorch conv3d weight shape `[out, in, kT, kH, kW]`. */
+export function tfConv3dShape(torchShape: readonly number[]): [number, number, number, number, number] {
+  const [o, i, kt, kh, kw] = torchShape as [number, number, number, number, number];
+  return [kt, kh, kw, i, o];
 }

@@ -1,0 +1,73 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { ParamStore } from './params.js';
+import { BatchNorm3d, GroupNorm3d, type NormKind, type NormLayer } from './norm.js';
+
+/** A triple `[t, h, w]`. */
+export type Triple = [number, number, number];
+
+/** A layer of a video ResNet: channels-last in, channels-last out. */
+export interface Layer {
+  /** Runs the layer; `training` selects batch statistics in batch norm. */
+  apply(x: tf.Tensor5D, training: boolean): tf.Tensor5D;
+}
+
+/** Build context shared by every layer of one model. */
+export interface BuildContext {
+  /** Where variables are registered. */
+  store: ParamStore;
+  /** Normalisation kind. */
+  norm: NormKind;
+  /** Requested number of groups for group norm. */
+  groups: number;
+}
+
+/** A bias-free PyTorch `Conv3d` with explicit zero padding (never tfjs `'same'`). */
+export class Conv3d implements Layer {
+  readonly weight: tf.Variable;
+
+  constructor(
+    ctx: BuildContext,
+    name: string,
+    readonly inChannels: number,
+    readonly outChannels: number,
+    readonly kernel: Triple,
+    readonly stride: Triple,
+    readonly padding: Triple,
+  ) {
+    this.weight = ctx.store.add(`${name}.weight`, [outChannels, inChannels, ...kernel], 'conv', true);
+  }
+
+  apply(x: tf.Tensor5D, _training: boolean): tf.Tensor5D {
+    const [pt, ph, pw] = this.padding;
+    const padded =
+      pt || ph || pw
+        ? tf.pad(x, [
+            [0, 0],
+            [pt, pt],
+            [ph, ph],
+            [pw, pw],
+            [0, 0],
+          ])
+        : x;
+    return tf.conv3d(padded, this.weight as tf.Tensor5D, this.stride, 'valid');
+  }
+}
+
+/** Creates the model's norm layer (`BatchNorm3d` or `GroupNorm`) under `name`. */
+export function makeNorm(ctx: BuildContext, name: string, channels: number): NormLayer {
+  return ctx.norm === 'group' ? new GroupNorm3d(ctx.store, name, channels, ctx.groups) : new BatchNorm3d(ctx.store, name, channels);
+}
+
+/** An element-wise ReLU as a layer. */
+export const ReLU: Layer = { apply: (x) => tf.relu(x) };
+
+/** Runs layers in order (PyTorch `nn.Sequential`). */
+export class Sequential implements Layer {
+  constructor(readonly layers: Layer[]) {}
+
+  apply(x: tf.Tensor5D, training: boolean): tf.Tensor5D {
+    let y = x;
+    for (const l of this.layers) y = l.apply(y, training);
+    return y;
+  }
+}

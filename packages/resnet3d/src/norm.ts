@@ -1,0 +1,157 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { ParamStore } from './params.js';
+
+/** PyTorch's default batch/group norm epsilon. */
+export const NORM_EPS = 1e-5;
+/** PyTorch's default batch norm momentum (weight of the new batch statistic). */
+export const BN_MOMENTUM = 0.1;
+
+/** Result of {@link batchNormTrain}. */
+export interface BatchNormTrainResult {
+  /** Normalised, scaled and shifted input, same shape as the input. */
+  output: tf.Tensor;
+  /** Per-channel batch mean `[C]` (not differentiable). */
+  mean: tf.Tensor1D;
+  /** Per-channel biased batch variance `[C]` (not differentiable). */
+  variance: tf.Tensor1D;
+}
+
+/**
+ * Training-mode batch norm over every axis but the last (channels last), with
+ * a hand-written gradient: `dx = g * inv * (dy - mean(dy) - xhat * mean(dy * xhat))`,
+ * `dgamma = sum(dy * xhat)`, `dbeta = sum(dy)`. It normalises with the biased
+ * batch variance, as PyTorch does. Much faster than differentiating
+ * `tf.batchNorm` (whose gradient tiles), and it works on rank-5 input.
+ *
+ * @param x input `[..., C]`
+ * @param gamma scale `[C]`
+ * @param beta shift `[C]`
+ * @param eps added to the variance, default 1e-5
+ */
+export function batchNormTrain(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor1D, eps = NORM_EPS): BatchNormTrainResult {
+  const c = x.shape[x.rank - 1] as number;
+  tf.util.assert(gamma.shape[0] === c && beta.shape[0] === c, () => `batchNormTrain: x has ${c} channels, gamma [${gamma.shape}], beta [${beta.shape}]`);
+  const m = x.size / c;
+  tf.util.assert(m > 1, () => `batchNormTrain: expected more than 1 value per channel when training, got input shape [${x.shape}]`);
+  let mean: tf.Tensor1D | undefined;
+  let variance: tf.Tensor1D | undefined;
+  const op = tf.customGrad((xIn, gIn, bIn, save) => {
+    const x2 = tf.reshape(xIn as tf.Tensor, [m, c]);
+    const mu = tf.mean(x2, 0) as tf.Tensor1D;
+    const xc = tf.sub(x2, mu);
+    const v = tf.mean(tf.square(xc), 0) as tf.Tensor1D;
+    const inv = tf.rsqrt(tf.add(v, eps));
+    const xhat = tf.mul(xc, inv);
+    const y = tf.add(tf.mul(xhat, gIn as tf.Tensor), bIn as tf.Tensor);
+    // f runs inside a tidy: keep the statistics, re-tracked below.
+    mean = tf.keep(mu);
+    variance = tf.keep(v);
+    (save as tf.GradSaveFunc)([xhat, inv, gIn as tf.Tensor]);
+    return {
+      value: tf.reshape(y, (xIn as tf.Tensor).shape),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [sXhat, sInv, sG] = saved as [tf.Tensor, tf.Tensor, tf.Tensor];
+        const dy2 = tf.reshape(dy, [m, c]);
+        const sumDy = tf.sum(dy2, 0);
+        const sumDyXhat = tf.sum(tf.mul(dy2, sXhat), 0);
+        const scale = tf.mul(sG, sInv);
+        const centred = tf.sub(dy2, tf.div(sumDy, m));
+        const dx = tf.mul(tf.sub(centred, tf.mul(sXhat, tf.div(sumDyXhat, m))), scale);
+        return [tf.reshape(dx, dy.shape), sumDyXhat, sumDy];
+      },
+    };
+  });
+  const output = op(x, gamma, beta);
+  const kept = [mean, variance] as unknown as [tf.Tensor1D, tf.Tensor1D];
+  const result = { output, mean: tf.clone(kept[0]), variance: tf.clone(kept[1]) };
+  kept[0].dispose();
+  kept[1].dispose();
+  return result;
+}
+
+/** A normalisation layer of a video ResNet. */
+export interface NormLayer {
+  /** Normalises channels-last input; `training` picks batch or running statistics. */
+  apply(x: tf.Tensor5D, training: boolean): tf.Tensor5D;
+}
+
+/** Which normalisation a model uses: PyTorch `BatchNorm3d`, or `GroupNorm`. */
+export type NormKind = 'batch' | 'group';
+
+/** Batch norm with PyTorch semantics (eps 1e-5, momentum 0.1, running stats by `assign`). */
+export class BatchNorm3d implements NormLayer {
+  readonly weight: tf.Variable;
+  readonly bias: tf.Variable;
+  readonly runningMean: tf.Variable;
+  readonly runningVar: tf.Variable;
+  private readonly counter: { count: number };
+
+  constructor(store: ParamStore, name: string, channels: number) {
+    this.weight = store.add(`${name}.weight`, [channels], 'vector', true);
+    this.bias = store.add(`${name}.bias`, [channels], 'vector', true);
+    this.runningMean = store.add(`${name}.running_mean`, [channels], 'vector', false);
+    this.runningVar = store.add(`${name}.running_var`, [channels], 'vector', false);
+    this.counter = store.counter(name);
+  }
+
+  apply(x: tf.Tensor5D, training: boolean): tf.Tensor5D {
+    if (!training) {
+      return tf.tidy(() => {
+        const scale = tf.mul(this.weight, tf.rsqrt(tf.add(this.runningVar, NORM_EPS)));
+        const shift = tf.sub(this.bias, tf.mul(this.runningMean, scale));
+        return tf.add(tf.mul(x, scale), shift);
+      });
+    }
+    const { output, mean, variance } = batchNormTrain(x, this.weight as tf.Tensor1D, this.bias as tf.Tensor1D, NORM_EPS);
+    const m = x.size / (x.shape[4] as number);
+    tf.tidy(() => {
+      const k = BN_MOMENTUM;
+      this.runningMean.assign(tf.add(tf.mul(this.runningMean, 1 - k), tf.mul(mean, k)));
+      this.runningVar.assign(tf.add(tf.mul(this.runningVar, 1 - k), tf.mul(variance, (k * m) / (m - 1))));
+    });
+    this.counter.count++;
+    return output as tf.Tensor5D;
+  }
+}
+
+/** Largest divisor of `channels` that is at most `groups`. */
+export function groupCount(channels: number, groups: number): number {
+  for (let g = Math.min(groups, channels); g > 1; g--) if (channels % g === 0) return g;
+  return 1;
+}
+
+/**
+ * Group norm (PyTorch `GroupNorm`, eps 1e-5, affine): statistics per sample
+ * and group of channels, so it does not depend on the batch size and has no
+ * running statistics. Behaves the same in training and evaluation.
+ */
+export class GroupNorm3d implements NormLayer {
+  readonly weight: tf.Variable;
+  readonly bias: tf.Variable;
+  /** Number of groups actually used (the largest divisor of the channels not above the requested count). */
+  readonly groups: number;
+
+  constructor(
+    store: ParamStore,
+    name: string,
+    readonly channels: number,
+    groups: number,
+  ) {
+    this.groups = groupCount(channels, groups);
+    this.weight = store.add(`${name}.weight`, [channels], 'vector', true);
+    this.bias = store.add(`${name}.bias`, [channels], 'vector', true);
+  }
+
+  apply(x: tf.Tensor5D, _training: boolean): tf.Tensor5D {
+    return tf.tidy(() => {
+      const [n, t, h, w, c] = x.shape;
+      const g = this.groups;
+      const xg = tf.reshape(x, [n, t * h * w, g, c / g]);
+      const mu = tf.mean(xg, [1, 3], true);
+      const xc = tf.sub(xg, mu);
+      const v = tf.mean(tf.square(xc), [1, 3], true);
+      const xhat = tf.reshape(tf.mul(xc, tf.rsqrt(tf.add(v, NORM_EPS))), x.shape);
+      return tf.add(tf.mul(xhat, this.weight), this.bias);
+    });
+  }
+}

@@ -1,0 +1,214 @@
+import { WeightsError } from './errors.js';
+import { readSource } from './source.js';
+import { bfloat16ToFloat, floatToBfloat16, floatToHalf, halfToFloat, isFloatDType, numel, stateDictEntries, type EntryData, type StateDict, type TensorDType, type TensorEntryLike } from './state-dict.js';
+
+const ST_TO_DTYPE: Record<string, TensorDType> = {
+  F32: 'float32',
+  F16: 'float16',
+  BF16: 'bfloat16',
+  F64: 'float64',
+  I64: 'int64',
+  I32: 'int32',
+  I16: 'int16',
+  I8: 'int8',
+  U8: 'uint8',
+  BOOL: 'bool',
+};
+const DTYPE_TO_ST: Record<TensorDType, string> = {
+  float32: 'F32',
+  float16: 'F16',
+  bfloat16: 'BF16',
+  float64: 'F64',
+  int64: 'I64',
+  int32: 'I32',
+  int16: 'I16',
+  int8: 'I8',
+  uint8: 'U8',
+  bool: 'BOOL',
+};
+const DTYPE_BYTES: Record<TensorDType, number> = { float32: 4, float16: 2, bfloat16: 2, float64: 8, int64: 8, int32: 4, int16: 2, int8: 1, uint8: 1, bool: 1 };
+
+/** A decoded safetensors file. */
+export interface SafetensorsFile {
+  /** The tensors, in file order. */
+  entries: StateDict;
+  /** The `__metadata__` string map (empty when absent). */
+  metadata: Record<string, string>;
+}
+
+/** Options of {@link encodeSafetensors} / {@link writeSafetensors}. */
+export interface WriteSafetensorsOptions {
+  /** Free-form string metadata stored under `__metadata__`. Default none. */
+  metadata?: Record<string, string>;
+  /**
+   * Storage type of floating-point tensors: `'float32'` (default, lossless),
+   * `'float16'` or `'bfloat16'` (half the size, rounded to nearest even).
+   */
+  floatDType?: 'float32' | 'float16' | 'bfloat16';
+}
+
+/**
+ * Parses the bytes of a safetensors file (8-byte little-endian header length,
+ * JSON header, raw little-endian data). Floating tensors become `Float32Array`s.
+ * @param label names the input in errors
+ */
+export function decodeSafetensors(bytes: Uint8Array, label = '<bytes>'): SafetensorsFile {
+  const fail = (reason: string): never => {
+    throw new WeightsError(label, 'safetensors', reason);
+  };
+  if (bytes.length < 8) fail('file shorter than its 8-byte header length');
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const headerLen = Number(view.getBigUint64(0, true));
+  if (headerLen > bytes.length - 8) fail(`header length ${headerLen} exceeds the file (${bytes.length} bytes)`);
+  let header: Record<string, unknown>;
+  try {
+    header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + headerLen))) as Record<string, unknown>;
+  } catch (e) {
+    throw new WeightsError(label, 'safetensors', `header is not JSON: ${(e as Error).message}`, { cause: e });
+  }
+  const base = 8 + headerLen;
+  const entries: StateDict = {};
+  let metadata: Record<string, string> = {};
+  for (const [name, info] of Object.entries(header)) {
+    if (name === '__metadata__') {
+      metadata = { ...(info as Record<string, string>) };
+      continue;
+    }
+    const { dtype: st, shape, data_offsets: offsets } = info as { dtype?: string; shape?: number[]; data_offsets?: [number, number] };
+    const dtype = st !== undefined ? ST_TO_DTYPE[st] : undefined;
+    if (!dtype) fail(`tensor ${name}: unsupported dtype ${String(st)}`);
+    if (!Array.isArray(shape) || !Array.isArray(offsets) || offsets.length !== 2) fail(`tensor ${name}: malformed header entry`);
+    const dt = dtype as TensorDType;
+    const [begin, end] = offsets as [number, number];
+    const n = numel(shape as number[]);
+    if (end - begin !== n * DTYPE_BYTES[dt]) fail(`tensor ${name}: ${end - begin} bytes for shape [${(shape as number[]).join(', ')}] of ${dt}`);
+    if (base + end > bytes.length || begin < 0) fail(`tensor ${name}: data outside the file`);
+    const raw = bytes.slice(base + begin, base + end);
+    const dv = new DataView(raw.buffer);
+    let data: EntryData;
+    switch (dt) {
+      case 'float32':
+        data = new Float32Array(raw.buffer);
+        break;
+      case 'float64':
+        data = Float32Array.from(new Float64Array(raw.buffer));
+        break;
+      case 'float16':
+      case 'bfloat16': {
+        const f = dt === 'float16' ? halfToFloat : bfloat16ToFloat;
+        data = new Float32Array(n);
+        for (let i = 0; i < n; i++) data[i] = f(dv.getUint16(2 * i, true));
+        break;
+      }
+      case 'int64':
+        data = new BigInt64Array(raw.buffer);
+        break;
+      case 'int32':
+        data = new Int32Array(raw.buffer);
+        break;
+      case 'int16':
+        data = Int32Array.from(new Int16Array(raw.buffer));
+        break;
+      case 'int8':
+        data = Int32Array.from(new Int8Array(raw.buffer));
+        break;
+      default:
+        data = raw;
+    }
+    entries[name] = { shape: (shape as number[]).slice(), dtype: dt, data };
+  }
+  return { entries, metadata };
+}
+
+/** Reads a safetensors file (a path, or its bytes) into a state dict. */
+export async function readSafetensors(source: string | Uint8Array | ArrayBuffer): Promise<StateDict> {
+  const { bytes, label } = await readSource(source);
+  return decodeSafetensors(bytes, label).entries;
+}
+
+function storedDType(e: TensorEntryLike, floatDType: 'float32' | 'float16' | 'bfloat16'): TensorDType {
+  if (e.data instanceof BigInt64Array) return 'int64';
+  if (e.data instanceof Int32Array) return e.dtype === 'int16' || e.dtype === 'int8' ? e.dtype : 'int32';
+  if (e.data instanceof Uint8Array) return e.dtype === 'bool' ? 'bool' : 'uint8';
+  if (e.dtype !== undefined && !isFloatDType(e.dtype)) return e.dtype;
+  return floatDType;
+}
+
+/**
+ * Encodes state-dict entries as safetensors bytes, in the given order.
+ * float32 entries are written bit-exactly unless `floatDType` asks for less.
+ */
+export function encodeSafetensors(entries: Record<string, TensorEntryLike> | Map<string, TensorEntryLike>, options: WriteSafetensorsOptions = {}): Uint8Array {
+  const floatDType = options.floatDType ?? 'float32';
+  const list = stateDictEntries(entries);
+  const header: Record<string, unknown> = {};
+  if (options.metadata && Object.keys(options.metadata).length) header.__metadata__ = options.metadata;
+  const chunks: Uint8Array[] = [];
+  let offset = 0;
+  for (const [name, e] of list) {
+    const dtype = storedDType(e, floatDType);
+    const n = numel(e.shape);
+    if (e.data.length !== n) throw new WeightsError(name, 'safetensors', `${e.data.length} elements for shape [${e.shape.join(', ')}]`);
+    const size = n * DTYPE_BYTES[dtype];
+    const src = e.data;
+    const fast = dtype === 'float32' && !(src instanceof BigInt64Array);
+    const buf = fast ? new Uint8Array(Float32Array.from(src as ArrayLike<number>).buffer) : new Uint8Array(size);
+    const dv = new DataView(buf.buffer);
+    for (let i = 0; i < (fast ? 0 : n); i++) {
+      const v = src[i] as number | bigint;
+      switch (dtype) {
+        case 'float32':
+          dv.setFloat32(4 * i, Number(v), true);
+          break;
+        case 'float16':
+          dv.setUint16(2 * i, floatToHalf(Number(v)), true);
+          break;
+        case 'bfloat16':
+          dv.setUint16(2 * i, floatToBfloat16(Number(v)), true);
+          break;
+        case 'float64':
+          dv.setFloat64(8 * i, Number(v), true);
+          break;
+        case 'int64':
+          dv.setBigInt64(8 * i, typeof v === 'bigint' ? v : BigInt(Math.trunc(v)), true);
+          break;
+        case 'int32':
+          dv.setInt32(4 * i, Number(v), true);
+          break;
+        case 'int16':
+          dv.setInt16(2 * i, Number(v), true);
+          break;
+        case 'int8':
+          dv.setInt8(i, Number(v));
+          break;
+        default:
+          dv.setUint8(i, Number(v));
+      }
+    }
+    header[name] = { dtype: DTYPE_TO_ST[dtype], shape: [...e.shape], data_offsets: [offset, offset + size] };
+    chunks.push(buf);
+    offset += size;
+  }
+  let json = new TextEncoder().encode(JSON.stringify(header));
+  const padded = Math.ceil(json.length / 8) * 8;
+  if (padded !== json.length) {
+    const p = new Uint8Array(padded).fill(0x20);
+    p.set(json);
+    json = p;
+  }
+  const out = new Uint8Array(8 + json.length + offset);
+  new DataView(out.buffer).setBigUint64(0, BigInt(json.length), true);
+  out.set(json, 8);
+  let pos = 8 + json.length;
+  for (const c of chunks) {
+    out.set(c, pos);
+    pos += c.length;
+  }
+  return out;
+}
+
+/** Writes state-dict entries to a safetensors file at `path` (Node). */
+export async function writeSafetensors(path: string, entries: Record<string, TensorEntryLike> | Map<string, TensorEntryLike>, options: WriteSafetensorsOptions = {}): Promise<void> {
+  const { writeFile } = await import('node:fs/promises');
+  await writeFile(path, encodeSafetensors(entries, options));
+}

@@ -1,0 +1,66 @@
+import { readdirSync } from 'node:fs';
+import { describe, expect, it, beforeAll } from 'vitest';
+import * as tf from '@tensorflow/tfjs-core';
+import { expectNoLeaks, readTestJson, testdataPath, useBackend } from '@byolmed3d/test-utils';
+import { createVideoResNet, type VideoResNetArch } from '@byolmed3d/resnet3d';
+import { formulaInputNdhwc, formulaStateDict } from './formula.js';
+
+interface Golden {
+  arch: VideoResNetArch;
+  mode: 'eval' | 'train';
+  input_shape_ncdhw: [number, number, number, number, number];
+  logits: number[][];
+  features: number[][];
+  param_count: number;
+}
+
+const files = readdirSync(testdataPath('golden')).filter((f) => f.endsWith('.json')).sort();
+
+function maxRelErr(got: ArrayLike<number>, want: number[]): number {
+  let scale = 0;
+  for (const v of want) scale = Math.max(scale, Math.abs(v));
+  let m = 0;
+  for (let i = 0; i < want.length; i++) m = Math.max(m, Math.abs((got[i] as number) - (want[i] as number)) / Math.max(Math.abs(want[i] as number), 0.05 * scale));
+  return m;
+}
+
+describe('torchvision goldens (formula weights)', () => {
+  beforeAll(async () => {
+    await useBackend();
+  });
+
+  it('found the golden files', () => {
+    expect(files.length).toBeGreaterThanOrEqual(3);
+  });
+
+  for (const file of files) {
+    it(file, async () => {
+      const g = readTestJson<Golden>('golden', file);
+      const model = createVideoResNet(g.arch);
+      try {
+        expect(model.parameterCount).toBe(g.param_count);
+        model.loadStateDict(formulaStateDict(model.stateDict()), { strict: true });
+        const [n, c, t, h, w] = g.input_shape_ncdhw;
+        const x = tf.tensor5d(formulaInputNdhwc(g.input_shape_ncdhw), [n, t, h, w, c]);
+        const rvBefore = model.getVariable('layer1.0.conv1.1.running_var')!.dataSync().slice();
+        await expectNoLeaks(() => {
+          const out = model.apply(x, { training: g.mode === 'train' });
+          expect(out.features.shape).toEqual([n, 512]);
+          expect(out.logits!.shape).toEqual([n, 400]);
+          const f = out.features.dataSync();
+          const l = out.logits!.dataSync();
+          out.features.dispose();
+          out.logits!.dispose();
+          expect(maxRelErr(f, g.features.flat())).toBeLessThan(1e-3);
+          expect(maxRelErr(l, g.logits.flat())).toBeLessThan(1e-3);
+        });
+        const rvAfter = model.getVariable('layer1.0.conv1.1.running_var')!.dataSync();
+        if (g.mode === 'train') expect(Array.from(rvAfter)).not.toEqual(Array.from(rvBefore));
+        else expect(Array.from(rvAfter)).toEqual(Array.from(rvBefore));
+        x.dispose();
+      } finally {
+        model.dispose();
+      }
+    });
+  }
+});
