@@ -1,5 +1,45 @@
 /**
- * Classification metrics on plain typed arrays.
+ * Clinical classification metrics on plain typed arrays (no tfjs, browser
+ * safe): AUROC with DeLong's variance and test, ROC/PR curves, threshold
+ * metrics, stratified bootstrap confidence intervals, exam-level
+ * aggregation and plane fusion, embedding evaluation (kNN, linear probe) and
+ * plots as SVG or PNG.
  * @packageDocumentation
  */
-export { rocAuc } from './auc.js';
+export { MetricsError, type MetricsErrorReason } from './errors.js';
+export type { BinaryLabels, Scores } from './validate.js';
+export { Rng } from './rng.js';
+export { normalCdf, normalSf, normalQuantile } from './stats.js';
+export {
+  rocAuc,
+  rocCurve,
+  prCurve,
+  averagePrecision,
+  type RocCurve,
+  type RocCurveOptions,
+  type PrCurve,
+} from './auc.js';
+export {
+  sigmoid,
+  sigmoid1,
+  logit,
+  confusionMatrix,
+  thresholdMetrics,
+  youdenThreshold,
+  evaluateBinary,
+  type ConfusionMatrix,
+  type ThresholdMetrics,
+  type ThresholdMetricName,
+  type ThresholdOptions,
+  type YoudenPoint,
+  type EvaluateOptions,
+  type BinaryReport,
+} from './threshold.js';
+export { delong, delongTest, type DelongOptions, type DelongResult, type DelongTestResult } from './delong.js';
+export {
+  bootstrapCI,
+  bootstrapMetrics,
+  type BootstrapOptions,
+  type ConfidenceInterval,
+  type BootstrapMetricName,
+} from './bootstrap.js';
