@@ -79,8 +79,10 @@ export class AdamW extends SlotOptimizer {
     if (this.weightDecay > 0 && !this.exclude(name, variable.shape)) w = tf.mul(w, tf.sub(1, tf.mul(lr, this.weightDecay)));
     const newM = tf.add(tf.mul(m, this.beta1), tf.mul(gradient, 1 - this.beta1));
     const newV = tf.add(tf.mul(v, this.beta2), tf.mul(tf.square(gradient), 1 - this.beta2));
-    const bc1 = tf.sub(1, tf.pow(tf.scalar(this.beta1), t));
-    const bc2 = tf.sub(1, tf.pow(tf.scalar(this.beta2), t));
+    // 1 - beta^t as -expm1(t ln beta): float32 `1 - pow(0.999, t)` loses ~1e-5
+    // relative precision to cancellation at small t.
+    const bc1 = tf.neg(tf.expm1(tf.mul(t, Math.log(this.beta1))));
+    const bc2 = tf.neg(tf.expm1(tf.mul(t, Math.log(this.beta2))));
     const update = tf.div(tf.div(newM, bc1), tf.add(tf.sqrt(tf.div(newV, bc2)), this.epsilon));
     m.assign(newM);
     v.assign(newV);
