@@ -1,0 +1,160 @@
+import { VideoReadError, type VideoFormat } from './errors.js';
+import { gunzip, isGzip } from './bytes.js';
+import { detectFormat } from './detect.js';
+import { decodeNpy, decodeNpz } from './npy.js';
+import { decodeNifti } from './nifti.js';
+import { decodeDicomFile, decodeDicomSeries, type SeriesEntry } from './dicom/read.js';
+import { isDicom } from './dicom/dataset.js';
+import { DEFAULT_MAX_BYTES, type ReadVideoOptions } from './options.js';
+import type { MedicalVideo } from './types.js';
+
+/**
+ * Reads a medical video or volume into a {@link MedicalVideo} `[T, H, W, C]`.
+ *
+ * `source` is
+ * - bytes (`Uint8Array`): any format but video files is decoded in memory
+ *   (works in browsers); video bytes go through a temporary file and ffmpeg;
+ * - a file path (Node): `.npy`, `.npz`, `.nii`, `.nii.gz`, DICOM, or a video
+ *   file for the system `ffmpeg`. The format is detected from the content
+ *   (magic bytes; gzip is unwrapped first), the name only breaks ties for videos;
+ * - a directory path (Node): the DICOM files in it form a series;
+ * - an array of paths (Node): DICOM files forming a series.
+ *
+ * Everything wrong with the input (truncated, corrupt, unsupported, too big,
+ * missing ffmpeg) raises a {@link VideoReadError} naming the file, the format
+ * and the problem.
+ *
+ * @example
+ * ```ts
+ * const v = await readVideo('exam/0000.npy');
+ * v.shape; // [slices, 256, 256, 1]
+ * const brain = await readVideo('series/');  // DICOM folder, sorted by position
+ * ```
+ */
+export async function readVideo(source: string | string[] | Uint8Array, options: ReadVideoOptions = {}): Promise<MedicalVideo> {
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
+  if (source instanceof Uint8Array) return decodeBytes(source, options.name ?? '<bytes>', options, maxBytes);
+  if (Array.isArray(source)) return readSeriesFiles(source, `${source.length} files`, options, maxBytes);
+  const { loadFs, readFileBytes, readFileHead } = await import('./node.js');
+  const fs = await loadFs();
+  let st: Awaited<ReturnType<typeof fs.stat>>;
+  try {
+    st = await fs.stat(source);
+  } catch (e) {
+    throw new VideoReadError(source, 'unknown', `cannot open: ${(e as Error).message}`, { cause: e });
+  }
+  if (st.isDirectory()) {
+    const path = await import('node:path');
+    const names = (await fs.readdir(source)).sort();
+    const files: string[] = [];
+    for (const n of names) {
+      const p = path.join(source, n);
+      const s = await fs.stat(p);
+      if (!s.isFile()) continue;
+      if (isDicom(await readFileHead(p, 512))) files.push(p);
+    }
+    if (files.length === 0) throw new VideoReadError(source, 'dicom', 'directory holds no DICOM files');
+    return readSeriesFiles(files, source, options, maxBytes);
+  }
+  if (!st.isFile()) throw new VideoReadError(source, 'unknown', 'not a regular file');
+  const head = await readFileHead(source, 1024);
+  if (!isGzip(head) && detectFormat(head, source) === 'video') return readVideoPath(source, options, maxBytes);
+  if (st.size > maxBytes) throw new VideoReadError(source, detectFormat(head, source), `file of ${st.size} bytes exceeds maxBytes=${maxBytes}`);
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFileBytes(source);
+  } catch (e) {
+    throw new VideoReadError(source, 'unknown', `cannot read: ${(e as Error).message}`, { cause: e });
+  }
+  return decodeBytes(bytes, source, options, maxBytes);
+}
+
+async function readVideoPath(path: string, options: ReadVideoOptions, maxBytes: number): Promise<MedicalVideo> {
+  const { readVideoFile } = await import('./ffmpeg.js');
+  const o: Parameters<typeof readVideoFile>[1] = { maxBytes };
+  if (options.ffmpegPath !== undefined) o.ffmpegPath = options.ffmpegPath;
+  if (options.ffprobePath !== undefined) o.ffprobePath = options.ffprobePath;
+  if (options.pixelFormat !== undefined) o.pixelFormat = options.pixelFormat;
+  if (options.maxFrames !== undefined) o.maxFrames = options.maxFrames;
+  if (options.timeoutMs !== undefined) o.timeoutMs = options.timeoutMs;
+  return readVideoFile(path, o);
+}
+
+async function readSeriesFiles(files: string[], label: string, options: ReadVideoOptions, maxBytes: number): Promise<MedicalVideo> {
+  const { readFileBytes, loadFs } = await import('./node.js');
+  const fs = await loadFs();
+  const entries: SeriesEntry[] = [];
+  let total = 0;
+  for (const f of files) {
+    let size: number;
+    try {
+      size = (await fs.stat(f)).size;
+    } catch (e) {
+      throw new VideoReadError(f, 'dicom', `cannot open: ${(e as Error).message}`, { cause: e });
+    }
+    total += size;
+    if (total > maxBytes) throw new VideoReadError(label, 'dicom', `series files exceed maxBytes=${maxBytes}`);
+    entries.push({ file: f, bytes: await readFileBytes(f) });
+  }
+  return decodeDicomSeries(entries, label, dicomOptions(options, maxBytes));
+}
+
+function dicomOptions(options: ReadVideoOptions, maxBytes: number): Parameters<typeof decodeDicomFile>[2] {
+  const o: Parameters<typeof decodeDicomFile>[2] = { maxBytes };
+  if (options.applyRescale !== undefined) o.applyRescale = options.applyRescale;
+  if (options.seriesUid !== undefined) o.seriesUid = options.seriesUid;
+  return o;
+}
+
+/** Decodes in-memory bytes of any supported format. */
+async function decodeBytes(input: Uint8Array, file: string, options: ReadVideoOptions, maxBytes: number): Promise<MedicalVideo> {
+  let bytes = input;
+  let gz = false;
+  if (isGzip(bytes)) {
+    bytes = await gunzip(bytes, maxBytes, file, /\.nii\.gz$/i.test(file) ? 'nifti' : 'unknown');
+    gz = true;
+  }
+  const format: VideoFormat = detectFormat(bytes, gz ? file.replace(/\.gz$/i, '') : file);
+  let v: MedicalVideo;
+  try {
+    switch (format) {
+      case 'npy':
+        v = decodeNpy(bytes, file, maxBytes);
+        break;
+      case 'npz':
+        v = decodeNpz(bytes, file, maxBytes, options.arrayName);
+        break;
+      case 'nifti': {
+        const o: Parameters<typeof decodeNifti>[3] = {};
+        if (options.frameAxis !== undefined) o.frameAxis = options.frameAxis;
+        if (options.volume !== undefined) o.volume = options.volume;
+        if (options.applyScaling !== undefined) o.applyScaling = options.applyScaling;
+        v = decodeNifti(bytes, file, maxBytes, o);
+        break;
+      }
+      case 'dicom':
+        v = await decodeDicomFile(bytes, file, dicomOptions(options, maxBytes));
+        break;
+      case 'video': {
+        if (gz) throw new VideoReadError(file, 'video', 'gzip-compressed video files are not supported');
+        const { withTempFile } = await import('./ffmpeg.js');
+        const ext = /\.[a-z0-9]+$/i.exec(file)?.[0] ?? '.bin';
+        v = await withTempFile(bytes, ext, (p) => readVideoPath(p, options, maxBytes));
+        v.meta.source = file;
+        break;
+      }
+      default:
+        throw new VideoReadError(file, 'unknown', `unrecognised format (first bytes ${hex(bytes.subarray(0, 8))})`);
+    }
+  } catch (e) {
+    if (e instanceof VideoReadError) throw e;
+    // Any other failure of a decoder (RangeError of a corrupt header, a third-party decoder's Error) is a read error.
+    throw new VideoReadError(file, format, `cannot decode: ${(e as Error)?.message ?? String(e)}`, { cause: e });
+  }
+  if (gz) v.meta.gzipped = true;
+  return v;
+}
+
+function hex(b: Uint8Array): string {
+  return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join(' ');
+}
