@@ -5,6 +5,7 @@ import { SelfSupervisedBase, type ForwardOutput, type LearnerOptions, type Varia
 import { symmetricByolLoss } from './loss.js';
 import { MLPHead, type HeadSpec } from './mlp-head.js';
 import { cosineTau, type TauSchedule } from './schedule.js';
+import { stopGradient } from './stop-gradient.js';
 import type { Encoder } from './types.js';
 
 /** Options of {@link BYOL}. */
@@ -102,9 +103,15 @@ export class BYOL extends SelfSupervisedBase {
     return this.tauSchedule(k);
   }
 
-  /** Target projections of both views, outside the tape (no gradient can reach the target). */
+  /**
+   * Target projections of both views. `step` runs this before it opens the
+   * gradient tape; the stop-gradient also keeps gradients out of the target
+   * when {@link BYOL.loss} is differentiated by a caller.
+   */
   protected override prepare(viewA: tf.Tensor, viewB: tf.Tensor): tf.Tensor[] {
-    return tf.tidy(() => [viewA, viewB].map((v) => this.targetProjector.apply(this.targetEncoder.apply(v, { training: true }).features, { training: true })));
+    return tf.tidy(() =>
+      [viewA, viewB].map((v) => stopGradient(this.targetProjector.apply(this.targetEncoder.apply(v, { training: true }).features, { training: true }))),
+    );
   }
 
   protected override forward(viewA: tf.Tensor, viewB: tf.Tensor, prepared: tf.Tensor[]): ForwardOutput {

@@ -1,0 +1,308 @@
+import { describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs-core';
+import { expectNoLeaks, maxAbsDiff, useBackend } from '@byolmed3d/test-utils';
+import {
+  BYOL,
+  ByolError,
+  SimCLR,
+  SimSiam,
+  cosineTau,
+  type ConsumerStepResult,
+  type GradientConsumer,
+  type SelfSupervisedLearner,
+} from '@byolmed3d/byol';
+import { TinyEncoder, sameSnapshot, snapshot } from './tiny-encoder.js';
+
+const SHAPE: [number, number, number, number, number] = [4, 2, 3, 3, 1];
+const INPUT = 2 * 3 * 3;
+const HEAD = { hiddenDim: 16, outputDim: 8 };
+
+function views(seed: number): [tf.Tensor5D, tf.Tensor5D] {
+  return tf.tidy(() => {
+    const base = tf.randomNormal(SHAPE, 0, 1, 'float32', seed);
+    return [
+      tf.add(base, tf.randomNormal(SHAPE, 0, 0.1, 'float32', seed + 1)) as tf.Tensor5D,
+      tf.add(tf.mul(base, 1.2), tf.randomNormal(SHAPE, 0, 0.1, 'float32', seed + 2)) as tf.Tensor5D,
+    ];
+  });
+}
+
+/** A stand-in for grad-accum's GradientAccumulator: applies SGD on every `every`-th call. */
+class EveryNth implements GradientConsumer {
+  calls = 0;
+  steps = 0;
+  constructor(
+    readonly optimizer: tf.Optimizer,
+    readonly every: number,
+  ) {}
+  accumulate(grads: tf.NamedTensorMap): ConsumerStepResult {
+    this.calls++;
+    if (this.calls % this.every !== 0) return { stepped: false, step: this.steps };
+    this.optimizer.applyGradients(grads);
+    this.steps++;
+    return { stepped: true, step: this.steps };
+  }
+}
+
+function makeByol(options: Partial<ConstructorParameters<typeof BYOL>[1]> = {}, encoderSeed = 7): BYOL {
+  return new BYOL(new TinyEncoder({ inputSize: INPUT, hidden: 12, featureDim: 10, seed: encoderSeed }), {
+    optimizer: tf.train.sgd(0.1),
+    projector: HEAD,
+    predictor: HEAD,
+    tauBase: 0.99,
+    totalSteps: 100,
+    ...options,
+  });
+}
+
+describe('BYOL', () => {
+  it('gradients reach every online variable and never the target', async () => {
+    await useBackend();
+    const byol = makeByol();
+    const [a, b] = views(1);
+    const targetNames = new Set(byol.targetVariables.map((v) => v.name));
+    expect(byol.trainableVariables.some((v) => targetNames.has(v.name))).toBe(false);
+    expect(byol.targetVariables.every((v) => !v.trainable)).toBe(true);
+    // Online: every variable gets a nonzero gradient.
+    const online = tf.variableGrads(() => byol.loss(a, b), byol.trainableVariables);
+    expect(Object.keys(online.grads).sort()).toEqual(byol.trainableVariables.map((v) => v.name).sort());
+    for (const g of Object.values(online.grads)) expect(tf.util.sizeFromShape(g.shape) > 0 && (await tf.max(tf.abs(g)).data())[0]! > 0).toBe(true);
+    tf.dispose([online.value, ...Object.values(online.grads)]);
+    // Target: differentiating the loss with respect to the target's variables
+    // gives zeros (marked trainable for this probe only, so tfjs walks the tape).
+    byol.targetVariables.forEach((v) => (v.trainable = true));
+    const target = tf.variableGrads(() => byol.loss(a, b), byol.targetVariables);
+    byol.targetVariables.forEach((v) => (v.trainable = false));
+    for (const g of Object.values(target.grads)) expect((await tf.max(tf.abs(g)).data())[0]).toBe(0);
+    tf.dispose([target.value, ...Object.values(target.grads)]);
+    // And step() hands the optimizer gradients of the online variables only.
+    const seen: string[] = [];
+    const spy = new BYOL(new TinyEncoder({ inputSize: INPUT, hidden: 12, featureDim: 10 }), {
+      optimizer: { accumulate: (g: tf.NamedTensorMap) => (seen.push(...Object.keys(g)), { stepped: false, step: 0 }) },
+      projector: HEAD,
+      predictor: HEAD,
+      totalSteps: 10,
+    });
+    spy.step(a, b);
+    expect(seen.sort()).toEqual(spy.trainableVariables.map((v) => v.name).sort());
+    expect(seen.some((n) => spy.targetVariables.some((v) => v.name === n))).toBe(false);
+    spy.dispose({ encoder: true });
+    tf.dispose([a, b]);
+    byol.dispose({ encoder: true });
+  });
+
+  it('tau = 0: target equals online after the first update', async () => {
+    await useBackend();
+    const byol = makeByol({ tauBase: 0 });
+    const onlineTargetPairs = [...byol.encoder.trainableVariables, ...byol.projector.trainableVariables];
+    const before = snapshot(byol.targetVariables);
+    const [a, b] = views(2);
+    const s = byol.step(a, b);
+    expect(s.stepped).toBe(true);
+    expect(s.step).toBe(1);
+    expect(s.tau).toBe(0);
+    const after = snapshot(byol.targetVariables);
+    expect(sameSnapshot(after, snapshot(onlineTargetPairs))).toBe(true);
+    expect(sameSnapshot(after, before)).toBe(false);
+    tf.dispose([a, b]);
+    byol.dispose({ encoder: true });
+  });
+
+  it('tau = 1: target stays fixed while online moves', async () => {
+    await useBackend();
+    const byol = makeByol({ tauBase: 1 });
+    const target0 = snapshot(byol.targetVariables);
+    const online0 = snapshot(byol.trainableVariables);
+    for (let i = 0; i < 3; i++) {
+      const [a, b] = views(10 + i);
+      const s = byol.step(a, b);
+      expect(s.tau).toBe(1);
+      tf.dispose([a, b]);
+    }
+    expect(sameSnapshot(snapshot(byol.targetVariables), target0)).toBe(true);
+    expect(sameSnapshot(snapshot(byol.trainableVariables), online0)).toBe(false);
+    byol.dispose({ encoder: true });
+  });
+
+  it('with a consumer stepping every 4th call, the target changes only on stepped calls, with tau(k) of optimizer steps', async () => {
+    await useBackend();
+    const consumer = new EveryNth(tf.train.sgd(0.2), 4);
+    const K = 5;
+    const byol = makeByol({ optimizer: consumer, tauBase: 0.5, totalSteps: K });
+    const schedule = cosineTau({ tauBase: 0.5, totalSteps: K });
+    let prev = snapshot(byol.targetVariables);
+    const log: Array<{ stepped: boolean; step: number; tau: number | null; changed: boolean }> = [];
+    for (let i = 1; i <= 12; i++) {
+      const [a, b] = views(100 + i);
+      const s = byol.step(a, b);
+      tf.dispose([a, b]);
+      const now = snapshot(byol.targetVariables);
+      log.push({ stepped: s.stepped, step: s.step, tau: s.tau, changed: !sameSnapshot(now, prev) });
+      prev = now;
+    }
+    expect(log.map((l) => l.stepped)).toEqual([false, false, false, true, false, false, false, true, false, false, false, true]);
+    expect(log.map((l) => l.changed)).toEqual(log.map((l) => l.stepped));
+    expect(log.map((l) => l.step)).toEqual([0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3]);
+    // Stepped calls report the tau of the update (k = steps before it), others the next one's.
+    log.forEach((l) => expect(l.tau).toBeCloseTo(schedule(l.stepped ? l.step - 1 : l.step), 12));
+    expect(byol.optimizerStep).toBe(3);
+    byol.dispose({ encoder: true });
+  });
+
+  it('reports collapse statistics: std of normalised projections and the view cosine', async () => {
+    await useBackend();
+    const byol = makeByol();
+    const [a, b] = views(3);
+    const s = byol.step(a, b);
+    expect(s.projectionDim).toBe(8);
+    expect(s.projectionStd).toBeGreaterThan(0.05);
+    expect(s.projectionStd).toBeLessThan(1);
+    expect(s.viewCosine).toBeGreaterThan(-1);
+    expect(s.viewCosine).toBeLessThan(1);
+    expect(s.loss).toBeGreaterThanOrEqual(0);
+    expect(s.loss).toBeLessThanOrEqual(8);
+    // The same view twice: cosine 1 (both passes use their own batch statistics, equal here).
+    const same = byol.step(a, a);
+    expect(same.viewCosine).toBeCloseTo(1, 5);
+    tf.dispose([a, b]);
+    byol.dispose({ encoder: true });
+  });
+
+  it('embed gives eval-mode features without touching running statistics', async () => {
+    await useBackend();
+    const byol = makeByol();
+    const [a, b] = views(4);
+    const stats0 = snapshot(byol.encoder.nonTrainableVariables ?? []);
+    const e = await expectNoLeaks(() => {
+      const f = byol.embed(a);
+      const copy = f.dataSync().slice();
+      f.dispose();
+      return copy;
+    });
+    expect(e.length).toBe(4 * 10);
+    expect(sameSnapshot(snapshot(byol.encoder.nonTrainableVariables ?? []), stats0)).toBe(true);
+    tf.dispose([a, b]);
+    byol.dispose({ encoder: true });
+  });
+
+  it('getWeights / setWeights round-trip online, target, running stats and step', async () => {
+    await useBackend();
+    const src = makeByol({}, 7);
+    for (let i = 0; i < 2; i++) {
+      const [a, b] = views(20 + i);
+      src.step(a, b);
+      tf.dispose([a, b]);
+    }
+    const entries = src.getWeights();
+    const names = entries.map((e) => e.name);
+    expect(names).toContain('online/projector/net.0.weight');
+    expect(names).toContain('online/predictor/net.1.running_var');
+    expect(names).toContain('target/encoder/fc1.weight');
+    expect(names).toContain('target/projector/net.3.bias');
+    expect(names).toContain('step');
+    const dst = makeByol({ seed: 5 }, 99);
+    expect(dst.optimizerStep).toBe(0);
+    dst.setWeights(entries);
+    expect(dst.optimizerStep).toBe(2);
+    const all = (l: BYOL) => [...l.trainableVariables, ...l.targetVariables, ...(l.encoder.nonTrainableVariables ?? [])];
+    expect(sameSnapshot(snapshot(all(dst)), snapshot(all(src)))).toBe(true);
+    // Both now produce the same step.
+    const [a, b] = views(30);
+    const sa = src.step(a, b);
+    const sb = dst.step(a, b);
+    expect(Math.abs(sa.loss - sb.loss)).toBeLessThan(1e-6);
+    expect(sb.step).toBe(3);
+    // Strict loading rejects missing and unexpected entries and wrong shapes.
+    expect(() => dst.setWeights(entries.slice(1))).toThrow(/missing/);
+    expect(() => dst.setWeights([...entries, { name: 'extra', tensor: entries[0]!.tensor }])).toThrow(/unexpected/);
+    const bad = entries.map((e) => (e.name === 'online/projector/net.0.bias' ? { name: e.name, tensor: tf.zeros([3]) } : e));
+    expect(() => dst.setWeights(bad, { strict: false })).toThrow(ByolError);
+    tf.dispose(bad.filter((e) => e.name === 'online/projector/net.0.bias').map((e) => e.tensor));
+    tf.dispose(entries.map((e) => e.tensor));
+    tf.dispose([a, b]);
+    src.dispose({ encoder: true });
+    dst.dispose({ encoder: true });
+  });
+
+  it('validates its arguments', async () => {
+    await useBackend();
+    const enc = new TinyEncoder({ inputSize: INPUT, hidden: 12, featureDim: 10 });
+    const opt = tf.train.sgd(0.1);
+    expect(() => new BYOL(enc, { optimizer: opt, projector: HEAD, predictor: HEAD })).toThrow(/totalSteps/);
+    expect(() => new BYOL(enc, { optimizer: opt, projector: HEAD, predictor: { outputDim: 3 }, totalSteps: 10 })).toThrow(/outputDim/);
+    expect(() => new BYOL(enc, { optimizer: {} as tf.Optimizer, totalSteps: 10 })).toThrow(/optimizer/);
+    const byol = new BYOL(enc, { optimizer: opt, projector: HEAD, predictor: HEAD, totalSteps: 10 });
+    const a = tf.zeros([2, 2, 3, 3, 1]);
+    const b = tf.zeros([3, 2, 3, 3, 1]);
+    const one = tf.zeros([1, 2, 3, 3, 1]);
+    expect(() => byol.step(a, b)).toThrow(/differ in shape/);
+    expect(() => byol.step(one, one)).toThrow(/at least 2/);
+    tf.dispose([a, b, one]);
+    byol.dispose({ encoder: true });
+  });
+});
+
+describe('every objective', () => {
+  const makers: Record<string, (opt: tf.Optimizer | GradientConsumer) => SelfSupervisedLearner> = {
+    byol: (optimizer) => makeByol({ optimizer }),
+    simsiam: (optimizer) => new SimSiam(new TinyEncoder({ inputSize: INPUT, hidden: 12, featureDim: 10 }), { optimizer, projector: HEAD, predictor: HEAD }),
+    simclr: (optimizer) => new SimCLR(new TinyEncoder({ inputSize: INPUT, hidden: 12, featureDim: 10 }), { optimizer, projector: HEAD, temperature: 0.5 }),
+  };
+
+  for (const [name, make] of Object.entries(makers)) {
+    it(`${name}: a step leaks no tensors (plain optimizer and gradient consumer) and lowers the loss on a fixed batch`, async () => {
+      await useBackend();
+      for (const opt of [tf.train.adam(0.01), new EveryNth(tf.train.momentum(0.05, 0.9), 2)]) {
+        const learner = make(opt);
+        expect(learner.objective).toBe(name);
+        const [a, b] = views(50);
+        // Optimizer slots are created on the first steps; steady state allocates nothing.
+        learner.step(a, b);
+        learner.step(a, b);
+        const first = learner.loss(a, b);
+        const l0 = first.dataSync()[0]!;
+        first.dispose();
+        await expectNoLeaks(() => {
+          for (let i = 0; i < 6; i++) learner.step(a, b);
+        });
+        const last = learner.loss(a, b);
+        expect(last.dataSync()[0]!).toBeLessThan(l0);
+        last.dispose();
+        tf.dispose([a, b]);
+        const before = tf.memory().numTensors;
+        const nVars = learner.trainableVariables.length;
+        learner.dispose({ encoder: true });
+        expect(tf.memory().numTensors).toBeLessThan(before - nVars + 1);
+        if (opt instanceof tf.Optimizer) opt.dispose();
+        else opt.optimizer.dispose();
+      }
+    });
+  }
+
+  it('simsiam: the stop-gradient branch gets no gradient (matches a constant target)', async () => {
+    await useBackend();
+    const learner = new SimSiam(new TinyEncoder({ inputSize: INPUT, hidden: 12, featureDim: 10, batchNorm: false }), {
+      optimizer: tf.train.sgd(0.1),
+      projector: { ...HEAD, norm: 'none', outputNorm: false },
+      predictor: { ...HEAD, norm: 'none' },
+    });
+    const [a, b] = views(60);
+    const g1 = tf.variableGrads(() => learner.loss(a, b), learner.trainableVariables);
+    // Same loss with the projections taken as constants (computed outside the tape).
+    const zA = learner.projector.apply(learner.encoder.apply(a, { training: true }).features, { training: true });
+    const zB = learner.projector.apply(learner.encoder.apply(b, { training: true }).features, { training: true });
+    const g2 = tf.variableGrads(() => {
+      const pa = learner.predictor.apply(learner.projector.apply(learner.encoder.apply(a, { training: true }).features, { training: true }), { training: true });
+      const pb = learner.predictor.apply(learner.projector.apply(learner.encoder.apply(b, { training: true }).features, { training: true }), { training: true });
+      return tf.mul(-0.5, tf.add(tf.mean(tf.sum(tf.mul(l2(pa), l2(zB)), 1)), tf.mean(tf.sum(tf.mul(l2(pb), l2(zA)), 1)))) as tf.Scalar;
+    }, learner.trainableVariables);
+    expect(Math.abs(g1.value.dataSync()[0]! - g2.value.dataSync()[0]!)).toBeLessThan(1e-6);
+    for (const k of Object.keys(g2.grads)) expect(maxAbsDiff(g1.grads[k]!.dataSync(), g2.grads[k]!.dataSync())).toBeLessThan(1e-5);
+    tf.dispose([a, b, zA, zB, g1.value, g2.value, ...Object.values(g1.grads), ...Object.values(g2.grads)]);
+    learner.dispose({ encoder: true });
+  });
+});
+
+function l2(x: tf.Tensor2D): tf.Tensor2D {
+  return tf.div(x, tf.norm(x, 'euclidean', 1, true)) as tf.Tensor2D;
+}
