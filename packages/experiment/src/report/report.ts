@@ -1,0 +1,152 @@
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { bootstrapMetrics, delong, delongTest, rocCurve, youdenThreshold } from '@byolmed3d/metrics';
+import type { MethodResult } from '../train/downstream.js';
+import { resultsDir } from '../train/downstream.js';
+import { lineChartPng, lineChartSvg, type Series } from './plot.js';
+
+/** One row of the report table. */
+export interface ReportRow {
+  /** Method label. */
+  method: string;
+  /** Protocol. */
+  protocol: string;
+  /** Test exams. */
+  n: number;
+  /** Positives among them. */
+  positives: number;
+  /** AUC with its DeLong 95% CI. */
+  auc: { estimate: number; lower: number; upper: number };
+  /** Threshold (Youden's J on validation) and bootstrap 95% CIs of the threshold metrics. */
+  threshold: number;
+  /** Per metric: estimate and 95% bootstrap CI. */
+  metrics: Record<string, { estimate: number; lower: number; upper: number }>;
+  /** Paired DeLong test against random init with the same protocol (null when this is random init or none exists). */
+  vsRandom: { difference: number; pValue: number } | null;
+}
+
+/** Result of {@link writeReport}. */
+export interface ReportSummary {
+  /** Path of `report.md`. */
+  markdown: string;
+  /** The rows. */
+  rows: ReportRow[];
+}
+
+const THRESHOLD_METRICS = ['accuracy', 'sensitivity', 'specificity', 'f1', 'kappa', 'balancedAccuracy'] as const;
+
+/** Reads every `results/*.json` of the given run directories. */
+export function readResults(runDirs: string[]): MethodResult[] {
+  const out: MethodResult[] = [];
+  for (const d of runDirs) {
+    const dir = resultsDir(d);
+    if (!existsSync(dir)) continue;
+    for (const f of readdirSync(dir).filter((x) => x.endsWith('.json')).sort()) out.push(JSON.parse(readFileSync(join(dir, f), 'utf8')) as MethodResult);
+  }
+  return out;
+}
+
+function fmt(v: number, d = 3): string {
+  return Number.isFinite(v) ? v.toFixed(d) : 'n/a';
+}
+
+function ci(m: { estimate: number; lower: number; upper: number }): string {
+  return `${fmt(m.estimate)} (${fmt(m.lower)}–${fmt(m.upper)})`;
+}
+
+/** Computes one table row (AUC by DeLong, threshold metrics by stratified bootstrap). */
+export function reportRow(r: MethodResult, all: MethodResult[], nBoot: number, seed: number): ReportRow {
+  const d = delong(r.labels, r.scores);
+  let threshold = 0.5;
+  try {
+    threshold = youdenThreshold(r.val.labels, r.val.scores).threshold;
+  } catch {
+    // One class in validation: keep 0.5.
+  }
+  if (!Number.isFinite(threshold)) threshold = 0.5;
+  const boot = bootstrapMetrics(r.labels, r.scores, { nBoot: Math.max(1, nBoot), seed, threshold, metrics: ['auc', ...THRESHOLD_METRICS] });
+  const metrics: ReportRow['metrics'] = {};
+  for (const k of THRESHOLD_METRICS) {
+    const c = boot[k];
+    if (c) metrics[k] = { estimate: c.estimate, lower: c.lower, upper: c.upper };
+  }
+  const random = all.find((o) => o.init === 'random' && o.protocol === r.protocol && o.task === r.task && o.plane === r.plane);
+  let vsRandom: ReportRow['vsRandom'] = null;
+  if (random && random !== r && random.ids.join() === r.ids.join()) {
+    const t = delongTest(r.labels, r.scores, random.scores);
+    vsRandom = { difference: t.difference, pValue: t.pValue };
+  }
+  return {
+    method: r.method,
+    protocol: r.protocol,
+    n: r.labels.length,
+    positives: r.labels.filter((y) => y === 1).length,
+    auc: { estimate: d.auc, lower: d.ci[0], upper: d.ci[1] },
+    threshold,
+    metrics,
+    vsRandom,
+  };
+}
+
+/**
+ * Writes `report.md` (every method and metric with 95% CIs and the paired
+ * DeLong p-value against random init), `roc.svg`/`roc.png` and
+ * `loss.svg`/`loss.png` into `outDir`.
+ */
+export function writeReport(runDirs: string[], outDir: string, options: { bootstrap?: number; seed?: number; title?: string } = {}): ReportSummary {
+  const results = readResults(runDirs);
+  if (results.length === 0) throw new Error(`report: no results in ${runDirs.map((d) => join(d, 'results')).join(', ')} (run finetune, linear-probe or knn first)`);
+  mkdirSync(outDir, { recursive: true });
+  const rows = results.map((r) => reportRow(r, results, options.bootstrap ?? 1000, options.seed ?? 0));
+  const first = results[0] as MethodResult;
+  const lines: string[] = [
+    `# ${options.title ?? 'byolmed3d report'}`,
+    '',
+    `Task **${first.task}**, plane **${first.plane}**; test set: ${rows[0]?.n} exams, ${rows[0]?.positives} positive. ` +
+      'AUC with DeLong 95% CI; threshold metrics at the Youden threshold chosen on the validation split, with stratified bootstrap 95% CIs; ' +
+      '`Δ vs random` is the paired DeLong test against the random-init encoder with the same protocol.',
+    '',
+    '| method | protocol | AUC (95% CI) | accuracy | sensitivity | specificity | F1 | kappa | balanced acc. | Δ AUC vs random | p (DeLong) |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+  ];
+  for (const r of rows) {
+    const m = (k: string): string => (r.metrics[k] ? ci(r.metrics[k]) : 'n/a');
+    const vs = r.vsRandom ? [`${r.vsRandom.difference >= 0 ? '+' : ''}${fmt(r.vsRandom.difference)}`, r.vsRandom.pValue < 1e-4 ? '<1e-4' : fmt(r.vsRandom.pValue, 4)] : ['—', '—'];
+    lines.push(`| ${r.method} | ${r.protocol} | ${ci(r.auc)} | ${m('accuracy')} | ${m('sensitivity')} | ${m('specificity')} | ${m('f1')} | ${m('kappa')} | ${m('balancedAccuracy')} | ${vs[0]} | ${vs[1]} |`);
+  }
+  lines.push('', '![ROC curves](roc.png)', '', 'ROC curves: [roc.svg](roc.svg). Loss curves: [loss.svg](loss.svg), ![loss](loss.png)', '');
+  const roc: Series[] = results.map((r) => {
+    const c = rocCurve(r.labels, r.scores);
+    return { label: `${r.method} (AUC ${fmt(rocAucOf(rows, r.method))})`, x: c.fpr, y: c.tpr };
+  });
+  const rocOpts = { title: `ROC, ${first.task} (test)`, xLabel: 'false positive rate', yLabel: 'true positive rate', xRange: [0, 1] as [number, number], yRange: [0, 1] as [number, number], diagonal: true };
+  writeFileSync(join(outDir, 'roc.svg'), lineChartSvg(roc, rocOpts));
+  writeFileSync(join(outDir, 'roc.png'), lineChartPng(roc, rocOpts));
+  const loss: Series[] = [];
+  for (const d of runDirs) {
+    const f = join(d, 'pretrain', 'losses.json');
+    if (existsSync(f)) {
+      const l = JSON.parse(readFileSync(f, 'utf8')) as { method: string; accumulation: number; losses: number[] };
+      loss.push({ label: `pretrain ${l.method} (accum ${l.accumulation}) [${resolve(d).split('/').pop()}]`, x: l.losses.map((_, i) => i + 1), y: smooth(l.losses, 5) });
+    }
+  }
+  for (const r of results) if (r.losses && r.losses.length > 0) loss.push({ label: `fine-tune ${r.method} (per epoch)`, x: r.losses.map((_, i) => ((i + 1) / r.losses!.length) * (loss[0]?.x.length ?? r.losses!.length)), y: r.losses });
+  const lossOpts = { title: 'training loss', xLabel: 'micro-batch (fine-tuning epochs scaled to the same axis)', yLabel: 'loss' };
+  writeFileSync(join(outDir, 'loss.svg'), lineChartSvg(loss, lossOpts));
+  writeFileSync(join(outDir, 'loss.png'), lineChartPng(loss, lossOpts));
+  writeFileSync(join(outDir, 'report.json'), JSON.stringify(rows, null, 2));
+  const markdown = join(outDir, 'report.md');
+  writeFileSync(markdown, lines.join('\n'));
+  return { markdown, rows };
+}
+
+function rocAucOf(rows: ReportRow[], method: string): number {
+  return rows.find((r) => r.method === method)?.auc.estimate ?? NaN;
+}
+
+function smooth(v: number[], k: number): number[] {
+  return v.map((_, i) => {
+    const a = v.slice(Math.max(0, i - k + 1), i + 1);
+    return a.reduce((s, x) => s + x, 0) / a.length;
+  });
+}

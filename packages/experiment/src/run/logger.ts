@@ -1,0 +1,101 @@
+import { appendFileSync } from 'node:fs';
+
+/** Output mode of the terminal: human progress, nothing but errors, or JSON lines. */
+export type OutputMode = 'human' | 'quiet' | 'json';
+
+/** One progress record of a phase. */
+export interface ProgressRecord {
+  /** Phase name (`pretrain`, `finetune:byol`, ...). */
+  phase: string;
+  /** Current step (1-based) of the phase. */
+  step: number;
+  /** Total steps of the phase. */
+  total: number;
+  /** Current loss, when there is one. */
+  loss?: number;
+  /** Extra numbers (tau, lr, projection std, ...). */
+  [key: string]: unknown;
+}
+
+/**
+ * Writes a run's JSONL log and the terminal progress line (phase, step, loss,
+ * clips/s, ETA); `quiet` prints only warnings and errors, `json` prints every
+ * record as a JSON line instead of the human line.
+ */
+export class RunLogger {
+  /** The terminal mode. */
+  readonly mode: OutputMode;
+  private readonly logFile: string | null;
+  private phaseStart = new Map<string, { t: number; step: number }>();
+  private lastPrint = 0;
+  /** Warnings so far (skipped files and the like). */
+  warnings = 0;
+
+  /**
+   * @param logFile JSONL file appended to (null: none)
+   * @param mode terminal mode; default `'human'`
+   */
+  constructor(logFile: string | null, mode: OutputMode = 'human') {
+    this.logFile = logFile;
+    this.mode = mode;
+  }
+
+  /** Appends a record to the JSONL log (with a timestamp). */
+  log(event: string, fields: Record<string, unknown> = {}): void {
+    const rec = { time: new Date().toISOString(), event, ...fields };
+    if (this.logFile) appendFileSync(this.logFile, `${JSON.stringify(rec)}\n`);
+    if (this.mode === 'json' && event !== 'progress') process.stdout.write(`${JSON.stringify(rec)}\n`);
+  }
+
+  /** A one-line message for people (printed in human mode, logged always). */
+  info(message: string): void {
+    this.log('info', { message });
+    if (this.mode === 'human') process.stdout.write(`${message}\n`);
+  }
+
+  /** A warning: counted, logged and printed to stderr in every mode. */
+  warn(message: string): void {
+    this.warnings++;
+    this.log('warning', { message });
+    process.stderr.write(`warning: ${message}\n`);
+  }
+
+  /**
+   * Records progress of `clips` clips processed at this step; prints a line
+   * with clips/s and ETA (at most twice a second, and at the last step).
+   */
+  progress(rec: ProgressRecord, clipsPerStep = 1): void {
+    const now = performance.now();
+    let start = this.phaseStart.get(rec.phase);
+    if (!start) {
+      start = { t: now, step: rec.step - 1 };
+      this.phaseStart.set(rec.phase, start);
+    }
+    const done = rec.step - start.step;
+    const secs = (now - start.t) / 1000;
+    const clipsPerSec = secs > 0 ? (done * clipsPerStep) / secs : 0;
+    const eta = done > 0 ? ((rec.total - rec.step) * secs) / done : NaN;
+    const full = { ...rec, clipsPerSec: Number(clipsPerSec.toFixed(3)), etaSec: Number.isFinite(eta) ? Math.round(eta) : null };
+    this.log('progress', full);
+    if (this.mode === 'json') {
+      process.stdout.write(`${JSON.stringify({ event: 'progress', ...full })}\n`);
+      return;
+    }
+    if (this.mode !== 'human') return;
+    if (now - this.lastPrint < 500 && rec.step !== rec.total) return;
+    this.lastPrint = now;
+    const loss = rec.loss === undefined ? '' : `  loss ${rec.loss.toFixed(4)}`;
+    const etaText = Number.isFinite(eta) ? `  ETA ${formatDuration(eta)}` : '';
+    const line = `[${rec.phase}] step ${rec.step}/${rec.total}${loss}  ${clipsPerSec.toFixed(2)} clips/s${etaText}`;
+    if (process.stdout.isTTY) process.stdout.write(`\r${line.padEnd(100)}${rec.step === rec.total ? '\n' : ''}`);
+    else if (rec.step === rec.total || rec.step % 10 === 0 || rec.step === 1) process.stdout.write(`${line}\n`);
+  }
+}
+
+/** Formats seconds as `1h02m`, `3m05s` or `12s`. */
+export function formatDuration(sec: number): string {
+  const s = Math.max(0, Math.round(sec));
+  if (s >= 3600) return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
+  if (s >= 60) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+  return `${s}s`;
+}
