@@ -82,8 +82,9 @@ export class LARS extends SlotOptimizer {
     let g = gradient;
     if (!this.exclude(name, variable.shape)) {
       if (this.weightDecay > 0) g = tf.add(g, tf.mul(variable, this.weightDecay));
-      const wNorm = tf.norm(variable);
-      const gNorm = tf.norm(g);
+      // sqrt(sum(x²)): two passes (tf.norm's abs + pow + sum takes three)
+      const wNorm = tf.sqrt(tf.sum(tf.square(variable)));
+      const gNorm = tf.sqrt(tf.sum(tf.square(g)));
       const one = tf.onesLike(wNorm);
       const safeG = tf.where(tf.greater(gNorm, 0), gNorm, one);
       const ratio = tf.where(

@@ -15,13 +15,13 @@ describe('AdamW', () => {
       const b = makeMlp('adamw_b');
       const start = a.values();
       const ours = new AdamW({ learningRate: 0.01, weightDecay: 0, epsilon: 1e-7 });
-      const theirs = tf.train.adam(0.01, 0.9, 0.999, 1e-7);
+      const theirs: tf.Optimizer = tf.train.adam(0.01, 0.9, 0.999, 1e-7);
       for (let s = 0; s < 4; s++) {
         const { x, y } = batch(s, 5);
         const ga = a.grads(x, y);
         const gb = b.grads(x, y);
         ours.applyGradients(ga);
-        theirs.applyGradients(gb as tf.NamedVariableMap);
+        theirs.applyGradients(gb);
         tf.dispose([x, y, ...Object.values(ga), ...Object.values(gb)]);
       }
       expect(maxDiffAll(start, a.values())).toBeGreaterThan(1e-2);
