@@ -43,3 +43,35 @@ export {
   type ConfidenceInterval,
   type BootstrapMetricName,
 } from './bootstrap.js';
+export {
+  LogisticRegression,
+  type LogisticRegressionOptions,
+  type FeatureMatrix,
+} from './logistic.js';
+export {
+  fitStandardizer,
+  linearProbe,
+  knnClassify,
+  type Standardizer,
+  type LabelledFeatures,
+  type EmbeddingEvaluation,
+  type LinearProbeOptions,
+  type LinearProbeResult,
+  type KnnOptions,
+} from './embedding.js';
+export {
+  aggregateByExam,
+  fitPlaneFusion,
+  type AggregateOptions,
+  type ExamPredictions,
+  type PlaneFusionOptions,
+  type PlanePredictions,
+  type PlaneFusion,
+} from './exam.js';
+export {
+  calibrationCurve,
+  brierScore,
+  expectedCalibrationError,
+  type CalibrationOptions,
+  type CalibrationCurve,
+} from './calibration.js';

@@ -25,7 +25,7 @@ describe('rocAuc', () => {
     for (let i = 0; i < n; i++) {
       st = (Math.imul(st, 1103515245) + 12345) >>> 0;
       y[i] = st % 3 === 0 ? 1 : 0;
-      s[i] = ((st >>> 8) % 41) - 20 + y[i] * 3;
+      s[i] = ((st >>> 8) % 41) - 20 + (y[i] as number) * 3;
     }
     s[0] = -0;
     s[1] = 0;
