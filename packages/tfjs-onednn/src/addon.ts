@@ -36,12 +36,15 @@ export const addonPath = join(packageRoot, 'build', 'Release', 'tfjs_onednn.node
 let cached: { addon?: NativeAddon; error?: OneDnnError } | undefined;
 
 /**
- * Loads the addon once. Returns it, or throws a {@link OneDnnError} whose
+ * Loads the addon once (unless the environment variable
+ * `TFJS_ONEDNN_DISABLE=1` is set, which forces the pure tfjs path). Returns it, or throws a {@link OneDnnError} whose
  * message says in one line why it is unavailable. @internal
  */
 export function loadAddon(): NativeAddon {
   if (cached === undefined) {
-    if (!existsSync(addonPath)) {
+    if (process.env.TFJS_ONEDNN_DISABLE === '1') {
+      cached = { error: new OneDnnError('disabled', 'tfjs-onednn disabled by TFJS_ONEDNN_DISABLE=1') };
+    } else if (!existsSync(addonPath)) {
       cached = {
         error: new OneDnnError(
           'addon-missing',

@@ -1,0 +1,137 @@
+// A self-contained r3d_18 (torchvision VideoResNet, BasicBlock, Conv3DSimple,
+// BasicStem) for the benchmark, channels last, with PyTorch-style explicit
+// padding and training-mode batch norm whose gradient is written by hand
+// (as @byolmed3d/resnet3d does). Kept here so the benchmark measures the
+// kernels and not a sibling package under construction.
+import * as tf from '@tensorflow/tfjs-core';
+
+type Triple = [number, number, number];
+
+/** Seeded parameter factory. */
+class Params {
+  readonly vars: tf.Variable[] = [];
+  private seed: number;
+  constructor(seed: number) {
+    this.seed = seed;
+  }
+  conv(name: string, k: Triple, cin: number, cout: number): tf.Variable {
+    const fanOut = cout * k[0] * k[1] * k[2];
+    const v = tf.variable(tf.randomNormal([...k, cin, cout], 0, Math.sqrt(2 / fanOut), 'float32', this.seed++), true, name);
+    this.vars.push(v);
+    return v;
+  }
+  vec(name: string, n: number, value: number, trainable = true): tf.Variable {
+    const v = tf.variable(tf.fill([n], value), trainable, name);
+    if (trainable) this.vars.push(v);
+    return v;
+  }
+}
+
+/** Training batch norm over all axes but the last, hand-written gradient. */
+export function batchNormTrain(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, eps = 1e-5): tf.Tensor {
+  const c = x.shape[x.rank - 1] as number;
+  const m = x.size / c;
+  const op = tf.customGrad((xIn, gIn, bIn, save) => {
+    const x2 = tf.reshape(xIn as tf.Tensor, [m, c]);
+    const mu = tf.mean(x2, 0);
+    const xc = tf.sub(x2, mu);
+    const v = tf.mean(tf.square(xc), 0);
+    const inv = tf.rsqrt(tf.add(v, eps));
+    const xhat = tf.mul(xc, inv);
+    const y = tf.add(tf.mul(xhat, gIn as tf.Tensor), bIn as tf.Tensor);
+    (save as tf.GradSaveFunc)([xhat, inv, gIn as tf.Tensor]);
+    return {
+      value: tf.reshape(y, (xIn as tf.Tensor).shape),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [sXhat, sInv, sG] = saved as [tf.Tensor, tf.Tensor, tf.Tensor];
+        const dy2 = tf.reshape(dy, [m, c]);
+        const sumDy = tf.sum(dy2, 0);
+        const sumDyXhat = tf.sum(tf.mul(dy2, sXhat), 0);
+        const dx = tf.mul(tf.sub(tf.sub(dy2, tf.div(sumDy, m)), tf.mul(sXhat, tf.div(sumDyXhat, m))), tf.mul(sG, sInv));
+        return [tf.reshape(dx, dy.shape), sumDyXhat, sumDy];
+      },
+    };
+  });
+  return op(x, gamma, beta);
+}
+
+interface ConvBn {
+  w: tf.Variable;
+  stride: Triple;
+  pad: Triple;
+  g: tf.Variable;
+  b: tf.Variable;
+}
+
+function convBn(x: tf.Tensor5D, l: ConvBn, relu: boolean): tf.Tensor5D {
+  const [pt, ph, pw] = l.pad;
+  const xp = pt || ph || pw ? tf.pad(x, [[0, 0], [pt, pt], [ph, ph], [pw, pw], [0, 0]]) : x;
+  const y = batchNormTrain(tf.conv3d(xp, l.w as tf.Tensor5D, l.stride, 'valid'), l.g, l.b) as tf.Tensor5D;
+  return relu ? tf.relu(y) : y;
+}
+
+/** r3d_18 encoder: `apply(x [N,T,H,W,3]) -> features [N, 512]` in training mode. */
+export class R3d18 {
+  readonly params: Params;
+  private readonly stem: ConvBn;
+  private readonly blocks: { c1: ConvBn; c2: ConvBn; down?: ConvBn }[] = [];
+
+  constructor(seed = 1, prefix = 'r3d') {
+    this.params = new Params(seed);
+    const p = this.params;
+    const mk = (name: string, k: Triple, cin: number, cout: number, stride: Triple, pad: Triple): ConvBn => ({
+      w: p.conv(`${prefix}/${name}.w`, k, cin, cout),
+      stride,
+      pad,
+      g: p.vec(`${prefix}/${name}.g`, cout, 1),
+      b: p.vec(`${prefix}/${name}.b`, cout, 0),
+    });
+    this.stem = mk('stem', [3, 7, 7], 3, 64, [1, 2, 2], [1, 3, 3]);
+    let cin = 64;
+    for (const [i, cout] of [64, 128, 256, 512].entries()) {
+      for (let j = 0; j < 2; j++) {
+        const s = i > 0 && j === 0 ? 2 : 1;
+        const st: Triple = [s, s, s];
+        const down = s !== 1 || cin !== cout ? mk(`l${i}.${j}.down`, [1, 1, 1], cin, cout, st, [0, 0, 0]) : undefined;
+        this.blocks.push({ c1: mk(`l${i}.${j}.c1`, [3, 3, 3], cin, cout, st, [1, 1, 1]), c2: mk(`l${i}.${j}.c2`, [3, 3, 3], cout, cout, [1, 1, 1], [1, 1, 1]), ...(down ? { down } : {}) });
+        cin = cout;
+      }
+    }
+  }
+
+  get trainableVariables(): tf.Variable[] {
+    return this.params.vars;
+  }
+
+  apply(x: tf.Tensor5D): tf.Tensor2D {
+    return tf.tidy(() => {
+      let y = convBn(x, this.stem, true);
+      for (const b of this.blocks) {
+        const r = b.down ? convBn(y, b.down, false) : y;
+        y = tf.relu(tf.add(convBn(convBn(y, b.c1, true), b.c2, false), r));
+      }
+      return tf.mean(y, [1, 2, 3]) as tf.Tensor2D;
+    });
+  }
+
+  /** Conv layers as (input shape, filter shape, stride) for a given input, for FLOP counts. */
+  convShapes(input: [number, number, number, number, number]): { x: number[]; w: number[]; out: number[] }[] {
+    const res: { x: number[]; w: number[]; out: number[] }[] = [];
+    const shapeOf = (x: number[], l: ConvBn): number[] => {
+      const k = l.w.shape as number[];
+      const o = [x[0] as number, ...[1, 2, 3].map((d) => Math.floor(((x[d] as number) + 2 * (l.pad[d - 1] as number) - (k[d - 1] as number)) / (l.stride[d - 1] as number)) + 1), k[4] as number];
+      res.push({ x, w: k, out: o });
+      return o;
+    };
+    let y = shapeOf(input, this.stem);
+    for (const b of this.blocks) {
+      if (b.down) shapeOf(y, b.down);
+      y = shapeOf(shapeOf(y, b.c1), b.c2);
+    }
+    return res;
+  }
+
+  dispose(): void {
+    tf.dispose(this.params.vars);
+  }
+}

@@ -1,0 +1,31 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { R3d18 } from '../bench/r3d18.js';
+import { available, onBoth, rand, relErr, setup } from './helpers.js';
+
+describe.skipIf(!available)('a whole r3d_18 training step on the onednn backend (skipped when the addon is not built)', () => {
+  beforeAll(async () => setup());
+
+  it('loss and every parameter gradient match the cpu backend (batch norm in training mode, tiny clips)', async () => {
+    // 2x32x32 keeps 8 values per channel in layer4's batch norm (2 would be ill-conditioned).
+    const xs = [2, 2, 32, 32, 3];
+    const xd = rand(2 * 2 * 32 * 32 * 3, 77);
+    const { cpu, dnn } = await onBoth(() => {
+      const model = new R3d18(5);
+      const x = tf.tensor5d(xd, xs as [number, number, number, number, number]);
+      const r = tf.tensor2d(rand(2 * 512, 78), [2, 512]);
+      const { value, grads } = tf.variableGrads(() => tf.sum(tf.mul(model.apply(x), r)) as tf.Scalar, model.trainableVariables);
+      const out = [value, ...model.trainableVariables.map((v) => grads[v.name] as tf.Tensor)];
+      model.dispose();
+      return out;
+    });
+    expect(dnn.length).toBe(cpu.length);
+    const lossErr = relErr(cpu[0] as Float32Array, dnn[0] as Float32Array);
+    expect(lossErr).toBeLessThan(1e-4);
+    let worst = 0;
+    for (let k = 1; k < cpu.length; k++) worst = Math.max(worst, relErr(cpu[k] as Float32Array, dnn[k] as Float32Array));
+    // Deep nets amplify float32 summation-order differences: still far below any real discrepancy.
+    expect(worst).toBeLessThan(1e-3);
+    console.log(`r3d_18 step, onednn vs cpu: loss rel. error ${lossErr.toExponential(2)}, worst gradient rel. error ${worst.toExponential(2)}`);
+  });
+});
