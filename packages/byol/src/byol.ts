@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { EMA } from './ema.js';
-import { check } from './errors.js';
-import { SelfSupervisedBase, type ForwardOutput, type LearnerOptions, type VariableGroup } from './learner-base.js';
+import { ByolError, check } from './errors.js';
+import { SelfSupervisedBase, stableKeys, type ForwardOutput, type LearnerOptions, type VariableGroup } from './learner-base.js';
 import { symmetricByolLoss } from './loss.js';
 import { MLPHead, type HeadSpec } from './mlp-head.js';
 import { cosineTau, type TauSchedule } from './schedule.js';
@@ -86,6 +86,14 @@ export class BYOL extends SelfSupervisedBase {
       seed: (options.seed ?? 0) + 1,
     });
     this.targetEncoder = encoder.clone();
+    const onlineKeys = stableKeys(encoder.trainableVariables);
+    const targetKeys = stableKeys(this.targetEncoder.trainableVariables);
+    if (onlineKeys.join('\n') !== targetKeys.join('\n')) {
+      this.targetEncoder.dispose();
+      this.predictor.dispose();
+      this.projector.dispose();
+      throw new ByolError('BYOL', `encoder.clone() must list the same variables in the same order; first difference: ${onlineKeys.find((k, i) => k !== targetKeys[i]) ?? '(length)'}`);
+    }
     this.targetProjector = this.projector.clone(`${this.name}/target/projector`);
     const targetVars = this.targetVariables;
     // Guard against optimizer.minimize() without a var list picking them up.

@@ -30,6 +30,7 @@ export type {
   Encoder,
   EncoderApplyOptions,
   EncoderOutput,
+  FlushResult,
   GradientConsumer,
   LearnerDisposeOptions,
   Objective,

@@ -6,6 +6,7 @@ import { collapseStats } from './stats.js';
 import type {
   ConsumerStepResult,
   Encoder,
+  FlushResult,
   GradientConsumer,
   LearnerDisposeOptions,
   Objective,
@@ -252,20 +253,36 @@ export abstract class SelfSupervisedBase implements SelfSupervisedLearner {
 
   private dispatch(context: string, grads: tf.NamedTensorMap): ConsumerStepResult {
     const opt = this.optimizer;
-    if (isGradientConsumer(opt)) {
-      const r = opt.accumulate(grads);
-      check(
-        r !== undefined && typeof r.stepped === 'boolean' && Number.isInteger(r.step) && r.step >= 0,
-        context,
-        () => `the gradient consumer must return { stepped: boolean; step: number }, got ${JSON.stringify(r)}`,
-      );
-      check(!r.stepped || r.step >= 1, context, () => `the gradient consumer stepped but reports step ${r.step}`);
-      this.stepCount = r.step;
-      return { stepped: r.stepped, step: r.step };
-    }
+    if (isGradientConsumer(opt)) return this.takeConsumerResult(context, opt.accumulate(grads));
     opt.applyGradients(grads);
     this.stepCount++;
     return { stepped: true, step: this.stepCount };
+  }
+
+  private takeConsumerResult(context: string, r: ConsumerStepResult): ConsumerStepResult {
+    check(
+      r !== undefined && r !== null && typeof r.stepped === 'boolean' && Number.isInteger(r.step) && r.step >= 0,
+      context,
+      () => `the gradient consumer must return { stepped: boolean; step: number }, got ${JSON.stringify(r)}`,
+    );
+    check(!r.stepped || r.step >= 1, context, () => `the gradient consumer stepped but reports step ${r.step}`);
+    this.stepCount = r.step;
+    return { stepped: r.stepped, step: r.step };
+  }
+
+  /**
+   * Applies the gradient consumer's partial window (its `apply()`) and, if it
+   * stepped, updates the target. A no-op with a plain optimizer or a consumer
+   * without `apply`.
+   */
+  flush(): FlushResult {
+    const opt = this.optimizer;
+    if (!isGradientConsumer(opt) || typeof opt.apply !== 'function') {
+      return { stepped: false, step: this.stepCount, tau: this.tauAt(this.stepCount) };
+    }
+    const r = this.takeConsumerResult(`${this.objective}.flush`, opt.apply());
+    const tau = r.stepped ? this.afterOptimizerStep(r.step - 1) : this.tauAt(r.step);
+    return { ...r, tau };
   }
 
   /** Encoder features of `x` in evaluation mode; the caller owns the result. */

@@ -48,6 +48,17 @@ export interface ConsumerStepResult {
 export interface GradientConsumer {
   /** Takes gradients keyed by variable name; steps the optimizer when its window is full. */
   accumulate(grads: tf.NamedTensorMap): ConsumerStepResult;
+  /**
+   * Applies a partial window now (end of epoch or run), if the consumer can;
+   * called by {@link SelfSupervisedLearner.flush}, which then updates the target.
+   */
+  apply?(): ConsumerStepResult;
+}
+
+/** What {@link SelfSupervisedLearner.flush} reports. */
+export interface FlushResult extends ConsumerStepResult {
+  /** tau of the target update when `stepped` (else of the next one); null without a target. */
+  tau: number | null;
 }
 
 /** The objectives a {@link SelfSupervisedLearner} can implement. */
@@ -128,6 +139,13 @@ export interface SelfSupervisedLearner {
    * or for evaluation; `step` is the training path.
    */
   loss(viewA: tf.Tensor, viewB: tf.Tensor): tf.Scalar;
+  /**
+   * Applies a gradient consumer's partial window now (its `apply()`) and, if
+   * that stepped, updates the target as any optimizer step does. Call it
+   * instead of the consumer's `apply()` at the end of an epoch or run, so the
+   * target never misses a step. Does nothing with a plain optimizer.
+   */
+  flush(): FlushResult;
   /** Encoder features of `x` in evaluation mode, `[N, featureDim]`; the caller owns the result. */
   embed(x: tf.Tensor): tf.Tensor2D;
   /** Copies of every variable (online, heads, target) and the step count, under stable names. */

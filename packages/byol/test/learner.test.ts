@@ -8,6 +8,7 @@ import {
   SimSiam,
   cosineTau,
   type ConsumerStepResult,
+  type Encoder,
   type GradientConsumer,
   type SelfSupervisedLearner,
 } from '@byolmed3d/byol';
@@ -147,6 +148,70 @@ describe('BYOL', () => {
     log.forEach((l) => expect(l.tau).toBeCloseTo(schedule(l.stepped ? l.step - 1 : l.step), 12));
     expect(byol.optimizerStep).toBe(3);
     byol.dispose({ encoder: true });
+  });
+
+  it('flush() applies a partial window and updates the target for that optimizer step', async () => {
+    await useBackend();
+    class Windowed extends EveryNth {
+      pending: tf.NamedTensorMap | null = null;
+      override accumulate(grads: tf.NamedTensorMap): ConsumerStepResult {
+        const r = super.accumulate(grads);
+        if (this.pending) tf.dispose(Object.values(this.pending));
+        // Keep a copy of the last micro-batch's gradients (the learner disposes its own).
+        this.pending = r.stepped ? null : Object.fromEntries(Object.entries(grads).map(([k, g]) => [k, tf.clone(g)]));
+        return r;
+      }
+      apply(): ConsumerStepResult {
+        if (!this.pending) return { stepped: false, step: this.steps };
+        this.optimizer.applyGradients(this.pending);
+        tf.dispose(Object.values(this.pending));
+        this.pending = null;
+        this.steps++;
+        return { stepped: true, step: this.steps };
+      }
+    }
+    const consumer = new Windowed(tf.train.sgd(0.1), 4);
+    const byol = makeByol({ optimizer: consumer, tauBase: 0 });
+    const [a, b] = views(70);
+    byol.step(a, b);
+    byol.step(a, b);
+    const before = snapshot(byol.targetVariables);
+    const f = byol.flush();
+    expect(f).toEqual({ stepped: true, step: 1, tau: 0 });
+    expect(sameSnapshot(snapshot(byol.targetVariables), before)).toBe(false);
+    expect(sameSnapshot(snapshot(byol.targetVariables), snapshot([...byol.encoder.trainableVariables, ...byol.projector.trainableVariables]))).toBe(true);
+    expect(byol.optimizerStep).toBe(1);
+    // Nothing pending: no step, no target change.
+    const again = snapshot(byol.targetVariables);
+    expect(byol.flush().stepped).toBe(false);
+    expect(sameSnapshot(snapshot(byol.targetVariables), again)).toBe(true);
+    tf.dispose([a, b]);
+    byol.dispose({ encoder: true });
+    // A plain optimizer has nothing to flush.
+    const plain = makeByol();
+    expect(plain.flush()).toEqual({ stepped: false, step: 0, tau: 0.99 });
+    plain.dispose({ encoder: true });
+  });
+
+  it('rejects an encoder whose clone lists its variables differently', async () => {
+    await useBackend();
+    const enc = new TinyEncoder({ inputSize: INPUT, hidden: 12, featureDim: 10 });
+    const bad: Encoder = {
+      apply: (x, o) => enc.apply(x, o),
+      featureDim: enc.featureDim,
+      trainableVariables: enc.trainableVariables,
+      dispose: () => enc.dispose(),
+      clone: () => {
+        const c = enc.clone();
+        return { apply: (x, o) => c.apply(x, o), featureDim: c.featureDim, dispose: () => c.dispose(), clone: () => c.clone(), trainableVariables: [...c.trainableVariables].reverse() };
+      },
+    };
+    const optimizer = tf.train.sgd(0.1);
+    const n = tf.memory().numTensors;
+    expect(() => new BYOL(bad, { optimizer, projector: HEAD, predictor: HEAD, totalSteps: 10 })).toThrow(/same order/);
+    expect(tf.memory().numTensors).toBe(n);
+    enc.dispose();
+    optimizer.dispose();
   });
 
   it('reports collapse statistics: std of normalised projections and the view cosine', async () => {
