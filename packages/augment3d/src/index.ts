@@ -4,6 +4,7 @@
  * and the BYOL / BYOLMed3D two-view pipelines.
  * @packageDocumentation
  */
+export type { RandomStateSnapshot } from './random.js';
 export { RandomState, mix32 } from './random.js';
 export { AugmentError } from './errors.js';
 export type { Clip, ClipShape, BatchShape } from './clip.js';
@@ -33,6 +34,7 @@ export { planarPlan, volumePlan, applyPlan, applyPlanTensor, rotationMatrix2d, a
 export type { TemporalMode, TemporalSampleOptions, FrameIndexParams, FrameDropoutOptions, FrameDropoutParams } from './temporal.js';
 export { sampleFrameIndices, selectFrames, selectFramesTensor, TemporalSample, RandTemporalSample, RandTemporalReverse, RandFrameDropout } from './temporal.js';
 export type {
+  ChannelStats,
   ScaleIntensityOptions,
   NormalizeOptions,
   ZScoreOptions,
@@ -87,5 +89,5 @@ export {
   repeatChannels,
   RepeatChannels,
 } from './color.js';
-export type { NormalizeChoice, TwoViewLog, TemporalChoice, ViewPresetOptions, ByolViewsOptions, EvalTransformOptions } from './presets.js';
+export type { NormalizeChoice, TwoViewLog, TemporalChoice, JitterSettings, BlurSettings, ViewPresetOptions, ByolViewsOptions, EvalTransformOptions } from './presets.js';
 export { IMAGENET_MEAN, IMAGENET_STD, KINETICS_MEAN, KINETICS_STD, TwoViewPipeline, byolMed3dViews, byolViews, evalTransform } from './presets.js';

@@ -7,22 +7,35 @@ import { DeterministicTransform, RandomTransform } from './transform.js';
 
 const same = (clip: Clip, data: Float32Array): Clip => ({ data, shape: [...clip.shape] as ClipShape });
 
+/** Per-channel statistics of a clip. */
+export interface ChannelStats {
+  /** Mean of each channel. */
+  mean: number[];
+  /** Population standard deviation of each channel. */
+  std: number[];
+}
+
 /** Per-channel mean and population standard deviation of a clip (float64 accumulation). */
-export function channelStats(clip: Clip): { mean: number[]; std: number[] } {
+export function channelStats(clip: Clip): ChannelStats {
   const C = clip.shape[3];
   const d = clip.data;
   const n = d.length / C;
-  const sum = new Float64Array(C);
-  for (let i = 0; i < d.length; i += C) for (let c = 0; c < C; c++) sum[c] = (sum[c] as number) + (d[i + c] as number);
-  const mean = Array.from(sum, (s) => s / n);
-  const sq = new Float64Array(C);
-  for (let i = 0; i < d.length; i += C) {
-    for (let c = 0; c < C; c++) {
-      const v = (d[i + c] as number) - (mean[c] as number);
-      sq[c] = (sq[c] as number) + v * v;
+  const mean: number[] = [];
+  const std: number[] = [];
+  for (let c = 0; c < C; c++) {
+    // Two passes with local accumulators (fast, and stable for large offsets).
+    let s = 0;
+    for (let i = c; i < d.length; i += C) s += d[i] as number;
+    const m = s / n;
+    let q = 0;
+    for (let i = c; i < d.length; i += C) {
+      const v = (d[i] as number) - m;
+      q += v * v;
     }
+    mean.push(m);
+    std.push(Math.sqrt(q / n));
   }
-  return { mean, std: Array.from(sq, (s) => Math.sqrt(s / n)) };
+  return { mean, std };
 }
 
 /** `x * scale[c] + offset[c]` per channel (scalars broadcast). */
@@ -37,6 +50,14 @@ export function affineIntensity(clip: Clip, scale: number | readonly number[], o
     const s = sc[0] as number;
     const o = of[0] as number;
     for (let i = 0; i < d.length; i++) out[i] = (d[i] as number) * s + o;
+  } else if (C === 3) {
+    const [s0, s1, s2] = sc as [number, number, number];
+    const [o0, o1, o2] = of as [number, number, number];
+    for (let i = 0; i < d.length; i += 3) {
+      out[i] = (d[i] as number) * s0 + o0;
+      out[i + 1] = (d[i + 1] as number) * s1 + o1;
+      out[i + 2] = (d[i + 2] as number) * s2 + o2;
+    }
   } else {
     for (let i = 0; i < d.length; i += C) for (let c = 0; c < C; c++) out[i + c] = (d[i + c] as number) * (sc[c] as number) + (of[c] as number);
   }

@@ -118,6 +118,32 @@ export interface TemporalChoice {
   stride?: number;
 }
 
+/** Colour-jitter settings of a preset (torchvision number form). */
+export interface JitterSettings {
+  /** Brightness strength (0.4 in both presets). */
+  brightness?: number;
+  /** Contrast strength (0.4 in both presets). */
+  contrast?: number;
+  /** Saturation strength (0.2 in both presets). */
+  saturation?: number;
+  /** Hue strength (0.1 in both presets). */
+  hue?: number;
+  /** Probability of jittering a view (0.8 in both presets). */
+  prob?: number;
+}
+
+/** Gaussian-blur settings of a preset. */
+export interface BlurSettings {
+  /** Sigma range ([0.8, 2.0] BYOLMed3D, [0.1, 2.0] BYOL). */
+  sigma?: readonly [number, number];
+  /** Odd kernel size, or `auto` for 2 ceil(3 sigma) + 1 (23 in both presets). */
+  kernelSize?: number | 'auto';
+  /** Probability for view 1 and view 2 ([0.6, 0.4] BYOLMed3D, [1.0, 0.1] BYOL). */
+  prob?: readonly [number, number];
+  /** 2 in-plane (default), 3 also across frames. */
+  dims?: 2 | 3;
+}
+
 /** Options common to both presets. */
 export interface ViewPresetOptions {
   /** Output in-plane size; default 224. */
@@ -134,10 +160,10 @@ export interface ViewPresetOptions {
   scale?: readonly [number, number];
   /** Range of the crop aspect ratio; default [3/4, 4/3]. */
   ratio?: readonly [number, number];
-  /** Colour jitter strengths (torchvision form) and probability. */
-  jitter?: { brightness?: number; contrast?: number; saturation?: number; hue?: number; prob?: number };
-  /** Gaussian blur: sigma range, kernel size (odd, or `auto` for 2 ceil(3 sigma) + 1), probability per view, in-plane or 3-D. */
-  blur?: { sigma?: readonly [number, number]; kernelSize?: number | 'auto'; prob?: readonly [number, number]; dims?: 2 | 3 };
+  /** Colour jitter strengths (torchvision form) and probability; unset fields keep the preset's values. */
+  jitter?: JitterSettings;
+  /** Gaussian blur settings; unset fields keep the preset's values. */
+  blur?: BlurSettings;
   /** Last step. */
   normalize?: NormalizeChoice;
   /** Seed of the pipeline; default 0. */

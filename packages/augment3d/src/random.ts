@@ -1,3 +1,11 @@
+/** A saved `RandomState` (plain JSON). */
+export interface RandomStateSnapshot {
+  /** The 32-bit counter state. */
+  s: number;
+  /** The cached second normal of a Box-Muller pair, if any. */
+  spare?: number;
+}
+
 /**
  * A small seeded generator (mulberry32): every random transform owns one, so
  * a pipeline is reproducible from one seed. Nothing in this package reads
@@ -110,12 +118,12 @@ export class RandomState {
   }
 
   /** The generator's state, for checkpoints (see `setState`). */
-  getState(): { s: number; spare?: number } {
+  getState(): RandomStateSnapshot {
     return this.spare === undefined ? { s: this.s } : { s: this.s, spare: this.spare };
   }
 
   /** Restores a state from `getState`. */
-  setState(state: { s: number; spare?: number }): void {
+  setState(state: RandomStateSnapshot): void {
     this.s = state.s >>> 0;
     this.spare = state.spare;
   }
