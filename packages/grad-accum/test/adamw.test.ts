@@ -2,7 +2,15 @@ import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { expectNoLeaks, maxAbsDiff, useBackend } from '@byolmed3d/test-utils';
 import { AdamW, excludeNone } from '@byolmed3d/grad-accum';
+import { readFileSync } from 'node:fs';
 import { batch, makeMlp, maxDiffAll } from './mlp.js';
+
+interface TorchAdamW {
+  config: { lr: number; betas: [number, number]; eps: number; weight_decay: number };
+  init: { w: number[]; b: number[] };
+  grads: Array<{ w: number[]; b: number[] }>;
+  after: Array<{ w: number[]; b: number[] }>;
+}
 
 beforeAll(async () => {
   await useBackend();
@@ -110,6 +118,29 @@ describe('AdamW', () => {
       weights[0]!.tensor.dispose(); // 'iter' is a new tensor; the slots belong to the optimizer
       opt.dispose();
       tf.dispose([a, c]);
+    });
+  });
+
+  it('matches torch.optim.AdamW (fixture from tools/fixtures/grad-accum.py; bias in a no-decay group)', async () => {
+    const ref = JSON.parse(readFileSync(new URL('./fixtures/torch-adamw.json', import.meta.url), 'utf8')) as TorchAdamW;
+    await expectNoLeaks(() => {
+      const tw = tf.tensor(ref.init.w, [2, 3]);
+      const tb = tf.tensor(ref.init.b, [3]);
+      const w = tf.variable(tw, true, 'torch_adamw/w');
+      const b = tf.variable(tb, true, 'torch_adamw/b');
+      tf.dispose([tw, tb]);
+      const c = ref.config;
+      const opt = new AdamW({ learningRate: c.lr, beta1: c.betas[0], beta2: c.betas[1], epsilon: c.eps, weightDecay: c.weight_decay });
+      ref.grads.forEach((g, k) => {
+        const grads = { 'torch_adamw/w': tf.tensor(g.w, [2, 3]), 'torch_adamw/b': tf.tensor(g.b, [3]) };
+        opt.applyGradients(grads);
+        tf.dispose(Object.values(grads));
+        const want = ref.after[k]!;
+        expect(maxAbsDiff(Array.from(w.dataSync()), want.w)).toBeLessThan(2e-6);
+        expect(maxAbsDiff(Array.from(b.dataSync()), want.b)).toBeLessThan(2e-6);
+      });
+      opt.dispose();
+      tf.dispose([w, b]);
     });
   });
 

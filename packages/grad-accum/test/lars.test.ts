@@ -59,7 +59,7 @@ const flat = (v: number[] | Mat): number[] => (Array.isArray(v[0]) ? (v as Mat).
 const norm = (a: number[]): number => Math.sqrt(a.reduce((s, x) => s + x * x, 0));
 
 /** LARS as in BYOL's code, by hand: returns new params and momentum. */
-function handLars(p: Params, mom: Record<string, number[]>, o: { lr: number; m: number; wd: number; eta: number; excluded: (k: string) => boolean }) {
+function handLars(p: Params, mom: Record<string, number[]>, o: { lr: number; m: number; wd: number; eta: number; excluded: (k: string) => boolean; nesterov?: boolean }) {
   const grads = handGrads(p);
   const next = clone(p);
   for (const k of ['w1', 'b1', 'w2', 'b2'] as const) {
@@ -74,7 +74,7 @@ function handLars(p: Params, mom: Record<string, number[]>, o: { lr: number; m: 
     }
     const v = (mom[k] ?? g.map(() => 0)).map((vi, i) => o.m * vi + g[i]!);
     mom[k] = v;
-    const nw = w.map((wi, i) => wi - o.lr * v[i]!);
+    const nw = w.map((wi, i) => wi - o.lr * (o.nesterov ? g[i]! + o.m * v[i]! : v[i]!));
     if (Array.isArray(p[k][0])) {
       const cols = (p[k] as Mat)[0]!.length;
       (next as Record<string, unknown>)[k] = (p[k] as Mat).map((_, r) => nw.slice(r * cols, (r + 1) * cols));
@@ -83,14 +83,14 @@ function handLars(p: Params, mom: Record<string, number[]>, o: { lr: number; m: 
   return next;
 }
 
-function tfRun(name: string, exclude: ExcludePredicate | undefined, steps: number, o: { lr: number; m: number; wd: number; eta: number }): number[][] {
+function tfRun(name: string, exclude: ExcludePredicate | undefined, steps: number, o: { lr: number; m: number; wd: number; eta: number; nesterov?: boolean }): number[][] {
   const vars = {
     w1: mkVar(tf.tensor2d(INIT.w1), `${name}/w1`),
     b1: mkVar(tf.tensor1d(INIT.b1), `${name}/b1`),
     w2: mkVar(tf.tensor2d(INIT.w2), `${name}/w2`),
     b2: mkVar(tf.tensor1d(INIT.b2), `${name}/b2`),
   };
-  const opt = new LARS({ learningRate: o.lr, momentum: o.m, weightDecay: o.wd, trustCoefficient: o.eta, exclude });
+  const opt = new LARS({ learningRate: o.lr, momentum: o.m, weightDecay: o.wd, trustCoefficient: o.eta, exclude, nesterov: o.nesterov ?? false });
   const x = tf.tensor2d(X);
   const t = tf.tensor2d(T, [3, 1]);
   for (let s = 0; s < steps; s++) {
@@ -140,6 +140,16 @@ describe('LARS', () => {
       for (let s = 0; s < 2; s++) q = handLars(q, mom2, { ...o, excluded: (k) => k === 'w2' });
       const got2 = tfRun('lars_c', excludeByName(/\/w2$/), 2, o);
       [flat(q.w1), q.b1, flat(q.w2), q.b2].forEach((w, i) => expect(maxAbsDiff(got2[i]!, w)).toBeLessThan(1e-6));
+    });
+  });
+
+  it('matches the hand computation with Nesterov momentum', async () => {
+    await expectNoLeaks(() => {
+      let p = clone(INIT);
+      const mom: Record<string, number[]> = {};
+      for (let s = 0; s < 3; s++) p = handLars(p, mom, { ...o, nesterov: true, excluded: (k) => k.startsWith('b') });
+      const got = tfRun('lars_n', undefined, 3, { ...o, nesterov: true });
+      [flat(p.w1), p.b1, flat(p.w2), p.b2].forEach((w, i) => expect(maxAbsDiff(got[i]!, w)).toBeLessThan(1e-6));
     });
   });
 
