@@ -1,0 +1,11 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    environment: 'node',
+    testTimeout: 300_000,
+    hookTimeout: 300_000,
+    reporters: ['default', 'json'],
+    outputFile: { json: '.vitest/results.json' },
+  },
+});

@@ -1,0 +1,4 @@
+import { main } from '@byolmed3d/experiment';
+
+const code: Promise<number> = main(['--help']);
+export { code };
