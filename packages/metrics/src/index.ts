@@ -75,3 +75,19 @@ export {
   type CalibrationOptions,
   type CalibrationCurve,
 } from './calibration.js';
+export {
+  rocChart,
+  prChart,
+  calibrationChart,
+  lineChart,
+  PALETTE,
+  type Chart,
+  type Series,
+  type LegendPosition,
+  type ChartOptions,
+  type LineChartOptions,
+  type ModelScores,
+} from './plot/chart.js';
+export { renderSvg, renderPng, rasterizeChart, type PngOptions } from './plot/render.js';
+export { encodePng, crc32 } from './plot/png.js';
+export { writeChart } from './plot/write.js';
