@@ -31,6 +31,13 @@ export interface GradientAccumulatorOptions {
    * untouched), in both modes.
    */
   missingGradients?: 'skip' | 'zero';
+  /**
+   * Keep the global norm of each applied gradient (before clipping) for
+   * {@link GradientAccumulator.lastGradNorm}; default false (always on with
+   * `clipNorm`). Costs one reduction per optimizer step and no download
+   * until it is read.
+   */
+  trackGradNorm?: boolean;
 }
 
 /** What {@link GradientAccumulator.accumulate} and {@link GradientAccumulator.apply} return. */
@@ -84,17 +91,20 @@ export class GradientAccumulator {
   readonly clipNorm: number | undefined;
   /** Treatment of micro-batches without a gradient for a variable. */
   readonly missingGradients: 'skip' | 'zero';
+  /** Whether the gradient norm of each step is kept. */
+  readonly trackGradNorm: boolean;
   private readonly slots = new Map<string, Slot>();
   private stepCount = 0;
   private microCount = 0;
   private disposed = false;
+  private normVar: tf.Variable | null = null;
 
   /**
    * @param optimizer any tfjs optimizer (tfjs' own, {@link LARS}, {@link AdamW}, ...)
    * @param options see {@link GradientAccumulatorOptions}
    */
   constructor(optimizer: tf.Optimizer, options: GradientAccumulatorOptions) {
-    const { steps, reduction = 'mean', clipNorm, missingGradients = 'skip' } = options;
+    const { steps, reduction = 'mean', clipNorm, missingGradients = 'skip', trackGradNorm = false } = options;
     check(Number.isInteger(steps) && steps >= 1, 'GradientAccumulator', () => `steps must be an integer >= 1, got ${steps}`);
     check(reduction === 'mean' || reduction === 'sum', 'GradientAccumulator', () => `reduction must be 'mean' or 'sum', got '${String(reduction)}'`);
     check(clipNorm === undefined || clipNorm > 0, 'GradientAccumulator', () => `clipNorm must be > 0, got ${clipNorm}`);
@@ -105,6 +115,7 @@ export class GradientAccumulator {
     this.reduction = reduction;
     this.clipNorm = clipNorm;
     this.missingGradients = missingGradients;
+    this.trackGradNorm = trackGradNorm || clipNorm !== undefined;
   }
 
   /** Optimizer steps taken so far (the clock of schedules, target EMA, checkpoints). */
@@ -183,11 +194,13 @@ export class GradientAccumulator {
         if (this.reduction === 'sum') grads.push(slot.sum);
         else grads.push(tf.div(slot.sum, this.missingGradients === 'skip' ? slot.count : this.microCount));
       }
-      if (this.clipNorm !== undefined) {
-        const present = grads.filter((g): g is tf.Tensor => g != null);
-        if (present.length > 0) {
-          const sq = present.map((g) => tf.sum(tf.square(g)));
-          const norm = tf.sqrt(sq.length === 1 ? (sq[0] as tf.Tensor) : tf.addN(sq));
+      const present = grads.filter((g): g is tf.Tensor => g != null);
+      if (this.trackGradNorm && present.length > 0) {
+        const sq = present.map((g) => tf.sum(tf.square(g)));
+        const norm = tf.sqrt(sq.length === 1 ? (sq[0] as tf.Tensor) : tf.addN(sq)) as tf.Scalar;
+        if (this.normVar == null) this.normVar = tf.variable(tf.zerosLike(norm), false);
+        this.normVar.assign(norm);
+        if (this.clipNorm !== undefined) {
           // min(1, clip / norm), safe at norm = 0.
           const scale = tf.minimum(1, tf.div(this.clipNorm, tf.maximum(norm, 1e-12)));
           for (let i = 0; i < grads.length; i++) {
@@ -207,6 +220,15 @@ export class GradientAccumulator {
     return { stepped: true, step: this.stepCount };
   }
 
+  /**
+   * Global L2 norm (over all variables, before clipping) of the gradient
+   * applied at the last optimizer step; undefined before the first step or
+   * without `trackGradNorm`/`clipNorm`. Reading it downloads one number.
+   */
+  lastGradNorm(): number | undefined {
+    return this.normVar == null ? undefined : (this.normVar.dataSync()[0] as number);
+  }
+
   /** Discards the current window (e.g. after a non-finite loss) without stepping. */
   reset(): void {
     for (const slot of this.slots.values()) slot.count = 0;
@@ -221,6 +243,8 @@ export class GradientAccumulator {
     if (this.disposed) return;
     for (const slot of this.slots.values()) slot.sum.dispose();
     this.slots.clear();
+    this.normVar?.dispose();
+    this.normVar = null;
     if (options.optimizer ?? true) {
       this.optimizer.dispose();
       // tfjs' MomentumOptimizer.dispose() forgets the cached `-learningRate`

@@ -96,14 +96,17 @@ describe('GradientAccumulator', () => {
       const g1 = { 'clip/a': tf.tensor1d([6]), 'clip/b': tf.tensor1d([8]) };
       const g2 = { 'clip/a': tf.tensor1d([0]), 'clip/b': tf.tensor1d([0]) };
       accumulator.accumulate(g1);
+      expect(accumulator.lastGradNorm()).toBeUndefined();
       accumulator.accumulate(g2); // mean (3, 4): norm 5 -> scaled to (0.6, 0.8)
       expect(maxAbsDiff([...vals(a), ...vals(b)], [-0.6, -0.8])).toBeLessThan(1e-6);
+      expect(accumulator.lastGradNorm()).toBeCloseTo(5, 5); // before clipping
       tf.dispose([...Object.values(g1), ...Object.values(g2)]);
       // Below the threshold: untouched gradient.
       const small = { 'clip/a': tf.tensor1d([0.3]), 'clip/b': tf.tensor1d([0.4]) };
       accumulator.accumulate(small);
       accumulator.apply();
       expect(maxAbsDiff([...vals(a), ...vals(b)], [-0.9, -1.2])).toBeLessThan(1e-6);
+      expect(accumulator.lastGradNorm()).toBeCloseTo(0.5, 5);
       tf.dispose(Object.values(small));
       accumulator.dispose();
       tf.dispose([a, b]);

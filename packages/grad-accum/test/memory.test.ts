@@ -44,7 +44,7 @@ describe('memory does not grow with the number of accumulation steps', () => {
     ['SGD', () => tf.train.sgd(0.01)],
     ['LARS', () => new LARS({ learningRate: 0.01 })],
   ] as Array<[string, () => tf.Optimizer]>) {
-    it(`${name}: steps 1, 8, 64 have the same peak bytes and tensors`, async () => {
+    it(`${name}: peak bytes and live tensors do not grow with steps 1, 8, 64`, async () => {
       await expectNoLeaks(async () => {
         const r1 = await peaks(1, makeOpt);
         const r8 = await peaks(8, makeOpt);
@@ -54,11 +54,14 @@ describe('memory does not grow with the number of accumulation steps', () => {
         expect(r8.endBytes).toBe(r1.endBytes);
         expect(r64.endBytes).toBe(r1.endBytes);
         expect(r64.endTensors).toBe(r1.endTensors);
-        // Peaks: identical across windows (64x more micro-batches per step cost nothing more).
-        expect(r8.peakBytes).toBe(r1.peakBytes);
-        expect(r64.peakBytes).toBe(r1.peakBytes);
-        expect(r8.peakTensors).toBe(r1.peakTensors);
-        expect(r64.peakTensors).toBe(r1.peakTensors);
+        // Peaks: no growth with the window (64x more micro-batches per step cost
+        // nothing more). Not always byte-identical: with steps = 64 the 4-byte
+        // gradient-norm scalar only exists after the first step.
+        expect(r8.peakBytes).toBeLessThanOrEqual(r1.peakBytes);
+        expect(r64.peakBytes).toBeLessThanOrEqual(r1.peakBytes);
+        expect(r1.peakBytes - r64.peakBytes).toBeLessThanOrEqual(4);
+        expect(r8.peakTensors).toBeLessThanOrEqual(r1.peakTensors);
+        expect(r64.peakTensors).toBeLessThanOrEqual(r1.peakTensors);
         expect(r1.peakBytes).toBeGreaterThan(0);
       });
     });
