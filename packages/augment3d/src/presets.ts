@@ -33,7 +33,7 @@ function normalizeStep(choice: NormalizeChoice): Transform[] {
 
 /** Parameters of one `sample` call, for logging. */
 export interface TwoViewLog {
-  /** Steps shared by both views (input scaling, channels, shared frame choice). */
+  /** Steps shared by both views (shared frame choice, input scaling). */
   shared: ParamsLogEntry[];
   /** Steps of view 1. */
   view1: ParamsLogEntry[];
@@ -204,11 +204,14 @@ function resolve(o: ViewPresetOptions, d: Omit<ResolvedViews, 'frames' | 'mode' 
   };
 }
 
+// Frame choice and input scaling run before anything else, and the crop
+// before the grey -> RGB repeat, so no step touches more voxels than needed
+// (the result is the same as repeating first: every step so far is
+// channel-independent).
 function sharedSteps(r: ResolvedViews): Transform[] {
   const steps: Transform[] = [];
-  if (r.inputScale !== 1) steps.push(new ScaleIntensity({ scale: r.inputScale }));
-  if (r.toRgb) steps.push(new RepeatChannels(3));
   if (r.view2Mode === 'same') steps.push(new RandTemporalSample({ frames: r.frames, mode: r.mode, stride: r.stride }));
+  if (r.inputScale !== 1) steps.push(new ScaleIntensity({ scale: r.inputScale }));
   return steps;
 }
 
@@ -216,6 +219,10 @@ function viewTemporal(r: ResolvedViews, view: 1 | 2): Transform[] {
   if (r.view2Mode === 'same') return [];
   const mode = view === 1 ? r.mode : r.view2Mode;
   return [new RandTemporalSample({ frames: r.frames, mode, stride: r.stride })];
+}
+
+function rgbStep(r: ResolvedViews): Transform[] {
+  return r.toRgb ? [new RepeatChannels(3)] : [];
 }
 
 function blurStep(r: ResolvedViews, view: 1 | 2): Transform[] {
@@ -249,7 +256,7 @@ export function byolMed3dViews(options: ViewPresetOptions = {}): TwoViewPipeline
   });
   const view = (v: 1 | 2) =>
     new Compose(
-      [...viewTemporal(r, v), new RandomResizedCrop({ size: r.size, scale: r.scale, ratio: r.ratio }), ...jitterStep(r), ...blurStep(r, v), ...normalizeStep(r.normalize)],
+      [...viewTemporal(r, v), new RandomResizedCrop({ size: r.size, scale: r.scale, ratio: r.ratio }), ...rgbStep(r), ...jitterStep(r), ...blurStep(r, v), ...normalizeStep(r.normalize)],
       { name: `byolMed3d.view${v}` },
     );
   return new TwoViewPipeline(new Compose(sharedSteps(r), { name: 'byolMed3d.shared' }), view(1), view(2), r.seed);
@@ -284,7 +291,7 @@ export function byolViews(options: ByolViewsOptions = {}): TwoViewPipeline {
   const grayProb = options.grayscaleProb ?? 0.2;
   const solar = options.solarizeProb ?? [0, 0.2];
   const view = (v: 1 | 2) => {
-    const steps: Transform[] = [...viewTemporal(r, v), new RandomResizedCrop({ size: r.size, scale: r.scale, ratio: r.ratio })];
+    const steps: Transform[] = [...viewTemporal(r, v), new RandomResizedCrop({ size: r.size, scale: r.scale, ratio: r.ratio }), ...rgbStep(r)];
     if (flipProb > 0) steps.push(new RandFlip({ axes: ['w'], prob: flipProb }));
     steps.push(...jitterStep(r));
     if (grayProb > 0) steps.push(new RandGrayscale({ prob: grayProb }));
@@ -309,6 +316,8 @@ export interface EvalTransformOptions {
    * spreads frames over the whole clip.
    */
   temporalMode?: TemporalMode;
+  /** Frame step of `center` (and random `contiguous`) windows; default 1. */
+  stride?: number;
   /** `resize` the whole frame to size x size (default), or `center-crop`: resize the shorter side to size / cropFraction then centre-crop. */
   spatial?: 'resize' | 'center-crop';
   /** Crop fraction for `center-crop`; default 0.875. */
@@ -332,15 +341,16 @@ export function evalTransform(options: EvalTransformOptions = {}): Compose {
   const size = options.size ?? 224;
   const frames = options.frames ?? 16;
   const mode = options.temporalMode ?? 'center';
+  const stride = options.stride ?? 1;
   const steps: Transform[] = [];
+  steps.push(mode === 'center' || mode === 'linspace' ? new TemporalSample({ frames, mode, stride }) : new RandTemporalSample({ frames, mode, stride }));
   if ((options.inputScale ?? 1) !== 1) steps.push(new ScaleIntensity({ scale: options.inputScale }));
-  if (options.toRgb ?? true) steps.push(new RepeatChannels(3));
-  steps.push(mode === 'center' || mode === 'linspace' ? new TemporalSample({ frames, mode }) : new RandTemporalSample({ frames, mode }));
   if ((options.spatial ?? 'resize') === 'resize') steps.push(new Resize({ size }));
   else {
     steps.push(new Resize({ size: Math.round(size / (options.cropFraction ?? 0.875)), shorterSide: true }));
     steps.push(new CenterCrop({ size }));
   }
+  if (options.toRgb ?? true) steps.push(new RepeatChannels(3));
   steps.push(...normalizeStep(options.normalize ?? 'zscore'));
   return new Compose(steps, { name: 'eval', seed: options.seed ?? 0 });
 }
