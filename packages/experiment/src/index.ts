@@ -1,9 +1,36 @@
 /**
- * The `byolmed3d` experiment: backend selection, the CLI and (as they land)
- * the pretraining, fine-tuning and reporting pipeline.
+ * The `byolmed3d` experiment: backend selection, the CLI, the reference
+ * BYOLMed3D pipeline (pretraining, fine-tuning, linear probe, kNN, reports)
+ * and the demo knee-MRI phantom dataset.
  * @packageDocumentation
  */
 export { selectBackend } from './backend/select.js';
 export type { BackendChoice, SelectBackendOptions, SelectedBackend } from './backend/select.js';
-export { main, commands } from './cli.js';
-export type { Command } from './cli.js';
+export { main, commands, parseRunArgs, openRun, experimentCommand } from './cli.js';
+export type { Command, RunArgs } from './cli.js';
+export { configSchema, defaultConfig, mergeConfig, readConfigFile, configToYaml, flagToPartial, fieldSpec, listFields, ConfigError } from './config/schema.js';
+export type { ExperimentConfig, FieldSpec, SchemaNode } from './config/schema.js';
+export { presets, demoPresets } from './config/presets.js';
+export { generateDemoDataset } from './demo/generate.js';
+export type { DemoDatasetOptions, DemoDatasetSummary } from './demo/generate.js';
+export { renderExam, drawLabels, PLANES } from './demo/phantom.js';
+export type { Plane, ExamLabels, PhantomOptions, PhantomExam } from './demo/phantom.js';
+export { encodeNpyUint8 } from './demo/npy.js';
+export { saveCheckpoint, loadCheckpoint, latestCheckpoint, pruneCheckpoints, encodeCheckpoint, decodeCheckpoint, writeFileAtomic, CheckpointError } from './run/checkpoint.js';
+export type { Checkpoint, TensorEntry } from './run/checkpoint.js';
+export { RunLogger, formatDuration } from './run/logger.js';
+export type { OutputMode, ProgressRecord } from './run/logger.js';
+export { Rng, deriveSeed } from './util/rng.js';
+export { makeSplits, subsamplePositives, ExamStore, readExamVolume, evalClips, trainClip, cutClip, stackClips, resizeFrames, examPath, MRNET_MEAN, MRNET_STD } from './train/data.js';
+export type { Clip, ExamRef, ExperimentSplits } from './train/data.js';
+export { sampleView } from './train/views.js';
+export type { ViewOptions } from './train/views.js';
+export { pretrain, pretrainDir } from './train/pretrain.js';
+export type { PretrainResult } from './train/pretrain.js';
+export { runDownstream, initEncoder, embedExams, fitLogistic, knnScores, resultsDir, slug } from './train/downstream.js';
+export type { MethodResult, Protocol, DownstreamOptions } from './train/downstream.js';
+export { buildEncoder, saveEncoder, loadEncoder } from './train/models.js';
+export { writeReport, readResults, reportRow } from './report/report.js';
+export type { ReportRow, ReportSummary } from './report/report.js';
+export { lineChartSvg, lineChartPng, encodePng, PALETTE } from './report/plot.js';
+export type { Series, ChartOptions } from './report/plot.js';

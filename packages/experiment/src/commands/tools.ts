@@ -2,22 +2,6 @@ import * as vio from '@byolmed3d/video-io';
 import { describeStateDict, readSafetensors, readTorchCheckpoint, writeSafetensors } from '@byolmed3d/resnet3d';
 import type { Command } from '../cli.js';
 
-type Describe = (source: string) => Promise<Record<string, unknown>>;
-
-/** Summary of a video when video-io has no `describeVideo`: format, shape, dtype, spacing, frame time, min/max/mean. */
-async function describeFallback(path: string): Promise<Record<string, unknown>> {
-  const v = await vio.readVideo(path);
-  let min = Infinity, max = -Infinity, sum = 0;
-  const n = v.data.length;
-  for (let i = 0; i < n; i++) {
-    const x = Number(v.data[i]);
-    if (x < min) min = x;
-    if (x > max) max = x;
-    sum += x;
-  }
-  return { file: path, format: v.format, shape: v.shape, dtype: v.dtype, spacing: v.spacing ?? null, frameTime: v.frameTime ?? null, min, max, mean: n > 0 ? sum / n : NaN };
-}
-
 const inspect: Command = {
   name: 'inspect',
   summary: 'Describe a medical video/volume file.',
@@ -28,16 +12,11 @@ const inspect: Command = {
       console.log('Usage: byolmed3d inspect PATH... [--json]');
       return paths.length === 0 && !argv.includes('--help') ? 2 : 0;
     }
-    const describe = (vio as unknown as { describeVideo?: Describe }).describeVideo ?? describeFallback;
     let code = 0;
     for (const p of paths) {
       try {
-        const d = await describe(p);
-        if (json) console.log(JSON.stringify(d));
-        else {
-          console.log(p);
-          for (const [k, v] of Object.entries(d)) if (k !== 'file' && k !== 'text') console.log(`  ${k.padEnd(10)} ${Array.isArray(v) ? `[${v.join(', ')}]` : typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v)}`);
-        }
+        const d = vio.describeVideo(await vio.readVideo(p));
+        console.log(json ? JSON.stringify(d) : vio.formatDescription(d));
       } catch (err) {
         console.error(`byolmed3d inspect: ${(err as Error).message}`);
         code = 1;

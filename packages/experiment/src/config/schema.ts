@@ -58,7 +58,7 @@ export const configSchema = {
     epochs: { type: 'integer', default: 100, min: 0, doc: 'Pretraining epochs over the train part.' },
     microBatch: { type: 'integer', default: 8, min: 1, doc: 'Clips per micro-batch (what fits in memory).' },
     accumulation: { type: 'integer', default: 8, min: 1, doc: 'Micro-batches per optimizer step (effective batch = microBatch x accumulation).' },
-    optimizer: { type: 'string', default: 'lars', enum: ['lars', 'adamw', 'sgd'], doc: 'Optimizer.' },
+    optimizer: { type: 'string', default: 'lars', enum: ['lars', 'adamw', 'sgd'], doc: 'Optimizer of pretraining (LARS as in BYOL, AdamW, or SGD with momentum 0.9).' },
     lr: { type: 'number', default: 0.3, min: 0, doc: 'Peak learning rate (LARS 0.3 in the seed paper).' },
     weightDecay: { type: 'number', default: 1e-6, min: 0, doc: 'Weight decay.' },
     warmupSteps: { type: 'integer', default: 10, min: 0, doc: 'Linear warmup optimizer steps before the cosine decay.' },

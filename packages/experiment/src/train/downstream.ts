@@ -255,6 +255,8 @@ export async function runDownstream(cfg: ExperimentConfig, runDir: string, log: 
   return result;
 }
 
+let headCounter = 0;
+
 async function finetune(
   cfg: ExperimentConfig,
   encoder: VideoResNet,
@@ -269,8 +271,9 @@ async function finetune(
   const dim = encoder.featureDim;
   const hrng = new Rng(deriveSeed(cfg.seed, 'head'));
   const bound = 1 / Math.sqrt(dim);
-  const hw = tf.variable(tf.tensor2d(Float32Array.from({ length: dim }, () => hrng.uniform(-bound, bound)), [dim, 1]), true, `ft_head_${Date.now()}/weight`);
-  const hb = tf.variable(tf.zeros([1]), true, `${hw.name.replace('/weight', '')}/bias`);
+  const headName = `finetune_head_${++headCounter}`;
+  const hw = tf.tidy(() => tf.variable(tf.tensor2d(Float32Array.from({ length: dim }, () => hrng.uniform(-bound, bound)), [dim, 1]), true, `${headName}/weight`));
+  const hb = tf.tidy(() => tf.variable(tf.zeros([1]), true, `${headName}/bias`));
   const encVars = f.encoderLrScale > 0 ? encoder.trainableVariables : [];
   const headOpt = new AdamW({ learningRate: f.lr, weightDecay: f.weightDecay });
   const encOpt = f.encoderLrScale > 0 ? new AdamW({ learningRate: f.lr * f.encoderLrScale, weightDecay: f.weightDecay }) : null;

@@ -78,6 +78,14 @@ export async function pretrain(cfg: ExperimentConfig, runDir: string, log: RunLo
       const learnerW = entriesToTensors('learner/', last.ckpt.tensors);
       learner.setWeights(learnerW);
       tf.dispose(learnerW.map((e) => e.tensor));
+      // Batch-norm counters (num_batches_tracked) live outside tfjs variables.
+      const sd = encoder.stateDict();
+      for (const [k, t] of Object.entries(last.ckpt.tensors)) {
+        if (!k.startsWith('bncount/')) continue;
+        const name = k.slice('bncount/'.length);
+        if (sd[name]) sd[name] = { shape: [], dtype: 'int64', data: BigInt64Array.of(BigInt(Math.round(t.data[0] ?? 0))) };
+      }
+      encoder.loadStateDict(sd, { strict: true });
       // The accumulator's state holds the wrapped optimizer's too.
       const accW = entriesToTensors('accumulator/', last.ckpt.tensors);
       await accumulator.setWeights(accW);
@@ -96,6 +104,9 @@ export async function pretrain(cfg: ExperimentConfig, runDir: string, log: RunLo
       ...(await tensorsToEntries('learner/', learner.getWeights(), true)),
       ...(await tensorsToEntries('accumulator/', await accumulator.getWeights(), true)),
     };
+    for (const [name, e] of Object.entries(encoder.stateDict())) {
+      if (name.endsWith('num_batches_tracked')) tensors[`bncount/${name}`] = { shape: [], data: Float32Array.of(Number(e.data[0])), dtype: 'int32' };
+    }
     const path = join(dir, `step-${String(accumulator.step).padStart(8, '0')}.ckpt`);
     saveCheckpoint(path, { state: { micro, step: accumulator.step, losses, method: p.method }, tensors });
     pruneCheckpoints(dir, 2);
