@@ -88,6 +88,6 @@ export {
   type LineChartOptions,
   type ModelScores,
 } from './plot/chart.js';
-export { renderSvg, renderPng, rasterizeChart, type PngOptions } from './plot/render.js';
+export { renderSvg, renderPng, rasterizeChart, type PngOptions, type RgbaImage } from './plot/render.js';
 export { encodePng, crc32 } from './plot/png.js';
 export { writeChart } from './plot/write.js';

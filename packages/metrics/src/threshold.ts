@@ -219,7 +219,12 @@ export interface EvaluateOptions extends ThresholdOptions {
    * Tuning split: when given, the threshold is chosen on it by Youden's J
    * ({@link youdenThreshold}) and `threshold` is ignored. Default none.
    */
-  tuning?: { labels: BinaryLabels; probs: Scores };
+  tuning?: {
+    /** 0/1 labels of the tuning split. */
+    labels: BinaryLabels;
+    /** Probabilities of the tuning split. */
+    probs: Scores;
+  };
 }
 
 /** Threshold-free and threshold metrics of one binary classifier. */

@@ -22,6 +22,13 @@ export interface BinaryInput {
 export function toLabels(fn: string, labels: BinaryLabels, name = 'labels'): Uint8Array {
   const n = labels.length;
   if (n === 0) throw new MetricsError(fn, 'empty', `${name} is empty`);
+  if (labels instanceof Uint8Array) {
+    // Fast path: already bytes, only check the values.
+    for (let i = 0; i < n; i++) {
+      if ((labels[i] as number) > 1) throw new MetricsError(fn, 'invalid-label', `${name}[${i}] is ${labels[i]}; binary labels must be 0 or 1`);
+    }
+    return labels;
+  }
   const y = new Uint8Array(n);
   for (let i = 0; i < n; i++) {
     const v = labels[i];

@@ -97,12 +97,22 @@ export function renderPng(chart: Chart, options: PngOptions = {}): Uint8Array {
   return encodePng(img.data, img.width, img.height);
 }
 
+/** An 8-bit RGBA image. */
+export interface RgbaImage {
+  /** Row-major RGBA bytes, `width * height * 4`. */
+  data: Uint8ClampedArray;
+  /** Width in pixels. */
+  width: number;
+  /** Height in pixels. */
+  height: number;
+}
+
 /**
  * Rasterises a chart into RGBA pixels (`width * height * 4` bytes), e.g. to
  * draw into a canvas `ImageData`.
  * @throws {@link MetricsError} on an invalid chart
  */
-export function rasterizeChart(chart: Chart, options: PngOptions = {}): { data: Uint8ClampedArray; width: number; height: number } {
+export function rasterizeChart(chart: Chart, options: PngOptions = {}): RgbaImage {
   validateChart(chart);
   const fs = Math.max(1, Math.round(options.fontScale ?? 2));
   const th = GLYPH_H * fs;
