@@ -64,23 +64,29 @@ export const commands: Command[] = [
         return 0;
       }
       const log = await openRun(base, 'quickstart');
+      const cpu0 = process.cpuUsage();
+      const mark = (phase: string): void => {
+        const u = process.cpuUsage(cpu0);
+        log.log('phase', { phase, cpuSec: (u.user + u.system) / 1e6, wallSec: (performance.now() - t0) / 1000 });
+      };
       const demo = demoPresets[presetName] ?? demoPresets.quickstart!;
-      log.info(`[1/6] demo data: ${demo.trainExams} train + ${demo.validExams} test phantom exams (${demo.size}x${demo.size}) -> ${dataDir}`);
+      log.info(`[1/5] demo data: ${demo.trainExams} train + ${demo.validExams} test phantom exams (${demo.size}x${demo.size}) -> ${dataDir}`);
       generateDemoDataset({ out: dataDir, seed: base.config.seed, ...demo });
-      log.info(`[2/6] BYOL pretraining with gradient accumulation (${base.config.pretrain.microBatch} x ${base.config.pretrain.accumulation})`);
+      mark('demo-data');
+      log.info(`[2/5] BYOL pretraining with gradient accumulation (${base.config.pretrain.microBatch} x ${base.config.pretrain.accumulation})`);
       await pretrain(base.config, base.runDir, log, base.resume);
       const pre = mergeConfig(base.config, { init: { kind: 'pretrained', label: 'BYOL+accum' } });
       const rnd = mergeConfig(base.config, { init: { kind: 'random', label: 'random init' } });
-      log.info('[3/6] fine-tuning: BYOL-pretrained and random-init encoders');
+      mark('pretrain');
+      log.info('[3/5] fine-tuning: BYOL-pretrained and random-init encoders');
       await runDownstream({ ...pre, init: { ...pre.init, label: 'BYOL+accum / fine-tune' } }, base.runDir, log, { protocol: 'finetune' });
       await runDownstream({ ...rnd, init: { ...rnd.init, label: 'random init / fine-tune' } }, base.runDir, log, { protocol: 'finetune' });
-      log.info('[4/6] linear probe');
+      mark('finetune');
+      log.info('[4/5] linear probe');
       await runDownstream({ ...pre, init: { ...pre.init, label: 'BYOL+accum / linear probe' } }, base.runDir, log, { protocol: 'linear-probe' });
       await runDownstream({ ...rnd, init: { ...rnd.init, label: 'random init / linear probe' } }, base.runDir, log, { protocol: 'linear-probe' });
-      log.info('[5/6] kNN');
-      await runDownstream({ ...pre, init: { ...pre.init, label: 'BYOL+accum / kNN' } }, base.runDir, log, { protocol: 'knn' });
-      await runDownstream({ ...rnd, init: { ...rnd.init, label: 'random init / kNN' } }, base.runDir, log, { protocol: 'knn' });
-      log.info('[6/6] report');
+      mark('linear-probe');
+      log.info('[5/5] report');
       const s = writeReport([base.runDir], join(base.runDir, 'report'), { bootstrap: base.config.evaluate.bootstrap, seed: base.config.seed, title: 'byolmed3d quickstart (demo phantoms, ACL tear)' });
       for (const r of s.rows) {
         const vs = r.vsRandom ? `  Δ vs random ${r.vsRandom.difference >= 0 ? '+' : ''}${r.vsRandom.difference.toFixed(3)} (p=${r.vsRandom.pValue.toPrecision(2)})` : '';

@@ -66,6 +66,7 @@ export const configSchema = {
     projectorHidden: { type: 'integer', default: 2048, min: 1, doc: 'Projector (and predictor) hidden size.' },
     projectorOut: { type: 'integer', default: 128, min: 1, doc: 'Projection size.' },
     temperature: { type: 'number', default: 0.1, min: 1e-4, doc: 'SimCLR NT-Xent temperature.' },
+    views: { type: 'string', default: 'byolmed3d', enum: ['byolmed3d', 'byol', 'fast'], doc: "Two-view augmentation: augment3d's byolMed3dViews (seed paper) or byolViews (BYOL paper), or the built-in fast grey-scale sampler." },
     minScale: { type: 'number', default: 0.5, min: 0.05, max: 1, doc: 'Random resized crop: smallest area fraction.' },
     checkpointEvery: { type: 'integer', default: 20, min: 1, doc: 'Optimizer steps between checkpoints.' },
   },

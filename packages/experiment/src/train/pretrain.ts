@@ -1,13 +1,14 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { byolMed3dViews, byolViews, type TwoViewPipeline } from '@byolmed3d/augment3d';
 import { BYOL, SimCLR, SimSiam, type SelfSupervisedLearner } from '@byolmed3d/byol';
 import { AdamW, GradientAccumulator, LARS, setLearningRate, warmupCosine } from '@byolmed3d/grad-accum';
 import type { ExperimentConfig } from '../config/schema.js';
 import { latestCheckpoint, pruneCheckpoints, saveCheckpoint, type TensorEntry } from '../run/checkpoint.js';
 import type { RunLogger } from '../run/logger.js';
 import { Rng, deriveSeed } from '../util/rng.js';
-import { ExamStore, makeSplits, stackClips, type Clip } from './data.js';
+import { ExamStore, MRNET_MEAN, MRNET_STD, makeSplits, stackClips, type Clip } from './data.js';
 import { buildEncoder, entriesToTensors, saveEncoder, tensorsToEntries } from './models.js';
 import { sampleView } from './views.js';
 
@@ -97,6 +98,14 @@ export async function pretrain(cfg: ExperimentConfig, runDir: string, log: RunLo
   }
 
   const viewOpts = { frames: cfg.data.frames, crop: cfg.data.crop, channels: cfg.data.channels, minScale: p.minScale };
+  // augment3d presets work on [0, 1] intensities and normalise with MRNet's
+  // statistics at the end, so views match the evaluation clips' scale.
+  let pipeline: TwoViewPipeline | null = null;
+  if (p.views !== 'fast') {
+    const make = p.views === 'byol' ? byolViews : byolMed3dViews;
+    pipeline = make({ size: cfg.data.crop, frames: cfg.data.frames, scale: [p.minScale, 1], toRgb: cfg.data.channels === 3, normalize: { mean: MRNET_MEAN / 255, std: MRNET_STD / 255 } });
+  }
+  const unit = (vol: Clip): Clip => ({ data: Float32Array.from(vol.data, (x) => (x * MRNET_STD + MRNET_MEAN) / 255), shape: vol.shape });
   let orderEpoch = -1;
   let order: number[] = [];
   const save = async (): Promise<void> => {
@@ -128,9 +137,16 @@ export async function pretrain(cfg: ExperimentConfig, runDir: string, log: RunLo
       if (!exam) continue;
       const vol = await store.get(exam);
       if (!vol) continue;
-      const rng = new Rng(deriveSeed(cfg.seed, `views/${micro}/${j}`));
-      va.push(sampleView(vol, rng, { ...viewOpts, blurP: 0.6 }));
-      vb.push(sampleView(vol, rng, { ...viewOpts, blurP: 0.4 }));
+      const viewSeed = deriveSeed(cfg.seed, `views/${micro}/${j}`);
+      if (pipeline) {
+        const [a, b] = pipeline.setSeed(viewSeed).sample(unit(vol));
+        va.push(a as Clip);
+        vb.push(b as Clip);
+      } else {
+        const rng = new Rng(viewSeed);
+        va.push(sampleView(vol, rng, { ...viewOpts, blurP: 0.6 }));
+        vb.push(sampleView(vol, rng, { ...viewOpts, blurP: 0.4 }));
+      }
     }
     if (va.length < 2) {
       log.warn(`micro-batch ${micro}: fewer than 2 readable exams, skipped`);
