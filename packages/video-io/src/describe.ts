@@ -29,8 +29,22 @@ export interface VideoDescription {
   bytes: number;
 }
 
+/** Result of {@link arrayStats}. */
+export interface ArrayStats {
+  /** Smallest value. */
+  min: number;
+  /** Largest value. */
+  max: number;
+  /** Mean. */
+  mean: number;
+  /** Population standard deviation. */
+  std: number;
+  /** Number of values counted (NaN excluded). */
+  count: number;
+}
+
 /** Min, max, mean and standard deviation of any typed array (bigints converted to numbers; NaN ignored). */
-export function arrayStats(data: VideoTypedArray): { min: number; max: number; mean: number; std: number; count: number } {
+export function arrayStats(data: VideoTypedArray): ArrayStats {
   let min = Infinity;
   let max = -Infinity;
   let sum = 0;

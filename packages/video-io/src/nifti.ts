@@ -165,12 +165,20 @@ function timeToMs(units: number): number {
   }
 }
 
+/** Result of {@link niftiAffine}. */
+export interface NiftiAffine {
+  /** Row-major 4x4 affine from file voxel indices `(i, j, k)` to RAS+ world units. */
+  affine: number[];
+  /** Which header fields gave it. */
+  source: VideoOrientation['source'];
+}
+
 /**
  * The voxel-to-world affine (row-major 4x4, file units, RAS+) of a header,
  * as nibabel's `get_best_affine`: sform when `sform_code > 0`, else qform
  * when `qform_code > 0`, else the centred pixdim affine.
  */
-export function niftiAffine(h: NiftiHeader): { affine: number[]; source: VideoOrientation['source'] } {
+export function niftiAffine(h: NiftiHeader): NiftiAffine {
   const [n1 = 1, n2 = 1, n3 = 1] = h.dim.slice(1, 4).map((d) => Math.max(1, d));
   const zx = h.pixdim[1] ?? 1;
   const zy = h.pixdim[2] ?? 1;

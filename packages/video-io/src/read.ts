@@ -57,9 +57,12 @@ export async function readVideo(source: string | string[] | Uint8Array, options:
     return readSeriesFiles(files, source, options, maxBytes);
   }
   if (!st.isFile()) throw new VideoReadError(source, 'unknown', 'not a regular file');
-  const head = await readFileHead(source, 1024);
-  if (!isGzip(head) && detectFormat(head, source) === 'video') return readVideoPath(source, options, maxBytes);
-  if (st.size > maxBytes) throw new VideoReadError(source, detectFormat(head, source), `file of ${st.size} bytes exceeds maxBytes=${maxBytes}`);
+  // Known volume endings skip the peek; anything else is peeked at so that videos go to ffmpeg unread.
+  if (!/\.(npy|npz|nii|nii\.gz|dcm)$/i.test(source)) {
+    const head = await readFileHead(source, 1024);
+    if (!isGzip(head) && detectFormat(head, source) === 'video') return readVideoPath(source, options, maxBytes);
+  }
+  if (st.size > maxBytes) throw new VideoReadError(source, 'unknown', `file of ${st.size} bytes exceeds maxBytes=${maxBytes}`);
   let bytes: Uint8Array;
   try {
     bytes = await readFileBytes(source);

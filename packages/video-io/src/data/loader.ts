@@ -60,6 +60,14 @@ export interface LoaderState {
   position: number;
 }
 
+/** Hit and miss counts of a loader's on-disk cache. */
+export interface CacheStats {
+  /** Videos served from the cache. */
+  hits: number;
+  /** Videos decoded and written to the cache. */
+  misses: number;
+}
+
 /** One skipped item. */
 export interface SkippedItem {
   /** Dataset index. */
@@ -132,7 +140,7 @@ export class VideoLoader {
   }
 
   /** Hit/miss counts of the on-disk cache (zeros without one). */
-  get cacheStats(): { hits: number; misses: number } {
+  get cacheStats(): CacheStats {
     return { hits: this.cache?.hits ?? 0, misses: this.cache?.misses ?? 0 };
   }
 

@@ -44,6 +44,8 @@ export class DecodePool {
       const slot = { w, busy: 0 };
       w.on('message', (m: { id: number; ok: boolean; video?: MedicalVideo; error?: { file: string; format: VideoFormat; reason: string } }) => {
         slot.busy--;
+        // Keep the process alive only while jobs are pending.
+        if (slot.busy === 0) slot.w.unref();
         const p = this.pending.get(m.id);
         if (!p) return;
         this.pending.delete(m.id);
@@ -74,6 +76,7 @@ export class DecodePool {
     const slot = this.workers.reduce((a, b) => (b.busy < a.busy ? b : a));
     const id = this.nextId++;
     slot.busy++;
+    slot.w.ref();
     return new Promise<MedicalVideo>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       slot.w.postMessage({ id, source, options });
