@@ -39,6 +39,8 @@ export { delong, delongTest, type DelongOptions, type DelongResult, type DelongT
 export {
   bootstrapCI,
   bootstrapMetrics,
+  bootstrapAucDifference,
+  type PairedBootstrapResult,
   type BootstrapOptions,
   type ConfidenceInterval,
   type BootstrapMetricName,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  bootstrapAucDifference,
   bootstrapCI,
   bootstrapMetrics,
   delong,
@@ -143,5 +144,32 @@ describe('bootstrap', () => {
     expect(() => bootstrapMetrics(c.labels, c.probs, { alpha: 2 })).toThrow(/alpha/);
     expect(() => bootstrapMetrics(c.labels, c.probs, { metrics: ['bogus' as never] })).toThrow(/unknown metric/);
     expect(() => bootstrapCI(c.labels, c.probs, () => NaN, { nBoot: 10 })).toThrow(/NaN/);
+  });
+});
+
+describe('bootstrapAucDifference', () => {
+  it('agrees with the paired DeLong test in distribution', () => {
+    for (const c of fx.cases) {
+      const r = bootstrapAucDifference(c.labels, c.probs, c.probs2, { nBoot: 2000, seed: 2 });
+      const ref = c.delongPaired;
+      expect(r.aucA).toBeCloseTo(c.auc, 12);
+      expect(r.aucB).toBeCloseTo(c.auc2, 12);
+      expect(r.difference.estimate).toBeCloseTo(c.auc - c.auc2, 12);
+      const sd = Math.sqrt(ref.varianceDifference as number);
+      expect(r.difference.se / sd, c.name).toBeGreaterThan(0.85);
+      expect(r.difference.se / sd, c.name).toBeLessThan(1.15);
+      // Same z up to the Monte-Carlo error of the bootstrap SD.
+      expect(r.z / (ref.z as number), c.name).toBeGreaterThan(0.85);
+      expect(r.z / (ref.z as number), c.name).toBeLessThan(1.15);
+      expect(Math.abs(Math.log10(r.pValue) - Math.log10(ref.pValue as number)), c.name).toBeLessThan(0.15 * Math.max(1, -Math.log10(ref.pValue as number)));
+    }
+  });
+
+  it('gives p = 1 and a zero-width interval for identical models', () => {
+    const c = fx.cases[1]!;
+    const r = bootstrapAucDifference(c.labels, c.probs, c.probs, { nBoot: 200 });
+    expect(r.pValue).toBe(1);
+    expect(r.difference.lower).toBe(0);
+    expect(r.difference.upper).toBe(0);
   });
 });

@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const src = join(dirname(fileURLToPath(import.meta.url)), '..', 'src');
+
+function files(dir: string): string[] {
+  return readdirSync(dir).flatMap((f) => {
+    const p = join(dir, f);
+    return statSync(p).isDirectory() ? files(p) : p.endsWith('.ts') ? [p] : [];
+  });
+}
+
+describe('browser safety', () => {
+  it('the library has no static Node or tfjs imports; only writeChart loads node: lazily', () => {
+    const all = files(src);
+    expect(all.length).toBeGreaterThan(10);
+    for (const f of all) {
+      const text = readFileSync(f, 'utf8');
+      const imports = [...text.matchAll(/^\s*(?:import|export)[^;]*?from\s+'([^']+)'/gm)].map((m) => m[1] as string);
+      for (const spec of imports) {
+        expect(spec.startsWith('.') || spec === 'fflate', `${relative(src, f)} imports ${spec}`).toBe(true);
+      }
+      if (/import\('node:/.test(text)) expect(relative(src, f)).toBe(join('plot', 'write.ts'));
+      expect(text).not.toMatch(/Math\.random\(/);
+      expect(text).not.toMatch(/\bBuffer\b|process\./);
+    }
+  });
+});
