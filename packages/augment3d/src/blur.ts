@@ -40,9 +40,10 @@ export function reflectIndex(i: number, n: number): number {
  * symmetric `kernel`, reflect padding. Tight loops over contiguous runs:
  * whole rows (H), whole frames (T), or a padded line buffer (W); symmetric
  * taps are paired, and taps below 1e-9 of the centre weight (beyond about
- * 6.4 sigma, below float32 resolution) are skipped.
+ * 6.4 sigma, below float32 resolution) are skipped. Writes into `into`
+ * when given (same length, not the input).
  */
-export function convolveAxis(clip: Clip, axis: number, kernel: Float32Array): Clip {
+export function convolveAxis(clip: Clip, axis: number, kernel: Float32Array, into?: Float32Array): Clip {
   const shape = clip.shape;
   const L = shape[axis] as number;
   let outer = 1;
@@ -58,8 +59,10 @@ export function convolveAxis(clip: Clip, axis: number, kernel: Float32Array): Cl
   for (let d = 0; d <= r; d++) w[d] = kernel[r0 + d] as number;
   const symmetric = Array.from({ length: r + 1 }, (_, d) => kernel[r0 - d] === kernel[r0 + d]).every(Boolean);
   const src = clip.data;
-  const out = new Float32Array(src.length);
+  check(into === undefined || (into.length === src.length && into !== src), 'convolveAxis', () => 'output buffer must match the input length and not be the input');
+  const out = into ?? new Float32Array(src.length);
   if (!symmetric) {
+    out.fill(0);
     // General (asymmetric) kernels: direct sum.
     const K = kernel.length;
     for (let o = 0; o < outer; o++) {
@@ -143,13 +146,22 @@ export function convolveAxisTensor(x: tf.Tensor5D, axis: number, kernel: Float32
 /** Spatial extent of a blur: `2` in-plane (per frame), `3` also across frames. */
 export type BlurDims = 2 | 3;
 
-/** Separable gaussian blur of a clip: W then H (then T for `dims` 3). */
+/**
+ * Separable gaussian blur of a clip: W then H frame by frame (the frame
+ * stays in cache between the passes), then T for `dims` 3.
+ */
 export function gaussianBlur(clip: Clip, sigma: number, options: { kernelSize?: number; dims?: BlurDims } = {}): Clip {
   const k = gaussianKernel1d(options.kernelSize ?? defaultKernelSize(sigma), sigma);
-  let y = convolveAxis(clip, 2, k);
-  y = convolveAxis(y, 1, k);
-  if ((options.dims ?? 2) === 3) y = convolveAxis(y, 0, k);
-  return y;
+  const [T, H, W, C] = clip.shape;
+  const frame = H * W * C;
+  const out = new Float32Array(clip.data.length);
+  const tmp = new Float32Array(frame);
+  for (let t = 0; t < T; t++) {
+    convolveAxis({ data: clip.data.subarray(t * frame, (t + 1) * frame), shape: [1, H, W, C] }, 2, k, tmp);
+    convolveAxis({ data: tmp, shape: [1, H, W, C] }, 1, k, out.subarray(t * frame, (t + 1) * frame));
+  }
+  const y: Clip = { data: out, shape: [T, H, W, C] };
+  return (options.dims ?? 2) === 3 ? convolveAxis(y, 0, k) : y;
 }
 
 /** Tensor version of `gaussianBlur`. */

@@ -13,52 +13,29 @@ function clamp01(v: number): number {
   return v < 0 ? 0 : v > 1 ? 1 : v;
 }
 
-/** torchvision `adjust_brightness` on every frame: `x * factor`, clamped to [0, 1] when `clamp`. */
-export function adjustBrightness(clip: Clip, factor: number, clamp = true): Clip {
-  const d = clip.data;
-  const out = new Float32Array(d.length);
-  if (clamp) for (let i = 0; i < d.length; i++) out[i] = clamp01((d[i] as number) * factor);
-  else for (let i = 0; i < d.length; i++) out[i] = (d[i] as number) * factor;
-  return same(clip, out);
+function brightnessInPlace(d: Float32Array, factor: number, clamp: boolean): void {
+  if (clamp) for (let i = 0; i < d.length; i++) d[i] = clamp01((d[i] as number) * factor);
+  else for (let i = 0; i < d.length; i++) d[i] = (d[i] as number) * factor;
 }
 
-/**
- * torchvision `adjust_contrast` on every frame: blends each frame with the
- * mean of its greyscale version (per frame, as torchvision does for a
- * `[T, C, H, W]` batch), clamped to [0, 1] when `clamp`.
- */
-export function adjustContrastRgb(clip: Clip, factor: number, clamp = true): Clip {
-  const [T, H, W, C] = clip.shape;
-  const d = clip.data;
-  const out = new Float32Array(d.length);
-  const frame = H * W * C;
-  const px = H * W;
-  for (let t = 0; t < T; t++) {
-    const b = t * frame;
-    let s = 0;
-    if (C === 3) {
-      for (let i = b; i < b + frame; i += 3) s += Math.fround(GRAY_WEIGHTS[0] * (d[i] as number) + GRAY_WEIGHTS[1] * (d[i + 1] as number) + GRAY_WEIGHTS[2] * (d[i + 2] as number));
-      s /= px;
-    } else {
-      for (let i = b; i < b + frame; i++) s += d[i] as number;
-      s /= frame;
-    }
-    const m = (1 - factor) * s;
-    for (let i = b; i < b + frame; i++) {
-      const v = factor * (d[i] as number) + m;
-      out[i] = clamp ? clamp01(v) : v;
-    }
+/** Contrast on one frame `d` (H * W * C values): blend with the mean of its greyscale. */
+function contrastInPlace(d: Float32Array, C: number, factor: number, clamp: boolean): void {
+  let s = 0;
+  if (C === 3) {
+    for (let i = 0; i < d.length; i += 3) s += Math.fround(GRAY_WEIGHTS[0] * (d[i] as number) + GRAY_WEIGHTS[1] * (d[i + 1] as number) + GRAY_WEIGHTS[2] * (d[i + 2] as number));
+    s /= d.length / 3;
+  } else {
+    for (let i = 0; i < d.length; i++) s += d[i] as number;
+    s /= d.length;
   }
-  return same(clip, out);
+  const m = (1 - factor) * s;
+  for (let i = 0; i < d.length; i++) {
+    const v = factor * (d[i] as number) + m;
+    d[i] = clamp ? clamp01(v) : v;
+  }
 }
 
-/** torchvision `adjust_saturation` on every frame (blend with per-pixel greyscale); identity for one channel. */
-export function adjustSaturation(clip: Clip, factor: number, clamp = true): Clip {
-  const C = clip.shape[3];
-  if (C === 1) return clip;
-  check(C === 3, 'adjustSaturation', () => `needs 1 or 3 channels, got ${C}`);
-  const d = clip.data;
-  const out = new Float32Array(d.length);
+function saturationInPlace(d: Float32Array, factor: number, clamp: boolean): void {
   const f1 = 1 - factor;
   for (let i = 0; i < d.length; i += 3) {
     const r = d[i] as number;
@@ -68,27 +45,19 @@ export function adjustSaturation(clip: Clip, factor: number, clamp = true): Clip
     const vr = factor * r + gray;
     const vg = factor * g + gray;
     const vb = factor * b + gray;
-    out[i] = clamp ? clamp01(vr) : vr;
-    out[i + 1] = clamp ? clamp01(vg) : vg;
-    out[i + 2] = clamp ? clamp01(vb) : vb;
+    d[i] = clamp ? clamp01(vr) : vr;
+    d[i + 1] = clamp ? clamp01(vg) : vg;
+    d[i + 2] = clamp ? clamp01(vb) : vb;
   }
-  return same(clip, out);
 }
 
-/** torchvision `adjust_hue` (RGB -> HSV, shift hue by `factor` in [-0.5, 0.5], back); identity for one channel. */
-export function adjustHue(clip: Clip, factor: number): Clip {
-  const C = clip.shape[3];
-  if (C === 1) return clip;
-  check(C === 3, 'adjustHue', () => `needs 1 or 3 channels, got ${C}`);
-  check(factor >= -0.5 && factor <= 0.5, 'adjustHue', () => `hue factor must be in [-0.5, 0.5], got ${factor}`);
-  const d = clip.data;
-  const out = new Float32Array(d.length);
+function hueInPlace(d: Float32Array, factor: number): void {
   for (let i = 0; i < d.length; i += 3) {
     const r = d[i] as number;
     const g = d[i + 1] as number;
     const b = d[i + 2] as number;
-    const maxc = Math.max(r, g, b);
-    const minc = Math.min(r, g, b);
+    const maxc = r > g ? (r > b ? r : b) : g > b ? g : b;
+    const minc = r < g ? (r < b ? r : b) : g < b ? g : b;
     const eq = maxc === minc;
     const cr = maxc - minc;
     const s = cr / (eq ? 1 : maxc);
@@ -110,14 +79,54 @@ export function adjustHue(clip: Clip, factor: number): Clip {
     const q = clamp01(v * (1 - s * f));
     const t = clamp01(v * (1 - s * (1 - f)));
     switch (((i6 % 6) + 6) % 6) {
-      case 0: out[i] = v; out[i + 1] = t; out[i + 2] = p; break;
-      case 1: out[i] = q; out[i + 1] = v; out[i + 2] = p; break;
-      case 2: out[i] = p; out[i + 1] = v; out[i + 2] = t; break;
-      case 3: out[i] = p; out[i + 1] = q; out[i + 2] = v; break;
-      case 4: out[i] = t; out[i + 1] = p; out[i + 2] = v; break;
-      default: out[i] = v; out[i + 1] = p; out[i + 2] = q; break;
+      case 0: d[i] = v; d[i + 1] = t; d[i + 2] = p; break;
+      case 1: d[i] = q; d[i + 1] = v; d[i + 2] = p; break;
+      case 2: d[i] = p; d[i + 1] = v; d[i + 2] = t; break;
+      case 3: d[i] = p; d[i + 1] = q; d[i + 2] = v; break;
+      case 4: d[i] = t; d[i + 1] = p; d[i + 2] = v; break;
+      default: d[i] = v; d[i + 1] = p; d[i + 2] = q; break;
     }
   }
+}
+
+/** torchvision `adjust_brightness` on every frame: `x * factor`, clamped to [0, 1] when `clamp`. */
+export function adjustBrightness(clip: Clip, factor: number, clamp = true): Clip {
+  const out = clip.data.slice();
+  brightnessInPlace(out, factor, clamp);
+  return same(clip, out);
+}
+
+/**
+ * torchvision `adjust_contrast` on every frame: blends each frame with the
+ * mean of its greyscale version (per frame, as torchvision does for a
+ * `[T, C, H, W]` batch), clamped to [0, 1] when `clamp`.
+ */
+export function adjustContrastRgb(clip: Clip, factor: number, clamp = true): Clip {
+  const [T, H, W, C] = clip.shape;
+  const out = clip.data.slice();
+  const frame = H * W * C;
+  for (let t = 0; t < T; t++) contrastInPlace(out.subarray(t * frame, (t + 1) * frame), C, factor, clamp);
+  return same(clip, out);
+}
+
+/** torchvision `adjust_saturation` on every frame (blend with per-pixel greyscale); identity for one channel. */
+export function adjustSaturation(clip: Clip, factor: number, clamp = true): Clip {
+  const C = clip.shape[3];
+  if (C === 1) return clip;
+  check(C === 3, 'adjustSaturation', () => `needs 1 or 3 channels, got ${C}`);
+  const out = clip.data.slice();
+  saturationInPlace(out, factor, clamp);
+  return same(clip, out);
+}
+
+/** torchvision `adjust_hue` (RGB -> HSV, shift hue by `factor` in [-0.5, 0.5], back); identity for one channel. */
+export function adjustHue(clip: Clip, factor: number): Clip {
+  const C = clip.shape[3];
+  if (C === 1) return clip;
+  check(C === 3, 'adjustHue', () => `needs 1 or 3 channels, got ${C}`);
+  check(factor >= -0.5 && factor <= 0.5, 'adjustHue', () => `hue factor must be in [-0.5, 0.5], got ${factor}`);
+  const out = clip.data.slice();
+  hueInPlace(out, factor);
   return same(clip, out);
 }
 
@@ -233,16 +242,26 @@ function jitterRange(v: JitterRange | undefined, center: number, name: string): 
   return r;
 }
 
-/** Applies colour-jitter parameters (any subset, in their order) to a clip. */
+/**
+ * Applies colour-jitter parameters (any subset, in their order) to a clip,
+ * frame by frame (all steps on a frame while it is in cache).
+ */
 export function colorJitter(clip: Clip, p: Omit<ColorJitterParams, 'applied'>, clamp = true): Clip {
-  let y = clip;
-  for (const k of p.order) {
-    if (k === 0 && p.brightness !== undefined) y = adjustBrightness(y, p.brightness, clamp);
-    else if (k === 1 && p.contrast !== undefined) y = adjustContrastRgb(y, p.contrast, clamp);
-    else if (k === 2 && p.saturation !== undefined) y = adjustSaturation(y, p.saturation, clamp);
-    else if (k === 3 && p.hue !== undefined) y = adjustHue(y, p.hue);
+  const [T, H, W, C] = clip.shape;
+  check(C === 1 || C === 3, 'colorJitter', () => `needs 1 or 3 channels, got ${C}`);
+  if (p.hue !== undefined) check(p.hue >= -0.5 && p.hue <= 0.5, 'colorJitter', () => `hue factor must be in [-0.5, 0.5], got ${String(p.hue)}`);
+  const out = clip.data.slice();
+  const frame = H * W * C;
+  for (let t = 0; t < T; t++) {
+    const d = out.subarray(t * frame, (t + 1) * frame);
+    for (const k of p.order) {
+      if (k === 0 && p.brightness !== undefined) brightnessInPlace(d, p.brightness, clamp);
+      else if (k === 1 && p.contrast !== undefined) contrastInPlace(d, C, p.contrast, clamp);
+      else if (k === 2 && p.saturation !== undefined && C === 3) saturationInPlace(d, p.saturation, clamp);
+      else if (k === 3 && p.hue !== undefined && C === 3) hueInPlace(d, p.hue);
+    }
   }
-  return y;
+  return same(clip, out);
 }
 
 /** Tensor version of `colorJitter`. */
