@@ -113,6 +113,30 @@ describe('bad input raises VideoReadError naming file, format and reason', () =>
   });
 });
 
+describe('DICOM series', () => {
+  it('a shuffled list of files is sorted by position along the slice normal, like the folder', async () => {
+    const dir = testdataPath('dicom', 'brain-series');
+    const names = Array.from({ length: 20 }, (_, i) => join(dir, `brain_${String(i + 1).padStart(3, '0')}.dcm`));
+    const shuffled = [...names].reverse();
+    [shuffled[3], shuffled[11]] = [shuffled[11]!, shuffled[3]!];
+    const a = await readVideo(shuffled);
+    const b = await readVideo(dir);
+    expect(a.meta.files).toEqual(b.meta.files);
+    expect(a.meta.sortedBy).toBe('ImagePositionPatient');
+    expect(Buffer.from((a.data as Int16Array).buffer).equals(Buffer.from((b.data as Int16Array).buffer))).toBe(true);
+    // positions increase monotonically along the normal
+    const pos = a.meta.slicePositions as number[][];
+    const iop = a.meta.imageOrientationPatient as number[];
+    const n = [iop[1]! * iop[5]! - iop[2]! * iop[4]!, iop[2]! * iop[3]! - iop[0]! * iop[5]!, iop[0]! * iop[4]! - iop[1]! * iop[3]!];
+    const d = pos.map((p) => p[0]! * n[0]! + p[1]! * n[1]! + p[2]! * n[2]!);
+    for (let i = 1; i < d.length; i++) expect(d[i]!).toBeGreaterThan(d[i - 1]!);
+  });
+  it('unknown seriesUid is an error naming the series found', async () => {
+    const e = await readError(readVideo(testdataPath('dicom', 'brain-series'), { seriesUid: '1.2.3' }));
+    expect(e.reason).toMatch(/no series 1\.2\.3; found/);
+  });
+});
+
 describe('describeVideo and toFloat32Clip', () => {
   it('summarise a volume', async () => {
     const v = await readVideo(testdataPath('dicom', 'cine', 'mr-16f-explicit-little.dcm'));
