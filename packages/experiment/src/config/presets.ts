@@ -19,7 +19,7 @@ export const presets: Record<string, Record<string, unknown>> = {
     model: { arch: 'r3d_18', widthMultiplier: 0.0625 },
     pretrain: { method: 'byol', epochs: 2, microBatch: 2, accumulation: 2, optimizer: 'lars', lr: 0.1, warmupSteps: 1, projectorHidden: 32, projectorOut: 16, checkpointEvery: 1 },
     finetune: { epochs: 1, batch: 4, lr: 1e-3 },
-    probe: { l2: [0.01, 1], k: 3 },
+    probe: { C: [0.1, 1], k: 3 },
     evaluate: { bootstrap: 50 },
   },
 };

@@ -79,7 +79,7 @@ export const configSchema = {
     balanced: { type: 'boolean', default: true, doc: 'Weight the loss by inverse class frequency.' },
   },
   probe: {
-    l2: { type: 'number[]', default: [1e-4, 1e-3, 1e-2, 1e-1, 1], doc: 'L2 strengths tried by the linear probe; the best on validation AUC wins.' },
+    C: { type: 'number[]', default: [0.001, 0.01, 0.1, 1, 10], doc: 'Inverse L2 strengths (scikit-learn C) tried by the linear probe; the best on validation AUC wins.' },
     k: { type: 'integer', default: 20, min: 1, doc: 'Neighbours of the kNN classifier (cosine).' },
   },
   evaluate: {

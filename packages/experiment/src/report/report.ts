@@ -1,9 +1,8 @@
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { bootstrapMetrics, delong, delongTest, rocCurve, youdenThreshold } from '@byolmed3d/metrics';
+import { bootstrapMetrics, delong, delongTest, lineChart, renderPng, renderSvg, rocChart, youdenThreshold, type Series } from '@byolmed3d/metrics';
 import type { MethodResult } from '../train/downstream.js';
 import { resultsDir } from '../train/downstream.js';
-import { lineChartPng, lineChartSvg, type Series } from './plot.js';
 
 /** One row of the report table. */
 export interface ReportRow {
@@ -115,33 +114,33 @@ export function writeReport(runDirs: string[], outDir: string, options: { bootst
     lines.push(`| ${r.method} | ${r.protocol} | ${ci(r.auc)} | ${m('accuracy')} | ${m('sensitivity')} | ${m('specificity')} | ${m('f1')} | ${m('kappa')} | ${m('balancedAccuracy')} | ${vs[0]} | ${vs[1]} |`);
   }
   lines.push('', '![ROC curves](roc.png)', '', 'ROC curves: [roc.svg](roc.svg). Loss curves: [loss.svg](loss.svg), ![loss](loss.png)', '');
-  const roc: Series[] = results.map((r) => {
-    const c = rocCurve(r.labels, r.scores);
-    return { label: `${r.method} (AUC ${fmt(rocAucOf(rows, r.method))})`, x: c.fpr, y: c.tpr };
-  });
-  const rocOpts = { title: `ROC, ${first.task} (test)`, xLabel: 'false positive rate', yLabel: 'true positive rate', xRange: [0, 1] as [number, number], yRange: [0, 1] as [number, number], diagonal: true };
-  writeFileSync(join(outDir, 'roc.svg'), lineChartSvg(roc, rocOpts));
-  writeFileSync(join(outDir, 'roc.png'), lineChartPng(roc, rocOpts));
+  const roc = rocChart(
+    results.map((r) => ({ name: r.method, labels: r.labels, scores: r.scores })),
+    { title: `ROC, ${first.task} (test)`, width: 720, height: 560 },
+  );
+  writeFileSync(join(outDir, 'roc.svg'), renderSvg(roc));
+  writeFileSync(join(outDir, 'roc.png'), renderPng(roc));
   const loss: Series[] = [];
   for (const d of runDirs) {
     const f = join(d, 'pretrain', 'losses.json');
     if (existsSync(f)) {
       const l = JSON.parse(readFileSync(f, 'utf8')) as { method: string; accumulation: number; losses: number[] };
-      loss.push({ label: `pretrain ${l.method} (accum ${l.accumulation}) [${resolve(d).split('/').pop()}]`, x: l.losses.map((_, i) => i + 1), y: smooth(l.losses, 5) });
+      if (l.losses.length > 0) loss.push({ label: `pretrain ${l.method}, accumulation ${l.accumulation} [${resolve(d).split('/').pop()}] (per micro-batch, smoothed)`, x: l.losses.map((_, i) => (i + 1) / l.losses.length), y: smooth(l.losses, 5) });
     }
   }
-  for (const r of results) if (r.losses && r.losses.length > 0) loss.push({ label: `fine-tune ${r.method} (per epoch)`, x: r.losses.map((_, i) => ((i + 1) / r.losses!.length) * (loss[0]?.x.length ?? r.losses!.length)), y: r.losses });
-  const lossOpts = { title: 'training loss', xLabel: 'micro-batch (fine-tuning epochs scaled to the same axis)', yLabel: 'loss' };
-  writeFileSync(join(outDir, 'loss.svg'), lineChartSvg(loss, lossOpts));
-  writeFileSync(join(outDir, 'loss.png'), lineChartPng(loss, lossOpts));
+  for (const r of results) {
+    const ls = (r.losses ?? []).filter(Number.isFinite);
+    if (ls.length > 0) loss.push({ label: `fine-tune ${r.method} (per epoch)`, x: ls.map((_, i) => (i + 1) / ls.length), y: ls });
+  }
+  if (loss.length > 0) {
+    const chart = lineChart(loss, { title: 'training loss', xLabel: 'fraction of training', yLabel: 'loss', width: 720, height: 560 });
+    writeFileSync(join(outDir, 'loss.svg'), renderSvg(chart));
+    writeFileSync(join(outDir, 'loss.png'), renderPng(chart));
+  }
   writeFileSync(join(outDir, 'report.json'), JSON.stringify(rows, null, 2));
   const markdown = join(outDir, 'report.md');
   writeFileSync(markdown, lines.join('\n'));
   return { markdown, rows };
-}
-
-function rocAucOf(rows: ReportRow[], method: string): number {
-  return rows.find((r) => r.method === method)?.auc.estimate ?? NaN;
 }
 
 function smooth(v: number[], k: number): number[] {

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AdamW } from '@byolmed3d/grad-accum';
 import type { VideoResNet } from '@byolmed3d/resnet3d';
-import { rocAuc } from '@byolmed3d/metrics';
+import { knnClassify, linearProbe, rocAuc } from '@byolmed3d/metrics';
 import type { ExperimentConfig } from '../config/schema.js';
 import type { RunLogger } from '../run/logger.js';
 import { Rng, deriveSeed } from '../util/rng.js';
@@ -109,77 +109,19 @@ export function embedExams(encoder: VideoResNet, clips: Clip[][], batch: number)
   return out;
 }
 
-/** Standardises columns with the train rows' mean and std. */
-function standardiser(train: Float32Array[]): (x: Float32Array) => Float64Array {
-  const dim = train[0]?.length ?? 0;
-  const mean = new Float64Array(dim), sd = new Float64Array(dim);
-  for (const r of train) for (let j = 0; j < dim; j++) mean[j] = (mean[j] as number) + (r[j] as number) / train.length;
-  for (const r of train) for (let j = 0; j < dim; j++) sd[j] = (sd[j] as number) + ((r[j] as number) - (mean[j] as number)) ** 2 / train.length;
-  for (let j = 0; j < dim; j++) sd[j] = Math.sqrt(sd[j] as number) + 1e-6;
-  return (x) => Float64Array.from(x, (v, j) => (v - (mean[j] as number)) / (sd[j] as number));
+/** Rows of per-exam features as a metrics `FeatureMatrix`. */
+function toMatrix(rows: Float32Array[]): { data: Float32Array; shape: [number, number] } {
+  const d = rows[0]?.length ?? 0;
+  const data = new Float32Array(rows.length * d);
+  rows.forEach((r, i) => data.set(r, i * d));
+  return { data, shape: [rows.length, d] };
 }
 
-/**
- * L2-regularised logistic regression by full-batch gradient descent with
- * Nesterov momentum on standardised features (class-balanced); returns a scorer.
- */
-export function fitLogistic(x: Float64Array[], y: number[], l2: number, iters = 400): (r: Float64Array) => number {
-  const dim = x[0]?.length ?? 0;
-  const w = new Float64Array(dim + 1), v = new Float64Array(dim + 1), g = new Float64Array(dim + 1);
-  const nPos = y.filter((t) => t === 1).length, nNeg = y.length - nPos;
-  const cw = [y.length / (2 * Math.max(1, nNeg)), y.length / (2 * Math.max(1, nPos))];
-  const lr = 0.5;
-  for (let it = 0; it < iters; it++) {
-    const look = Float64Array.from(w, (wi, j) => wi + 0.9 * (v[j] as number));
-    g.fill(0);
-    for (let i = 0; i < x.length; i++) {
-      const r = x[i] as Float64Array;
-      let z = look[dim] as number;
-      for (let j = 0; j < dim; j++) z += (look[j] as number) * (r[j] as number);
-      const p = 1 / (1 + Math.exp(-z));
-      const err = (p - (y[i] as number)) * (cw[y[i] as number] as number) / x.length;
-      for (let j = 0; j < dim; j++) g[j] = (g[j] as number) + err * (r[j] as number);
-      g[dim] = (g[dim] as number) + err;
-    }
-    for (let j = 0; j < dim; j++) g[j] = (g[j] as number) + l2 * (look[j] as number);
-    for (let j = 0; j <= dim; j++) {
-      v[j] = 0.9 * (v[j] as number) - lr * (g[j] as number);
-      w[j] = (w[j] as number) + (v[j] as number);
-    }
-  }
-  return (r) => {
-    let z = w[dim] as number;
-    for (let j = 0; j < dim; j++) z += (w[j] as number) * (r[j] as number);
-    return 1 / (1 + Math.exp(-z));
-  };
-}
-
-/** Cosine kNN: the score of a query is the similarity-weighted fraction of positive neighbours among the `k` nearest train rows. */
-export function knnScores(train: Float64Array[], y: number[], queries: Float64Array[], k: number): number[] {
-  const norm = (r: Float64Array): Float64Array => {
-    let s = 0;
-    for (const v of r) s += v * v;
-    const n = Math.sqrt(s) || 1;
-    return Float64Array.from(r, (v) => v / n);
-  };
-  const tn = train.map(norm);
-  return queries.map((q0) => {
-    const q = norm(q0);
-    const sims = tn.map((t, i) => {
-      let s = 0;
-      for (let j = 0; j < q.length; j++) s += (q[j] as number) * (t[j] as number);
-      return { s, y: y[i] as number };
-    });
-    sims.sort((a, b) => b.s - a.s);
-    const top = sims.slice(0, Math.min(k, sims.length));
-    let num = 0, den = 0;
-    for (const t of top) {
-      const wgt = Math.exp(t.s / 0.1);
-      num += wgt * t.y;
-      den += wgt;
-    }
-    return den > 0 ? num / den : 0;
-  });
+/** Positive-class probabilities of a binary metrics evaluation (`proba` is `[n, 2]`). */
+function positiveProba(proba: Float64Array): number[] {
+  const out: number[] = [];
+  for (let i = 1; i < proba.length; i += 2) out.push(proba[i] as number);
+  return out;
 }
 
 function safeAuc(labels: number[], scores: number[]): number {
@@ -201,8 +143,8 @@ export interface DownstreamOptions {
 /**
  * Runs one downstream protocol on the configured task and plane: fine-tuning
  * (encoder + linear head, AdamW, class-balanced BCE, best epoch on validation
- * AUC), linear probe (frozen features, logistic regression, L2 chosen on
- * validation AUC) or kNN (cosine) — and writes the test predictions
+ * AUC), linear probe (frozen features, metrics' `linearProbe`, C chosen on
+ * validation AUC) or kNN (metrics' cosine `knnClassify`) — and writes the test predictions
  * (several clips per exam averaged) to `results/<method>.json`.
  */
 export async function runDownstream(cfg: ExperimentConfig, runDir: string, log: RunLogger, opts: DownstreamOptions): Promise<MethodResult> {
@@ -226,24 +168,28 @@ export async function runDownstream(cfg: ExperimentConfig, runDir: string, log: 
     const fTr = embedExams(encoder, tr.clips, batch);
     const fVal = embedExams(encoder, val.clips, batch);
     const fTe = embedExams(encoder, test.clips, batch);
-    const std = standardiser(fTr);
-    const [xTr, xVal, xTe] = [fTr.map(std), fVal.map(std), fTe.map(std)];
     const yTr = tr.exams.map((e) => e.label), yVal = val.exams.map((e) => e.label);
+    const train = { ...toMatrix(fTr), labels: yTr };
+    const mVal = toMatrix(fVal), mTe = toMatrix(fTe);
     if (opts.protocol === 'knn') {
-      const k = cfg.probe.k;
-      result = { ...base, scores: knnScores(xTr, yTr, xTe, k), val: { labels: yVal, scores: knnScores(xTr, yTr, xVal, k) } };
+      const k = { k: cfg.probe.k, numClasses: 2 };
+      result = { ...base, scores: positiveProba(knnClassify(train, mTe, k).proba), val: { labels: yVal, scores: positiveProba(knnClassify(train, mVal, k).proba) } };
     } else {
+      // Inverse L2 strength C chosen on validation AUC (metrics' linearProbe standardises features).
       const aucs: number[] = [];
-      let best = -1, bestL2 = cfg.probe.l2[0] as number;
-      for (const l2 of cfg.probe.l2) {
-        const f = fitLogistic(xTr, yTr, l2);
-        const a = safeAuc(yVal, xVal.map(f));
+      let best = -Infinity, bestC = cfg.probe.C[0] as number;
+      for (const C of cfg.probe.C) {
+        const a = safeAuc(yVal, positiveProba(linearProbe(train, mVal, { C, numClasses: 2 }).proba));
         aucs.push(a);
-        if (a > best) [best, bestL2] = [a, l2];
+        if (a > best) [best, bestC] = [a, C];
       }
-      const f = fitLogistic(xTr, yTr, bestL2);
-      log.log('probe', { l2: bestL2, valAuc: best });
-      result = { ...base, scores: xTe.map(f), val: { labels: yVal, scores: xVal.map(f) }, valAuc: aucs };
+      log.log('probe', { C: bestC, valAuc: best });
+      result = {
+        ...base,
+        scores: positiveProba(linearProbe(train, mTe, { C: bestC, numClasses: 2 }).proba),
+        val: { labels: yVal, scores: positiveProba(linearProbe(train, mVal, { C: bestC, numClasses: 2 }).proba) },
+        valAuc: aucs,
+      };
     }
   }
   encoder.dispose();
