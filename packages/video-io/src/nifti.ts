@@ -231,11 +231,13 @@ export function niftiAffine(h: NiftiHeader): NiftiAffine {
  * Decodes a NIfTI-1/2 single file (`.nii`, already gunzipped) held in memory
  * into `[T, H, W, C]`; see `ReadVideoOptions.frameAxis` for the axis mapping.
  */
-export function decodeNifti(b: Uint8Array, file: string, maxBytes: number, options: DecodeNiftiOptions = {}): MedicalVideo {
+export function decodeNifti(b: Uint8Array, file: string, maxBytes: number, options: DecodeNiftiOptions = {}, image?: Uint8Array): MedicalVideo {
   const h = parseNiftiHeader(b, file);
-  if (h.magic === 'ni1' || h.magic === 'ni2') {
-    throw new VideoReadError(file, 'nifti', 'header-only file of a .hdr/.img pair; pass the bytes of a single-file .nii');
+  const pair = h.magic === 'ni1' || h.magic === 'ni2';
+  if (pair && !image) {
+    throw new VideoReadError(file, 'nifti', 'header of a .hdr/.img pair: read it by path (the .img beside it is loaded) or pass the image bytes');
   }
+  const src = pair && image ? image : b;
   const ndim = h.dim[0] as number;
   if (!(ndim >= 1 && ndim <= 7)) throw new VideoReadError(file, 'nifti', `dim[0] is ${ndim}, expected 1..7`);
   const dims: number[] = [];
@@ -252,12 +254,12 @@ export function decodeNifti(b: Uint8Array, file: string, maxBytes: number, optio
   const need = count * elemBytes;
   if (need > maxBytes) throw new VideoReadError(file, 'nifti', `volume of ${need} bytes exceeds maxBytes=${maxBytes}`);
   const off = Math.floor(h.voxOffset);
-  const minOff = h.version === 1 ? 348 : 540;
+  const minOff = pair ? 0 : h.version === 1 ? 348 : 540;
   if (!(off >= minOff)) throw new VideoReadError(file, 'nifti', `vox_offset ${h.voxOffset} is before the end of the header`);
-  if (off + need > b.length) {
-    throw new VideoReadError(file, 'nifti', `truncated: dims (${dims.slice(0, ndim).join(', ')}) need ${need} bytes from offset ${off}, file has ${b.length}`);
+  if (off + need > src.length) {
+    throw new VideoReadError(file, 'nifti', `truncated: dims (${dims.slice(0, ndim).join(', ')}) need ${need} bytes from offset ${off}, ${pair ? 'image file' : 'file'} has ${src.length}`);
   }
-  let src: VideoTypedArray = bytesToTyped(b.subarray(off, off + need), dt.dtype, h.littleEndian);
+  let vox: VideoTypedArray = bytesToTyped(src.subarray(off, off + need), dt.dtype, h.littleEndian);
   // Volume selection (t axis).
   if (options.volume !== undefined) {
     const vol = options.volume;
@@ -265,12 +267,12 @@ export function decodeNifti(b: Uint8Array, file: string, maxBytes: number, optio
     if (!Number.isInteger(vol) || vol < 0 || vol >= nt) throw new VideoReadError(file, 'nifti', `volume ${vol} out of range: the file has ${nt} volumes`);
     const per = (dims[0] as number) * (dims[1] as number) * (dims[2] as number) * dt.comps;
     const rest = prod(dims.slice(4));
-    const sel = src.constructor as new (n: number) => VideoTypedArray;
+    const sel = vox.constructor as new (n: number) => VideoTypedArray;
     const out = new sel(per * rest);
     for (let r = 0; r < rest; r++) {
-      (out as Uint8Array).set((src as Uint8Array).subarray((r * nt + vol) * per, (r * nt + vol + 1) * per), r * per);
+      (out as Uint8Array).set((vox as Uint8Array).subarray((r * nt + vol) * per, (r * nt + vol + 1) * per), r * per);
     }
-    src = out;
+    vox = out;
     dims[3] = 1;
   }
   // Axis mapping.
@@ -297,7 +299,7 @@ export function decodeNifti(b: Uint8Array, file: string, maxBytes: number, optio
   });
   const perm = permFull.filter((i) => keep[i]).map((i) => newIndex.get(i) as number);
   const identity = perm.every((p, i) => p === i);
-  const data = identity ? src : transpose(src, squeezedShape, perm);
+  const data = identity ? vox : transpose(vox, squeezedShape, perm);
   const T = dims[f] as number;
   const H = dims[hAxis] as number;
   const W = dims[wAxis] as number;

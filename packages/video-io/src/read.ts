@@ -58,11 +58,12 @@ export async function readVideo(source: string | string[] | Uint8Array, options:
   }
   if (!st.isFile()) throw new VideoReadError(source, 'unknown', 'not a regular file');
   // Known volume endings skip the peek; anything else is peeked at so that videos go to ffmpeg unread.
-  if (!/\.(npy|npz|nii|nii\.gz|dcm)$/i.test(source)) {
+  if (!/\.(npy|npz|nii|nii\.gz|dcm|hdr|hdr\.gz)$/i.test(source)) {
     const head = await readFileHead(source, 1024);
     if (!isGzip(head) && detectFormat(head, source) === 'video') return readVideoPath(source, options, maxBytes);
   }
   if (st.size > maxBytes) throw new VideoReadError(source, 'unknown', `file of ${st.size} bytes exceeds maxBytes=${maxBytes}`);
+  if (/\.hdr(\.gz)?$/i.test(source)) return readNiftiPair(source, options, maxBytes);
   let bytes: Uint8Array;
   try {
     bytes = await readFileBytes(source);
@@ -70,6 +71,47 @@ export async function readVideo(source: string | string[] | Uint8Array, options:
     throw new VideoReadError(source, 'unknown', `cannot read: ${(e as Error).message}`, { cause: e });
   }
   return decodeBytes(bytes, source, options, maxBytes);
+}
+
+/** A NIfTI `.hdr` + `.img` pair (either may be gzipped). */
+async function readNiftiPair(hdrPath: string, options: ReadVideoOptions, maxBytes: number): Promise<MedicalVideo> {
+  const { readFileBytes, loadFs } = await import('./node.js');
+  const fs = await loadFs();
+  let hdr = await readFileBytes(hdrPath);
+  if (isGzip(hdr)) hdr = await gunzip(hdr, maxBytes, hdrPath, 'nifti');
+  const base = hdrPath.replace(/\.hdr(\.gz)?$/i, '');
+  const candidates = [`${base}.img`, `${base}.img.gz`, `${base}.IMG`];
+  let imgPath: string | undefined;
+  for (const c of candidates) {
+    try {
+      if ((await fs.stat(c)).isFile()) {
+        imgPath = c;
+        break;
+      }
+    } catch {
+      // try the next name
+    }
+  }
+  if (!imgPath) throw new VideoReadError(hdrPath, 'nifti', `no image file beside the header (looked for ${candidates.join(', ')})`);
+  if ((await fs.stat(imgPath)).size > maxBytes) throw new VideoReadError(imgPath, 'nifti', `image file exceeds maxBytes=${maxBytes}`);
+  let img = await readFileBytes(imgPath);
+  if (isGzip(img)) img = await gunzip(img, maxBytes, imgPath, 'nifti');
+  try {
+    const v = decodeNifti(hdr, hdrPath, maxBytes, niftiOptions(options), img);
+    v.meta.imageFile = imgPath;
+    return v;
+  } catch (e) {
+    if (e instanceof VideoReadError) throw e;
+    throw new VideoReadError(hdrPath, 'nifti', `cannot decode: ${(e as Error)?.message ?? String(e)}`, { cause: e });
+  }
+}
+
+function niftiOptions(options: ReadVideoOptions): Parameters<typeof decodeNifti>[3] {
+  const o: Parameters<typeof decodeNifti>[3] = {};
+  if (options.frameAxis !== undefined) o.frameAxis = options.frameAxis;
+  if (options.volume !== undefined) o.volume = options.volume;
+  if (options.applyScaling !== undefined) o.applyScaling = options.applyScaling;
+  return o;
 }
 
 async function readVideoPath(path: string, options: ReadVideoOptions, maxBytes: number): Promise<MedicalVideo> {
@@ -127,14 +169,9 @@ async function decodeBytes(input: Uint8Array, file: string, options: ReadVideoOp
       case 'npz':
         v = decodeNpz(bytes, file, maxBytes, options.arrayName);
         break;
-      case 'nifti': {
-        const o: Parameters<typeof decodeNifti>[3] = {};
-        if (options.frameAxis !== undefined) o.frameAxis = options.frameAxis;
-        if (options.volume !== undefined) o.volume = options.volume;
-        if (options.applyScaling !== undefined) o.applyScaling = options.applyScaling;
-        v = decodeNifti(bytes, file, maxBytes, o);
+      case 'nifti':
+        v = decodeNifti(bytes, file, maxBytes, niftiOptions(options));
         break;
-      }
       case 'dicom':
         v = await decodeDicomFile(bytes, file, dicomOptions(options, maxBytes));
         break;
