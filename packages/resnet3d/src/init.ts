@@ -7,27 +7,25 @@ function fnv1a(s: string): number {
   return h >>> 0;
 }
 
-/** Small seeded generator (mulberry32) producing uniforms in [0, 1). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
+/** `n` seeded N(0, std^2) samples: mulberry32 uniforms and Marsaglia's polar method, inlined for speed. */
 function normals(n: number, std: number, seed: number): Float32Array {
-  const rand = mulberry32(seed);
   const out = new Float32Array(n);
-  for (let i = 0; i < n; i += 2) {
-    const u1 = Math.max(rand(), 1e-12);
-    const u2 = rand();
-    const r = Math.sqrt(-2 * Math.log(u1)) * std;
-    out[i] = r * Math.cos(2 * Math.PI * u2);
-    if (i + 1 < n) out[i + 1] = r * Math.sin(2 * Math.PI * u2);
+  let a = seed | 0;
+  let i = 0;
+  while (i < n) {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), a | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    const u = (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
+    a = (a + 0x6d2b79f5) | 0;
+    t = Math.imul(a ^ (a >>> 15), a | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    const v = (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
+    const s = u * u + v * v;
+    if (s >= 1 || s === 0) continue;
+    const f = Math.sqrt((-2 * Math.log(s)) / s) * std;
+    out[i++] = u * f;
+    if (i < n) out[i++] = v * f;
   }
   return out;
 }

@@ -18,13 +18,16 @@ export function torchToTfConv3d(data: ArrayLike<number>, shape: readonly number[
   if (shape.length !== 5) throw new RangeError(`torchToTfConv3d: expected 5 dims, got [${shape.join(', ')}]`);
   assertLength('torchToTfConv3d', data, shape);
   const [o, i, kt, kh, kw] = shape as [number, number, number, number, number];
-  const out = new Float32Array(data.length);
-  let src = 0;
+  const src = data instanceof Float32Array ? data : Float32Array.from(data);
+  const out = new Float32Array(src.length);
+  const k = kt * kh * kw;
+  const io = i * o;
+  let p = 0;
   for (let a = 0; a < o; a++)
-    for (let b = 0; b < i; b++)
-      for (let t = 0; t < kt; t++)
-        for (let h = 0; h < kh; h++)
-          for (let w = 0; w < kw; w++) out[(((t * kh + h) * kw + w) * i + b) * o + a] = data[src++] as number;
+    for (let b = 0; b < i; b++) {
+      const base = b * o + a;
+      for (let s = 0; s < k; s++) out[s * io + base] = src[p++] as number;
+    }
   return out;
 }
 
@@ -36,13 +39,16 @@ export function tfToTorchConv3d(data: ArrayLike<number>, tfShape: readonly numbe
   if (tfShape.length !== 5) throw new RangeError(`tfToTorchConv3d: expected 5 dims, got [${tfShape.join(', ')}]`);
   assertLength('tfToTorchConv3d', data, tfShape);
   const [kt, kh, kw, i, o] = tfShape as [number, number, number, number, number];
-  const out = new Float32Array(data.length);
-  let dst = 0;
+  const src = data instanceof Float32Array ? data : Float32Array.from(data);
+  const out = new Float32Array(src.length);
+  const k = kt * kh * kw;
+  const io = i * o;
+  let p = 0;
   for (let a = 0; a < o; a++)
-    for (let b = 0; b < i; b++)
-      for (let t = 0; t < kt; t++)
-        for (let h = 0; h < kh; h++)
-          for (let w = 0; w < kw; w++) out[dst++] = data[(((t * kh + h) * kw + w) * i + b) * o + a] as number;
+    for (let b = 0; b < i; b++) {
+      const base = b * o + a;
+      for (let s = 0; s < k; s++) out[p++] = src[s * io + base] as number;
+    }
   return out;
 }
 
@@ -51,8 +57,9 @@ export function transpose2d(data: ArrayLike<number>, shape: readonly number[]): 
   if (shape.length !== 2) throw new RangeError(`transpose2d: expected 2 dims, got [${shape.join(', ')}]`);
   assertLength('transpose2d', data, shape);
   const [r, c] = shape as [number, number];
-  const out = new Float32Array(data.length);
-  for (let a = 0; a < r; a++) for (let b = 0; b < c; b++) out[b * r + a] = data[a * c + b] as number;
+  const src = data instanceof Float32Array ? data : Float32Array.from(data);
+  const out = new Float32Array(src.length);
+  for (let a = 0; a < r; a++) for (let b = 0; b < c; b++) out[b * r + a] = src[a * c + b] as number;
   return out;
 }
 

@@ -1,5 +1,5 @@
 import { WeightsError } from './errors.js';
-import { readSource } from './source.js';
+import { copyRange, readSource } from './source.js';
 import { bfloat16ToFloat, floatToBfloat16, floatToHalf, halfToFloat, isFloatDType, numel, stateDictEntries, type EntryData, type StateDict, type TensorDType, type TensorEntryLike } from './state-dict.js';
 
 const ST_TO_DTYPE: Record<string, TensorDType> = {
@@ -83,7 +83,7 @@ export function decodeSafetensors(bytes: Uint8Array, label = '<bytes>'): Safeten
     const n = numel(shape as number[]);
     if (end - begin !== n * DTYPE_BYTES[dt]) fail(`tensor ${name}: ${end - begin} bytes for shape [${(shape as number[]).join(', ')}] of ${dt}`);
     if (base + end > bytes.length || begin < 0) fail(`tensor ${name}: data outside the file`);
-    const raw = bytes.slice(base + begin, base + end);
+    const raw = new Uint8Array(copyRange(bytes, base + begin, base + end));
     const dv = new DataView(raw.buffer);
     let data: EntryData;
     switch (dt) {

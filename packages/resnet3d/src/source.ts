@@ -5,5 +5,14 @@ export async function readSource(source: string | Uint8Array | ArrayBuffer): Pro
     const buf = await readFile(source);
     return { bytes: new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength), label: source };
   }
-  return { bytes: source instanceof Uint8Array ? source : new Uint8Array(source), label: '<bytes>' };
+  // A Node Buffer's slice() shares memory: hand out a plain Uint8Array view.
+  const bytes = source instanceof Uint8Array ? new Uint8Array(source.buffer, source.byteOffset, source.byteLength) : new Uint8Array(source);
+  return { bytes, label: '<bytes>' };
+}
+
+/** Copies `bytes[begin, end)` into a fresh, exactly sized buffer (safe for typed-array views). */
+export function copyRange(bytes: Uint8Array, begin: number, end: number): ArrayBuffer {
+  const out = new Uint8Array(end - begin);
+  out.set(bytes.subarray(begin, end));
+  return out.buffer;
 }

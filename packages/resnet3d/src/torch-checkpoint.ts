@@ -1,7 +1,7 @@
 import { unzipSync } from 'fflate';
 import { WeightsError } from './errors.js';
 import { isTensorRef, PyObject, unpickle, type TensorRef } from './pickle.js';
-import { readSource } from './source.js';
+import { copyRange, readSource } from './source.js';
 import { bfloat16ToFloat, halfToFloat, numel, type EntryData, type StateDict, type TensorDType } from './state-dict.js';
 
 const STORAGE_TYPES: Record<string, { dtype: TensorDType; bytes: number }> = {
@@ -85,7 +85,7 @@ function decode(ref: TensorRef, bytes: Uint8Array, dtype: TensorDType, size: num
   };
   if (contiguous && dtype === 'float32' && n > 0) {
     const start = ref.offset * 4;
-    return new Float32Array(bytes.slice(start, start + n * 4).buffer);
+    return new Float32Array(copyRange(bytes, start, start + n * 4));
   }
   switch (dtype) {
     case 'float32': {
@@ -136,7 +136,8 @@ function decode(ref: TensorRef, bytes: Uint8Array, dtype: TensorDType, size: num
  * (`num_batches_tracked`) become `BigInt64Array`s. Non-tensor values are skipped.
  * @param label names the input in errors
  */
-export function parseTorchCheckpoint(bytes: Uint8Array, options: ReadTorchCheckpointOptions = {}, label = '<bytes>'): StateDict {
+export function parseTorchCheckpoint(input: Uint8Array, options: ReadTorchCheckpointOptions = {}, label = '<bytes>'): StateDict {
+  const bytes = new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
   if (bytes.length < 4 || bytes[0] !== 0x50 || bytes[1] !== 0x4b)
     throw new WeightsError(label, 'pth', 'not a zip archive: only the zip format of torch.save (torch >= 1.6) is supported; re-save the checkpoint with a recent torch');
   let files: Record<string, Uint8Array>;

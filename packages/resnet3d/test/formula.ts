@@ -2,7 +2,8 @@
  * The weight formula of testdata/golden/README.md: every parameter of a
  * torchvision video ResNet is a deterministic function of its name and index.
  */
-import type { StateDict, TensorEntry } from '@byolmed3d/resnet3d';
+import * as tf from '@tensorflow/tfjs-core';
+import { torchToTfConv3d, transpose2d, type StateDict, type TensorEntry } from '@byolmed3d/resnet3d';
 
 export function fnv1a32(s: string): number {
   let h = 0x811c9dc5;
@@ -66,4 +67,13 @@ export function formulaInputNdhwc(shape: readonly [number, number, number, numbe
         for (let y = 0; y < h; y++)
           for (let x = 0; x < w; x++) out[(((a * t + d) * h + y) * w + x) * c + ch] = uniform('input', i++, key);
   return out;
+}
+
+/** A model initializer giving the formula values directly (tfjs layout). */
+export function formulaInitializer(): (name: string, torchShape: number[], kind: string, tfShape: number[]) => tf.Tensor {
+  return (name, torchShape, kind, tfShape) => {
+    const data = formulaTensor(name, torchShape)!;
+    const tfData = kind === 'conv' ? torchToTfConv3d(data, torchShape) : kind === 'linear' ? transpose2d(data, torchShape) : data;
+    return tf.tensor(tfData, tfShape, 'float32');
+  };
 }
