@@ -2,7 +2,7 @@
   "targets": [
     {
       "target_name": "tfjs_onednn",
-      "sources": ["native/addon.cc", "native/conv.cc", "native/eltwise.cc", "native/matmul_pool.cc"],
+      "sources": ["native/addon.cc", "native/conv.cc", "native/eltwise.cc", "native/matmul_pool.cc", "native/peak.cc", "native/batchnorm.cc"],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],
       "cflags!": ["-fno-exceptions"],

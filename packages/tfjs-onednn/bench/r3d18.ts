@@ -70,6 +70,15 @@ function convBn(x: tf.Tensor5D, l: ConvBn, relu: boolean): tf.Tensor5D {
   return relu ? tf.relu(y) : y;
 }
 
+/** One conv layer's geometry: unpadded input, filter, output, stride, symmetric padding. */
+export interface ConvShape {
+  x: number[];
+  w: number[];
+  out: number[];
+  stride: Triple;
+  pad: Triple;
+}
+
 /** r3d_18 encoder: `apply(x [N,T,H,W,3]) -> features [N, 512]` in training mode. */
 export class R3d18 {
   readonly params: Params;
@@ -108,19 +117,19 @@ export class R3d18 {
       let y = convBn(x, this.stem, true);
       for (const b of this.blocks) {
         const r = b.down ? convBn(y, b.down, false) : y;
-        y = tf.relu(tf.add(convBn(convBn(y, b.c1, true), b.c2, false), r));
+        y = tf.relu(tf.add(convBn(convBn(y, b.c1, true), b.c2, false), r)) as tf.Tensor5D;
       }
       return tf.mean(y, [1, 2, 3]) as tf.Tensor2D;
     });
   }
 
   /** Conv layers as (input shape, filter shape, stride) for a given input, for FLOP counts. */
-  convShapes(input: [number, number, number, number, number]): { x: number[]; w: number[]; out: number[] }[] {
-    const res: { x: number[]; w: number[]; out: number[] }[] = [];
+  convShapes(input: [number, number, number, number, number]): ConvShape[] {
+    const res: ConvShape[] = [];
     const shapeOf = (x: number[], l: ConvBn): number[] => {
       const k = l.w.shape as number[];
       const o = [x[0] as number, ...[1, 2, 3].map((d) => Math.floor(((x[d] as number) + 2 * (l.pad[d - 1] as number) - (k[d - 1] as number)) / (l.stride[d - 1] as number)) + 1), k[4] as number];
-      res.push({ x, w: k, out: o });
+      res.push({ x, w: k, out: o, stride: l.stride, pad: l.pad });
       return o;
     };
     let y = shapeOf(input, this.stem);

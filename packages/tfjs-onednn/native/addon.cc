@@ -48,6 +48,8 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   initConv(env, exports);
   initEltwise(env, exports);
   initMatmulPool(env, exports);
+  initPeak(env, exports);
+  initBatchNorm(env, exports);
   return exports;
 }
 

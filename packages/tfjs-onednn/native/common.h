@@ -54,6 +54,8 @@ inline std::string key(const std::vector<int64_t> &v) {
 void initConv(Napi::Env env, Napi::Object exports);
 void initEltwise(Napi::Env env, Napi::Object exports);
 void initMatmulPool(Napi::Env env, Napi::Object exports);
+void initPeak(Napi::Env env, Napi::Object exports);
+void initBatchNorm(Napi::Env env, Napi::Object exports);
 size_t clearConvCache();
 size_t clearMatmulPoolCache();
 

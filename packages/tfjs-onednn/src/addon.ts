@@ -25,6 +25,10 @@ export interface NativeAddon {
   matmul(a: Float32Array, b: Float32Array, c: Float32Array, dims: number[]): void;
   pool3dForward(x: Float32Array, y: Float32Array, geometry: number[]): void;
   pool3dBackward(x: Float32Array, dy: Float32Array, dx: Float32Array, geometry: number[]): void;
+  bnTrainForward(x: Float32Array, gamma: Float32Array, beta: Float32Array, y: Float32Array, mean: Float32Array, variance: Float32Array, channels: number, eps: number): void;
+  bnTrainBackward(dy: Float32Array, x: Float32Array, mean: Float32Array, variance: Float32Array, gamma: Float32Array, dx: Float32Array, dgamma: Float32Array, dbeta: Float32Array, channels: number, eps: number): void;
+  peakGflops(threads: number, ms: number): { wall: number; cpu: number };
+  vectorLanes: number;
 }
 
 /** Package root: `src/` and `dist/` both sit one level below it. */

@@ -7,6 +7,7 @@ import { OneDnnError } from './errors.js';
 import { convKernels } from './kernels/conv3d.js';
 import { eltwiseKernels } from './kernels/eltwise.js';
 import { matmulPoolKernels } from './kernels/matmul_pool.js';
+import { BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD, batchNormTrainKernels } from './kernels/batchnorm_train.js';
 
 /** Name of the tfjs backend registered by {@link registerOneDnnBackend}. */
 export const ONEDNN_BACKEND = 'onednn';
@@ -28,6 +29,9 @@ export const ONEDNN_KERNELS: readonly string[] = [
   'BatchMatMul', 'MaxPool3D', 'AvgPool3D', 'MaxPool3DGrad', 'AvgPool3DGrad',
 ];
 
+/** Kernels this package adds under its own names (used by `batchNormTrain`). */
+export const ONEDNN_EXTRA_KERNELS: readonly string[] = [BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD];
+
 const registered = new Set<string>();
 
 /** The kernel configs of the oneDNN backend for `backendName` (overrides only). @internal */
@@ -37,7 +41,12 @@ export function oneDnnKernelConfigs(addon: NativeAddon, backendName: string): Ke
     if (!k) throw new OneDnnError('kernel', `no cpu kernel '${name}' to fall back on`);
     return k.kernelFunc;
   };
-  return [...convKernels(addon, backendName, fallback), ...eltwiseKernels(addon, backendName, fallback), ...matmulPoolKernels(addon, backendName, fallback)];
+  return [
+    ...convKernels(addon, backendName, fallback),
+    ...eltwiseKernels(addon, backendName, fallback),
+    ...matmulPoolKernels(addon, backendName, fallback),
+    ...batchNormTrainKernels(addon, backendName),
+  ];
 }
 
 /**

@@ -5,7 +5,12 @@
  *
  * @packageDocumentation
  */
-export { registerOneDnnBackend, setOneDnnThreads, getOneDnnThreads, ONEDNN_BACKEND, ONEDNN_KERNELS } from './backend.js';
+export { registerOneDnnBackend, setOneDnnThreads, getOneDnnThreads, ONEDNN_BACKEND, ONEDNN_KERNELS, ONEDNN_EXTRA_KERNELS } from './backend.js';
+export { batchNormTrain } from './batchnorm.js';
+export type { BatchNormTrainOutput } from './batchnorm.js';
+export { BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD } from './kernels/batchnorm_train.js';
 export type { OneDnnBackendOptions } from './backend.js';
 export { isOneDnnAvailable, oneDnnUnavailableReason, oneDnnVersion } from './addon.js';
 export { OneDnnError } from './errors.js';
+export { measureFp32Peak } from './peak.js';
+export type { Fp32Peak, Fp32PeakOptions } from './peak.js';

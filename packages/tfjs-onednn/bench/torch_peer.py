@@ -1,0 +1,104 @@
+"""PyTorch peer of the tfjs-onednn benchmark (run with Debian's /usr/bin/python3).
+
+Times torchvision r3d_18 forward+backward (training-mode batch norm) or a BYOL
+step (two views, online encoder+projector+predictor forward+backward, target
+encoder+projector forward, SGD-momentum step, EMA target update) at the
+given batch and clip size, in NCDHW or channels_last_3d. Prints one JSON line:
+per-step seconds, peak RSS (this process only), CPU seconds per step.
+"""
+import argparse
+import copy
+import json
+import resource
+import time
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from torchvision.models.video import r3d_18
+
+
+def mlp(i, h, o):
+    return nn.Sequential(nn.Linear(i, h), nn.BatchNorm1d(h), nn.ReLU(inplace=True), nn.Linear(h, o))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--mode", choices=["fwdbwd", "byol"], default="fwdbwd")
+    ap.add_argument("--format", choices=["ncdhw", "cl"], default="ncdhw")
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--shape", default="2,16,112,112")
+    ap.add_argument("--warmup", type=int, default=1)
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--hidden", type=int, default=4096)
+    ap.add_argument("--proj", type=int, default=256)
+    a = ap.parse_args()
+    torch.set_num_threads(a.threads)
+    torch.manual_seed(0)
+    n, t, h, w = (int(v) for v in a.shape.split(","))
+    mf = torch.channels_last_3d if a.format == "cl" else torch.contiguous_format
+
+    enc = r3d_18()
+    enc.fc = nn.Identity()
+    enc.train()
+    enc = enc.to(memory_format=mf)
+    v1 = torch.randn(n, 3, t, h, w).to(memory_format=mf)
+    v2 = torch.randn(n, 3, t, h, w).to(memory_format=mf)
+
+    if a.mode == "fwdbwd":
+        params = list(enc.parameters())
+
+        def step():
+            for p in params:
+                p.grad = None
+            enc(v1).sum().backward()
+
+    else:
+        proj = mlp(512, a.hidden, a.proj)
+        pred = mlp(a.proj, a.hidden, a.proj)
+        tenc, tproj = copy.deepcopy(enc), copy.deepcopy(proj)
+        for p in list(tenc.parameters()) + list(tproj.parameters()):
+            p.requires_grad_(False)
+        online = list(enc.parameters()) + list(proj.parameters()) + list(pred.parameters())
+        target = list(tenc.parameters()) + list(tproj.parameters())
+        online_ema = list(enc.parameters()) + list(proj.parameters())
+        opt = torch.optim.SGD(online, lr=0.05, momentum=0.9)
+        tau = 0.99
+
+        def loss_fn(p, z):
+            return (2 - 2 * F.cosine_similarity(p, z, dim=-1)).mean()
+
+        def step():
+            with torch.no_grad():
+                z1 = tproj(tenc(v1))
+                z2 = tproj(tenc(v2))
+            p1 = pred(proj(enc(v1)))
+            p2 = pred(proj(enc(v2)))
+            loss = loss_fn(p1, z2) + loss_fn(p2, z1)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            with torch.no_grad():
+                for tp, op in zip(target, online_ema):
+                    tp.mul_(tau).add_(op, alpha=1 - tau)
+
+    for _ in range(a.warmup):
+        step()
+    times, cpus = [], []
+    for _ in range(a.repeats):
+        c0 = time.process_time()
+        t0 = time.perf_counter()
+        step()
+        times.append(time.perf_counter() - t0)
+        cpus.append(time.process_time() - c0)
+    s = sorted(times)
+    print(json.dumps({
+        "mode": a.mode, "format": a.format, "threads": a.threads, "shape": [n, t, h, w],
+        "times": times, "median": s[len(s) // 2], "best": s[0], "cpu_seconds": sorted(cpus)[len(cpus) // 2],
+        "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0,
+        "torch": torch.__version__,
+    }))
+
+
+if __name__ == "__main__":
+    main()
