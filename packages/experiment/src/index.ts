@@ -30,5 +30,5 @@ export type { PretrainResult } from './train/pretrain.js';
 export { runDownstream, initEncoder, embedExams, resultsDir, slug } from './train/downstream.js';
 export type { MethodResult, Protocol, DownstreamOptions } from './train/downstream.js';
 export { buildEncoder, saveEncoder, loadEncoder } from './train/models.js';
-export { writeReport, readResults, reportRow } from './report/report.js';
+export { writeReport, readResults, reportRow, withPlaneFusion } from './report/report.js';
 export type { ReportRow, ReportSummary } from './report/report.js';

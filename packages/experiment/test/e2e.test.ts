@@ -61,6 +61,9 @@ describe('byolmed3d end to end (tiny config, cpu backend)', () => {
     expect((await cli('linear-probe', ...common, '--init', 'pretrained', '--label', 'BYOL / probe', '--quiet')).code).toBe(0);
     expect((await cli('linear-probe', ...common, '--init', 'random', '--label', 'random / probe', '--quiet')).code).toBe(0);
     expect((await cli('knn', ...common, '--init', 'pretrained', '--label', 'BYOL / kNN', '--quiet')).code).toBe(0);
+    // Two planes of the same protocol: the report adds their MRNet-style fusion.
+    expect((await cli('knn', ...common, '--init', 'random', '--label', 'random / kNN sagittal', '--quiet')).code).toBe(0);
+    expect((await cli('knn', ...common, '--init', 'random', '--plane', 'coronal', '--label', 'random / kNN coronal', '--quiet')).code).toBe(0);
     expect(tf.memory().numTensors).toBe(tensorsBefore);
 
     const ev = await cli('evaluate', ...common, '--json');
@@ -70,7 +73,16 @@ describe('byolmed3d end to end (tiny config, cpu backend)', () => {
       auc: { estimate: number; lower: number; upper: number };
       vsRandom: { pValue: number } | null;
     }[];
-    expect(rows.map((r) => r.method).sort()).toEqual(['BYOL / fine-tune', 'BYOL / kNN', 'BYOL / probe', 'random / fine-tune', 'random / probe']);
+    expect(rows.map((r) => r.method).sort()).toEqual([
+      'BYOL / fine-tune',
+      'BYOL / kNN',
+      'BYOL / probe',
+      'random / fine-tune',
+      'random / kNN coronal',
+      'random / kNN sagittal',
+      'random / knn / fusion (coronal+sagittal)',
+      'random / probe',
+    ]);
     for (const r of rows) {
       expect(r.auc.lower).toBeLessThanOrEqual(r.auc.estimate);
       expect(r.auc.upper).toBeGreaterThanOrEqual(r.auc.estimate);
@@ -83,7 +95,7 @@ describe('byolmed3d end to end (tiny config, cpu backend)', () => {
     expect(md).toMatch(/\| method \| protocol \| AUC \(95% CI\) \| accuracy \| sensitivity \| specificity \| F1 \| kappa/);
     expect(md).toMatch(/\| BYOL \/ fine-tune \| finetune \| [\d.]+ \([\d.]+–[\d.]+\)/);
     for (const f of ['roc.png', 'loss.png']) expect(Array.from(readFileSync(join(run, 'report', f)).subarray(0, 4))).toEqual([0x89, 0x50, 0x4e, 0x47]);
-    for (const f of ['roc.svg', 'loss.svg']) expect(readFileSync(join(run, 'report', f), 'utf8')).toMatch(/^<svg[\s\S]*polyline[\s\S]*<\/svg>/);
+    for (const f of ['roc.svg', 'loss.svg']) expect(readFileSync(join(run, 'report', f), 'utf8')).toMatch(/^<svg[\s\S]*<path[\s\S]*<\/svg>/);
   });
 
   it('runs quickstart with the tiny preset and prints where the report is', async () => {
@@ -93,6 +105,20 @@ describe('byolmed3d end to end (tiny config, cpu backend)', () => {
     expect(r.out).toMatch(/random init \/ fine-tune +AUC/);
     const m = /Report: (.*report\.md)/.exec(r.out);
     expect(m && existsSync(m[1] as string)).toBe(true);
+  });
+
+  it('skips an unreadable exam with a warning, and stops on it with --strict', async () => {
+    const { cpSync, writeFileSync } = await import('node:fs');
+    const bad = join(dir, 'bad-data');
+    cpSync(data, bad, { recursive: true });
+    writeFileSync(join(bad, 'train', 'sagittal', '0001.npy'), 'not a numpy file');
+    const args = ['--preset', 'tiny', '--data', bad, '--run', join(dir, 'bad-run'), '--backend', 'cpu', '--init', 'random', '--quiet'];
+    const ok = await cli('knn', ...args);
+    expect(ok.code).toBe(0);
+    expect(ok.err).toMatch(/warning: skipping unreadable exam .*0001\.npy/);
+    const done = readFileSync(join(dir, 'bad-run', 'log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { event: string; warnings?: number }).filter((r) => r.event === 'done');
+    expect(done.at(-1)?.warnings).toBe(1);
+    await expect(cli('knn', ...args, '--strict')).rejects.toThrow(/0001\.npy/);
   });
 
   it('inspects a volume, converts and inspects weights, shows the backend', async () => {

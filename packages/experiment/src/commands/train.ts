@@ -3,7 +3,7 @@ import { experimentCommand, openRun, parseRunArgs, type Command, type RunArgs } 
 import { mergeConfig } from '../config/schema.js';
 import { demoPresets } from '../config/presets.js';
 import { generateDemoDataset } from '../demo/generate.js';
-import { writeReport, readResults, reportRow } from '../report/report.js';
+import { writeReport, readResults, reportRow, withPlaneFusion } from '../report/report.js';
 import { formatDuration, type RunLogger } from '../run/logger.js';
 import { runDownstream, type Protocol } from '../train/downstream.js';
 import { pretrain } from '../train/pretrain.js';
@@ -18,7 +18,7 @@ const downstream = (protocol: Protocol, summary: string): Command =>
   });
 
 function printRows(args: RunArgs, log: RunLogger): void {
-  const results = readResults(runDirsOf(args));
+  const results = withPlaneFusion(readResults(runDirsOf(args)));
   if (results.length === 0) throw new Error(`evaluate: no results under ${runDirsOf(args).join(', ')}`);
   const rows = results.map((r) => reportRow(r, results, args.config.evaluate.bootstrap, args.config.seed));
   if (args.mode === 'json') {

@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { bootstrapMetrics, delong, delongTest, lineChart, renderPng, renderSvg, rocChart, youdenThreshold, type Series } from '@byolmed3d/metrics';
+import { bootstrapMetrics, delong, delongTest, fitPlaneFusion, lineChart, renderPng, renderSvg, rocChart, youdenThreshold, type Series } from '@byolmed3d/metrics';
 import type { MethodResult } from '../train/downstream.js';
 import { resultsDir } from '../train/downstream.js';
 
@@ -45,6 +45,46 @@ export function readResults(runDirs: string[]): MethodResult[] {
   return out;
 }
 
+/**
+ * MRNet-style three-plane fusion: for every (encoder start, protocol, task)
+ * that has results on two or more planes with the same exams, a logistic
+ * regression over the planes' probabilities is fitted on the validation split
+ * and applied to the test split; the fused predictions are added as a method.
+ */
+export function withPlaneFusion(results: MethodResult[]): MethodResult[] {
+  const groups = new Map<string, MethodResult[]>();
+  for (const r of results) {
+    if (r.plane.includes('+')) continue;
+    const key = `${r.init}|${r.protocol}|${r.task}`;
+    const g = groups.get(key) ?? [];
+    if (!g.some((o) => o.plane === r.plane)) g.push(r);
+    groups.set(key, g);
+  }
+  const fused: MethodResult[] = [];
+  for (const g of groups.values()) {
+    if (g.length < 2) continue;
+    const ref = g[0] as MethodResult;
+    const same = g.every((r) => r.ids.join() === ref.ids.join() && r.val.ids && r.val.ids.join() === ref.val.ids?.join());
+    if (!same) continue;
+    const planes = g.map((r) => r.plane).sort();
+    const byPlane = (pick: (r: MethodResult) => number[]): Record<string, number[]> => Object.fromEntries(g.map((r) => [r.plane, pick(r)]));
+    try {
+      const model = fitPlaneFusion(ref.val.labels, byPlane((r) => r.val.scores));
+      fused.push({
+        ...ref,
+        method: `${ref.init} / ${ref.protocol} / fusion (${planes.join('+')})`,
+        plane: planes.join('+'),
+        scores: Array.from(model.predict(byPlane((r) => r.scores))),
+        val: { ids: ref.val.ids ?? [], labels: ref.val.labels, scores: Array.from(model.predict(byPlane((r) => r.val.scores))) },
+        losses: [],
+      });
+    } catch {
+      // One class in validation: no fusion for this group.
+    }
+  }
+  return [...results, ...fused];
+}
+
 function fmt(v: number, d = 3): string {
   return Number.isFinite(v) ? v.toFixed(d) : 'n/a';
 }
@@ -69,9 +109,9 @@ export function reportRow(r: MethodResult, all: MethodResult[], nBoot: number, s
     const c = boot[k];
     if (c) metrics[k] = { estimate: c.estimate, lower: c.lower, upper: c.upper };
   }
-  const random = all.find((o) => o.init === 'random' && o.protocol === r.protocol && o.task === r.task && o.plane === r.plane);
+  const random = all.find((o) => o.init === 'random' && o.protocol === r.protocol && o.task === r.task && o.plane === r.plane && o.method !== r.method);
   let vsRandom: ReportRow['vsRandom'] = null;
-  if (random && random !== r && random.ids.join() === r.ids.join()) {
+  if (random && r.init !== 'random' && random.ids.join() === r.ids.join()) {
     const t = delongTest(r.labels, r.scores, random.scores);
     vsRandom = { difference: t.difference, pValue: t.pValue };
   }
@@ -93,7 +133,7 @@ export function reportRow(r: MethodResult, all: MethodResult[], nBoot: number, s
  * `loss.svg`/`loss.png` into `outDir`.
  */
 export function writeReport(runDirs: string[], outDir: string, options: { bootstrap?: number; seed?: number; title?: string } = {}): ReportSummary {
-  const results = readResults(runDirs);
+  const results = withPlaneFusion(readResults(runDirs));
   if (results.length === 0) throw new Error(`report: no results in ${runDirs.map((d) => join(d, 'results')).join(', ')} (run finetune, linear-probe or knn first)`);
   mkdirSync(outDir, { recursive: true });
   const rows = results.map((r) => reportRow(r, results, options.bootstrap ?? 1000, options.seed ?? 0));

@@ -33,8 +33,8 @@ export interface MethodResult {
   labels: number[];
   /** Test probabilities. */
   scores: number[];
-  /** Validation labels and probabilities (threshold choice). */
-  val: { labels: number[]; scores: number[] };
+  /** Validation exam ids, labels and probabilities (threshold choice, plane fusion). */
+  val: { ids?: string[]; labels: number[]; scores: number[] };
   /** Training loss per epoch (fine-tuning). */
   losses?: number[];
   /** Validation AUC per epoch (fine-tuning) or per L2 (probe). */
@@ -192,6 +192,7 @@ export async function runDownstream(cfg: ExperimentConfig, runDir: string, log: 
       };
     }
   }
+  result.val.ids = val.exams.map((e) => e.id);
   encoder.dispose();
   const dir = resultsDir(runDir);
   mkdirSync(dir, { recursive: true });
