@@ -23,15 +23,30 @@ export interface BuildContext {
 
 /** A bias-free PyTorch `Conv3d` with explicit zero padding (never tfjs `'same'`). */
 export class Conv3d implements Layer {
+  /** Filter variable, tfjs layout `[kT, kH, kW, in, out]` (`<name>.weight`). */
   readonly weight: tf.Variable;
 
+  /**
+   * @param ctx build context (where the weight is registered)
+   * @param name torchvision module name, e.g. `layer1.0.conv1.0`
+   * @param inChannels input channels
+   * @param outChannels output channels
+   * @param kernel kernel size `[t, h, w]`
+   * @param stride stride `[t, h, w]`
+   * @param padding zero padding on both sides `[t, h, w]`
+   */
   constructor(
     ctx: BuildContext,
     name: string,
+    /** Input channels. */
     readonly inChannels: number,
+    /** Output channels. */
     readonly outChannels: number,
+    /** Kernel size `[t, h, w]`. */
     readonly kernel: Triple,
+    /** Stride `[t, h, w]`. */
     readonly stride: Triple,
+    /** Zero padding on both sides `[t, h, w]`. */
     readonly padding: Triple,
   ) {
     this.weight = ctx.store.add(`${name}.weight`, [outChannels, inChannels, ...kernel], 'conv', true);
@@ -63,7 +78,10 @@ export const ReLU: Layer = { apply: (x) => tf.relu(x) };
 
 /** Runs layers in order (PyTorch `nn.Sequential`). */
 export class Sequential implements Layer {
-  constructor(readonly layers: Layer[]) {}
+  constructor(
+    /** The layers, in order. */
+    readonly layers: Layer[],
+  ) {}
 
   apply(x: tf.Tensor5D, training: boolean): tf.Tensor5D {
     let y = x;

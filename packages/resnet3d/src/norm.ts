@@ -80,12 +80,21 @@ export type NormKind = 'batch' | 'group';
 
 /** Batch norm with PyTorch semantics (eps 1e-5, momentum 0.1, running stats by `assign`). */
 export class BatchNorm3d implements NormLayer {
+  /** Scale gamma `[C]` (`<name>.weight`). */
   readonly weight: tf.Variable;
+  /** Shift beta `[C]` (`<name>.bias`). */
   readonly bias: tf.Variable;
+  /** Running mean `[C]` (non-trainable). */
   readonly runningMean: tf.Variable;
+  /** Running (unbiased) variance `[C]` (non-trainable). */
   readonly runningVar: tf.Variable;
   private readonly counter: { count: number };
 
+  /**
+   * @param store where the variables are registered
+   * @param name torchvision module name, e.g. `layer1.0.conv1.1`
+   * @param channels number of channels
+   */
   constructor(store: ParamStore, name: string, channels: number) {
     this.weight = store.add(`${name}.weight`, [channels], 'vector', true);
     this.bias = store.add(`${name}.bias`, [channels], 'vector', true);
@@ -126,14 +135,23 @@ export function groupCount(channels: number, groups: number): number {
  * running statistics. Behaves the same in training and evaluation.
  */
 export class GroupNorm3d implements NormLayer {
+  /** Scale `[C]` (`<name>.weight`). */
   readonly weight: tf.Variable;
+  /** Shift `[C]` (`<name>.bias`). */
   readonly bias: tf.Variable;
   /** Number of groups actually used (the largest divisor of the channels not above the requested count). */
   readonly groups: number;
 
+  /**
+   * @param store where the variables are registered
+   * @param name torchvision module name
+   * @param channels number of channels
+   * @param groups requested number of groups
+   */
   constructor(
     store: ParamStore,
     name: string,
+    /** Number of channels. */
     readonly channels: number,
     groups: number,
   ) {

@@ -23,17 +23,30 @@ export interface ParamRecord {
  */
 export type ParamInitializer = (torchName: string, torchShape: number[], kind: ParamKind, tfShape: number[]) => tf.Tensor;
 
-/** Internal registry of a model's variables, keyed by torchvision name. */
+/** A mutable counter (batch norm's `num_batches_tracked`). */
+export interface BatchCounter {
+  /** Training-mode forward passes seen. */
+  count: number;
+}
+
+/** Registry of a model's variables, keyed by torchvision name (used while building layers). */
 export class ParamStore {
+  /** Every registered parameter, in registration (torchvision) order. */
   readonly records = new Map<string, ParamRecord>();
   /** torchvision names of batch-norm layers -> number of training steps seen. */
-  readonly batchCounters = new Map<string, { count: number }>();
+  readonly batchCounters = new Map<string, BatchCounter>();
 
+  /**
+   * @param prefix variable-name prefix (`<prefix>/<torchName>`)
+   * @param init gives each parameter its initial value
+   */
   constructor(
+    /** Variable-name prefix. */
     readonly prefix: string,
     private readonly init: ParamInitializer,
   ) {}
 
+  /** Registers a parameter (initialised by the initializer) and returns its variable. */
   add(torchName: string, torchShape: number[], kind: ParamKind, trainable: boolean): tf.Variable {
     if (this.records.has(torchName)) throw new Error(`duplicate parameter ${torchName}`);
     const tfShape = kind === 'conv' ? [torchShape[2], torchShape[3], torchShape[4], torchShape[1], torchShape[0]] : kind === 'linear' ? [torchShape[1], torchShape[0]] : torchShape.slice();
@@ -45,7 +58,8 @@ export class ParamStore {
     return variable;
   }
 
-  counter(bnName: string): { count: number } {
+  /** The `num_batches_tracked` counter of the batch norm `bnName` (created at 0). */
+  counter(bnName: string): BatchCounter {
     let c = this.batchCounters.get(bnName);
     if (!c) {
       c = { count: 0 };
