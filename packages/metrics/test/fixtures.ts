@@ -41,6 +41,7 @@ export interface Probe {
 
 export interface Fixtures {
   cases: Case[];
+  bcaReference: { bca: [number, number]; percentile: [number, number]; se: number };
   probes: Probe[];
   fusion: { labels: number[]; axial: number[]; coronal: number[]; sagittal: number[]; coef: number[]; intercept: number; proba: number[] };
   knn: {

@@ -128,6 +128,28 @@ describe('bootstrap', () => {
     expect(b.lower).toBeLessThanOrEqual(p.lower + 1e-12);
   });
 
+  it('plain (non-stratified) BCa and percentile intervals agree with scipy.stats.bootstrap', () => {
+    const c = fx.cases[0]!;
+    const ref = fx.bcaReference;
+    const opts = { nBoot: 3000, seed: 9, stratified: false } as const;
+    const bca = bootstrapCI(c.labels, c.probs, (y, s) => rocAuc(y, s), { ...opts, method: 'bca' });
+    const pct = bootstrapCI(c.labels, c.probs, (y, s) => rocAuc(y, s), opts);
+    const w = ref.bca[1] - ref.bca[0];
+    expect(bca.method).toBe('bca');
+    expect(Math.abs(bca.lower - ref.bca[0])).toBeLessThan(0.1 * w);
+    expect(Math.abs(bca.upper - ref.bca[1])).toBeLessThan(0.1 * w);
+    expect(Math.abs(pct.lower - ref.percentile[0])).toBeLessThan(0.1 * w);
+    expect(Math.abs(pct.upper - ref.percentile[1])).toBeLessThan(0.1 * w);
+    expect(Math.abs(bca.se - ref.se)).toBeLessThan(0.1 * ref.se);
+    // The BCa correction moves the interval the same way as scipy's (the size of the
+    // shift carries the Monte-Carlo noise of both bias estimates z0).
+    for (const k of [0, 1] as const) {
+      const ours = (k === 0 ? bca.lower - pct.lower : bca.upper - pct.upper) / (ref.bca[k] - ref.percentile[k]);
+      expect(ours, `shift ratio ${k}`).toBeGreaterThan(0.2);
+      expect(ours, `shift ratio ${k}`).toBeLessThan(1.8);
+    }
+  });
+
   it('non-stratified resampling redraws one-class resamples and still works', () => {
     const b = bootstrapMetrics([0, 0, 0, 0, 1, 0, 1, 0], [0.1, 0.2, 0.3, 0.6, 0.7, 0.2, 0.9, 0.4], {
       nBoot: 200,
