@@ -80,10 +80,11 @@ export function convolveAxis(clip: Clip, axis: number, kernel: Float32Array, int
   }
   const w0 = w[0] as number;
   if (axis === 2 || inner < 64) {
-    // Padded line buffer per line; the inner loop runs over the whole line.
+    // Padded line buffer per line; each output accumulated in a register over the paired taps.
     const n = L * inner;
     const buf = new Float32Array((L + 2 * r) * inner);
     const idx = Int32Array.from({ length: L + 2 * r }, (_, p) => reflectIndex(p - r, L));
+    const cb = r * inner;
     for (let o = 0; o < outer; o++) {
       const base = o * n;
       for (let p = 0; p < L + 2 * r; p++) {
@@ -91,23 +92,20 @@ export function convolveAxis(clip: Clip, axis: number, kernel: Float32Array, int
         const b = p * inner;
         for (let c = 0; c < inner; c++) buf[b + c] = src[s + c] as number;
       }
-      const cb = r * inner;
-      for (let q = 0; q < n; q++) out[base + q] = w0 * (buf[cb + q] as number);
-      for (let dd = 1; dd <= r; dd++) {
-        const wd = w[dd] as number;
-        const lo = (r - dd) * inner;
-        const hi = (r + dd) * inner;
-        for (let q = 0; q < n; q++) out[base + q] = (out[base + q] as number) + wd * ((buf[lo + q] as number) + (buf[hi + q] as number));
+      for (let q = 0; q < n; q++) {
+        const m = cb + q;
+        let acc = w0 * (buf[m] as number);
+        for (let dd = 1, st = inner; dd <= r; dd++, st += inner) acc += (w[dd] as number) * ((buf[m - st] as number) + (buf[m + st] as number));
+        out[base + q] = acc;
       }
     }
   } else {
-    // Whole rows (H) or frames (T) at a time.
+    // Whole rows (H) or frames (T) at a time, tap-major over the contiguous run.
     for (let o = 0; o < outer; o++) {
       const base = o * L * inner;
       for (let j = 0; j < L; j++) {
         const d = base + j * inner;
-        const sc = base + j * inner;
-        for (let q = 0; q < inner; q++) out[d + q] = w0 * (src[sc + q] as number);
+        for (let q = 0; q < inner; q++) out[d + q] = w0 * (src[d + q] as number);
         for (let dd = 1; dd <= r; dd++) {
           const wd = w[dd] as number;
           const a = base + reflectIndex(j - dd, L) * inner;
