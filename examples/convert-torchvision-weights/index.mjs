@@ -30,6 +30,11 @@ const { values: args, positionals } = parseArgs({
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
+// Errors end the program with their message (the full stack in --tiny runs, for CI logs).
+process.on('uncaughtException', (e) => {
+  console.error(args.tiny ? e : `error: ${e instanceof Error ? e.message : String(e)}`);
+  process.exit(1);
+});
 if (args.help || (!args.tiny && positionals.length === 0)) {
   console.log('usage: node index.mjs CHECKPOINT.pth [--arch r3d_18] [--out FILE.safetensors] [--num-classes 400] [--non-strict] [--key state_dict]\n       node index.mjs --tiny');
   process.exit(args.help ? 0 : 2);

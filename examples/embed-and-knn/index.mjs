@@ -41,6 +41,11 @@ const { values: args, positionals } = parseArgs({
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
+// Errors end the program with their message (the full stack in --tiny runs, for CI logs).
+process.on('uncaughtException', (e) => {
+  console.error(args.tiny ? e : `error: ${e instanceof Error ? e.message : String(e)}`);
+  process.exit(1);
+});
 if (args.help || (!args.tiny && positionals.length === 0)) {
   console.log('usage: node index.mjs DATA_FOLDER|manifest.csv [--weights FILE.safetensors] [--arch r3d_18] [--width 1] [--frames 16] [--size 112] [--k 20] [--test-fraction 0.3] [--batch 4] [--seed 0]\n       node index.mjs --tiny');
   process.exit(args.help ? 0 : 2);

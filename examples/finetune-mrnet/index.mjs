@@ -43,6 +43,11 @@ const { values: args, positionals } = parseArgs({
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
+// Errors end the program with their message (the full stack in --tiny runs, for CI logs).
+process.on('uncaughtException', (e) => {
+  console.error(args.tiny ? e : `error: ${e instanceof Error ? e.message : String(e)}`);
+  process.exit(1);
+});
 if (args.help || (!args.tiny && positionals.length === 0)) {
   console.log('usage: node index.mjs MRNET_ROOT [--weights encoder.safetensors] [--out model.safetensors] [--epochs 20] [--micro-batch 4] [--accum 4] [--lr 0.01] [--width 1] [--frames 16] [--size 112] ...\n       node index.mjs --tiny');
   process.exit(args.help ? 0 : 2);
@@ -117,7 +122,12 @@ const model = createVideoResNet(cfg.arch, { numClasses: 1, widthMultiplier: cfg.
 /** @type {import('@byolmed3d/resnet3d').LoadStateDictResult | undefined} */
 let loaded;
 if (weightsPath) {
-  loaded = model.loadStateDict(await readSafetensors(weightsPath), { strict: false });
+  // A classifier head from another task (e.g. Kinetics-400's 400-way fc) is dropped: this task gets a fresh 1-logit fc.
+  const entries = await readSafetensors(weightsPath);
+  const dropped = Object.keys(entries).filter((k) => k.startsWith('fc.'));
+  for (const k of dropped) delete entries[k];
+  if (dropped.length) console.log(`dropped the checkpoint's own head: ${dropped.join(', ')}`);
+  loaded = model.loadStateDict(entries, { strict: false });
   const missingEncoder = loaded.missingKeys.filter((k) => !k.startsWith('fc.'));
   console.log(`weights ${weightsPath}: missing ${loaded.missingKeys.join(', ') || 'none'}; unexpected ${loaded.unexpectedKeys.length}`);
   if (missingEncoder.length) throw new Error(`${weightsPath} lacks encoder parameters (${missingEncoder.slice(0, 3).join(', ')}, ...): wrong --arch/--width/--norm?`);

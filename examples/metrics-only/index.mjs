@@ -39,6 +39,11 @@ const { values: args, positionals } = parseArgs({
   },
 });
 
+// Errors end the program with their message (the full stack in --tiny runs, for CI logs).
+process.on('uncaughtException', (e) => {
+  console.error(args.tiny ? e : `error: ${e instanceof Error ? e.message : String(e)}`);
+  process.exit(1);
+});
 if (args.help || (!args.tiny && positionals.length === 0)) {
   console.log('usage: node index.mjs scores.csv [--out DIR] [--n-boot 2000] [--seed 0] [--logits]\n       node index.mjs --tiny');
   process.exit(args.help ? 0 : 2);

@@ -46,6 +46,11 @@ const { values: args, positionals } = parseArgs({
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
+// Errors end the program with their message (the full stack in --tiny runs, for CI logs).
+process.on('uncaughtException', (e) => {
+  console.error(args.tiny ? e : `error: ${e instanceof Error ? e.message : String(e)}`);
+  process.exit(1);
+});
 if (args.help || (!args.tiny && positionals.length === 0)) {
   console.log('usage: node index.mjs DATA_FOLDER [--out encoder.safetensors] [--epochs 100] [--micro-batch 4] [--accum 16] [--width 1] [--frames 16] [--size 112] ...\n       node index.mjs --tiny');
   process.exit(args.help ? 0 : 2);
