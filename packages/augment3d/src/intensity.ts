@@ -20,6 +20,32 @@ export function channelStats(clip: Clip): ChannelStats {
   const C = clip.shape[3];
   const d = clip.data;
   const n = d.length / C;
+  if (C === 3) {
+    // One pass per statistic over interleaved RGB.
+    let s0 = 0;
+    let s1 = 0;
+    let s2 = 0;
+    for (let i = 0; i < d.length; i += 3) {
+      s0 += d[i] as number;
+      s1 += d[i + 1] as number;
+      s2 += d[i + 2] as number;
+    }
+    const m0 = s0 / n;
+    const m1 = s1 / n;
+    const m2 = s2 / n;
+    let q0 = 0;
+    let q1 = 0;
+    let q2 = 0;
+    for (let i = 0; i < d.length; i += 3) {
+      const v0 = (d[i] as number) - m0;
+      const v1 = (d[i + 1] as number) - m1;
+      const v2 = (d[i + 2] as number) - m2;
+      q0 += v0 * v0;
+      q1 += v1 * v1;
+      q2 += v2 * v2;
+    }
+    return { mean: [m0, m1, m2], std: [Math.sqrt(q0 / n), Math.sqrt(q1 / n), Math.sqrt(q2 / n)] };
+  }
   const mean: number[] = [];
   const std: number[] = [];
   for (let c = 0; c < C; c++) {

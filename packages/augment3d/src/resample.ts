@@ -77,6 +77,39 @@ export function resampleAxis(clip: Clip, axis: number, map: AxisMap): Clip {
   const src = clip.data;
   const out = new Float32Array(outer * M * inner);
   const { i0, i1, w1 } = map;
+  if (inner === 1 || inner === 3) {
+    // Short runs (the W axis of 1- and 3-channel clips): unrolled.
+    for (let o = 0; o < outer; o++) {
+      const sb = o * L * inner;
+      const ob = o * M * inner;
+      for (let j = 0; j < M; j++) {
+        const a = sb + (i0[j] as number) * inner;
+        const b = sb + (i1[j] as number) * inner;
+        const w = w1[j] as number;
+        const d = ob + j * inner;
+        const a0 = src[a] as number;
+        if (w === 0) {
+          // Pure gathers copy (exact even for infinities).
+          out[d] = a0;
+          if (inner === 3) {
+            out[d + 1] = src[a + 1] as number;
+            out[d + 2] = src[a + 2] as number;
+          }
+          continue;
+        }
+        out[d] = a0 + w * ((src[b] as number) - a0);
+        if (inner === 3) {
+          const a1 = src[a + 1] as number;
+          const a2 = src[a + 2] as number;
+          out[d + 1] = a1 + w * ((src[b + 1] as number) - a1);
+          out[d + 2] = a2 + w * ((src[b + 2] as number) - a2);
+        }
+      }
+    }
+    const shortShape = [...shape] as ClipShape;
+    shortShape[axis] = M;
+    return { data: out, shape: shortShape };
+  }
   for (let o = 0; o < outer; o++) {
     const sb = o * L * inner;
     const ob = o * M * inner;
