@@ -2,11 +2,12 @@
 // online encoder + projector + predictor forward and backward on two views,
 // target encoder + projector forward, SGD with momentum, EMA target update.
 import * as tf from '@tensorflow/tfjs-core';
-import { R3d18, batchNormTrain } from './r3d18.js';
+import { R3d18, batchNormTrain, type BatchNormFn } from './r3d18.js';
 
 class Mlp {
   readonly vars: tf.Variable[];
   constructor(
+    readonly bn: BatchNormFn,
     readonly name: string,
     inDim: number,
     hidden: number,
@@ -26,7 +27,7 @@ class Mlp {
   }
   apply(x: tf.Tensor2D): tf.Tensor2D {
     const [w1, b1, g, b, w2, b2] = this.vars as [tf.Variable, tf.Variable, tf.Variable, tf.Variable, tf.Variable, tf.Variable];
-    const h = tf.relu(batchNormTrain(tf.add(tf.matMul(x, w1), b1), g, b)) as tf.Tensor2D;
+    const h = tf.relu(this.bn(tf.add(tf.matMul(x, w1), b1), g, b)) as tf.Tensor2D;
     return tf.add(tf.matMul(h, w2), b2) as tf.Tensor2D;
   }
 }
@@ -39,17 +40,19 @@ function cosLoss(p: tf.Tensor2D, z: tf.Tensor2D): tf.Scalar {
 
 /** BYOL learner on r3d_18 (benchmark only). */
 export class ByolBench {
-  readonly online = new R3d18(1, 'online');
-  readonly target = new R3d18(1, 'target');
+  readonly online: R3d18;
+  readonly target: R3d18;
   readonly proj: Mlp;
   readonly pred: Mlp;
   readonly tproj: Mlp;
   private readonly opt = tf.train.momentum(0.05, 0.9);
 
-  constructor(hidden = 4096, projDim = 256) {
-    this.proj = new Mlp('proj', 512, hidden, projDim, 100);
-    this.pred = new Mlp('pred', projDim, hidden, projDim, 200);
-    this.tproj = new Mlp('tproj', 512, hidden, projDim, 100);
+  constructor(bn: BatchNormFn = (x, g, b) => batchNormTrain(x, g, b), hidden = 4096, projDim = 256) {
+    this.online = new R3d18(1, 'online', bn);
+    this.target = new R3d18(1, 'target', bn);
+    this.proj = new Mlp(bn, 'proj', 512, hidden, projDim, 100);
+    this.pred = new Mlp(bn, 'pred', projDim, hidden, projDim, 200);
+    this.tproj = new Mlp(bn, 'tproj', 512, hidden, projDim, 100);
   }
 
   /** One step on two views `[N, T, H, W, 3]`; returns the loss. */

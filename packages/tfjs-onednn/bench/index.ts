@@ -12,9 +12,16 @@ import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeBenchResult, type BenchRow } from '@byolmed3d/test-utils';
-import { isOneDnnAvailable, measureFp32Peak, oneDnnUnavailableReason, oneDnnVersion, registerOneDnnBackend } from '@byolmed3d/tfjs-onednn';
+import { batchNormTrain, isOneDnnAvailable, measureFp32Peak, oneDnnUnavailableReason, oneDnnVersion, registerOneDnnBackend } from '@byolmed3d/tfjs-onednn';
 import { ByolBench } from './byol.js';
-import { R3d18, type ConvShape } from './r3d18.js';
+import { R3d18, type BatchNormFn, type ConvShape } from './r3d18.js';
+
+/** The package's training batch norm: fused native kernels on onednn. */
+const fusedBn: BatchNormFn = (x, g, b) => {
+  const r = batchNormTrain(x, g as tf.Tensor1D, b as tf.Tensor1D);
+  tf.dispose([r.mean, r.variance]);
+  return r.output;
+};
 
 const here = dirname(fileURLToPath(import.meta.url));
 const threads = Number(process.env.BENCH_THREADS ?? 2);
@@ -144,15 +151,17 @@ async function main(): Promise<void> {
     });
   }
 
-  // r3d_18 forward+backward.
-  const tfFwdBwd = (() => {
-    const model = new R3d18(1);
+  // r3d_18 forward+backward, with the fused batch norm kernels and with the composed one.
+  const fwdBwdWith = (bn?: BatchNormFn): Timing => {
+    const model = new R3d18(1, 'r3d', bn);
     const x = tf.randomNormal([N, T, H, W, 3], 0, 1, 'float32', 7) as tf.Tensor5D;
     const t = time(fwdBwd(model, x));
     tf.dispose(x);
     model.dispose();
     return t;
-  })();
+  };
+  const tfFwdBwd = fwdBwdWith(fusedBn);
+  const tfFwdBwdComposed = fwdBwdWith();
   const rssFwdBwd = maxRssMb();
   const tNc = torch('fwdbwd', 'ncdhw', [N, T, H, W]);
   const tCl = torch('fwdbwd', 'cl', [N, T, H, W]);
@@ -163,16 +172,22 @@ async function main(): Promise<void> {
   };
   const fb = bestTorch(tNc, tCl);
   rows.push({
-    case: `r3d_18 fwd+bwd ${clip}, training BN, median of ${repeats}`,
+    case: `r3d_18 fwd+bwd ${clip}, composed training BN (as @byolmed3d/resnet3d), median of ${repeats}`,
+    unit: 'clips/s',
+    value: N / tfFwdBwdComposed.median,
+    ...(fb ? { peer: { name: `${fb.label} ${fb.r.torch}`, value: N / fb.r.median } } : {}),
+  });
+  rows.push({
+    case: `r3d_18 fwd+bwd ${clip}, fused training BN, median of ${repeats}`,
     unit: 'clips/s',
     value: N / tfFwdBwd.median,
     ...(fb ? { peer: { name: `${fb.label} ${fb.r.torch}`, value: N / fb.r.median } } : {}),
-    notes: `onednn ${tfFwdBwd.median.toFixed(2)} s/step (best ${tfFwdBwd.best.toFixed(2)}, CPU ${tfFwdBwd.cpu.toFixed(2)} s); PyTorch NCDHW ${tNc ? `${tNc.median.toFixed(2)} s (CPU ${tNc.cpu_seconds.toFixed(2)})` : 'n/a'}, channels_last_3d ${tCl ? `${tCl.median.toFixed(2)} s (CPU ${tCl.cpu_seconds.toFixed(2)})` : 'n/a'}`,
+    notes: `onednn, fused BN ${tfFwdBwd.median.toFixed(2)} s/step (best ${tfFwdBwd.best.toFixed(2)}, CPU ${tfFwdBwd.cpu.toFixed(2)} s), composed BN ${tfFwdBwdComposed.median.toFixed(2)} s (CPU ${tfFwdBwdComposed.cpu.toFixed(2)} s); PyTorch NCDHW ${tNc ? `${tNc.median.toFixed(2)} s (CPU ${tNc.cpu_seconds.toFixed(2)})` : 'n/a'}, channels_last_3d ${tCl ? `${tCl.median.toFixed(2)} s (CPU ${tCl.cpu_seconds.toFixed(2)})` : 'n/a'}`,
   });
 
   // BYOL step.
   const byol = (() => {
-    const b = new ByolBench();
+    const b = new ByolBench(fusedBn);
     const v1 = tf.randomNormal([N, T, H, W, 3], 0, 1, 'float32', 8) as tf.Tensor5D;
     const v2 = tf.randomNormal([N, T, H, W, 3], 0, 1, 'float32', 9) as tf.Tensor5D;
     const t = time(() => b.step(v1, v2), Math.max(2, repeats - 1));
@@ -185,7 +200,7 @@ async function main(): Promise<void> {
   const bCl = torch('byol', 'cl', [N, T, H, W], Math.max(2, repeats - 1));
   const bb = bestTorch(bNc, bCl);
   rows.push({
-    case: `BYOL step r3d_18, micro-batch ${N}, two views ${T}x${H}x${W}, median of ${Math.max(2, repeats - 1)}`,
+    case: `BYOL step r3d_18 (fused BN), micro-batch ${N}, two views ${T}x${H}x${W}, median of ${Math.max(2, repeats - 1)}`,
     unit: 'clips/s',
     value: N / byol.median,
     ...(bb ? { peer: { name: `${bb.label} ${bb.r.torch}`, value: N / bb.r.median } } : {}),
@@ -205,7 +220,7 @@ async function main(): Promise<void> {
     const small = `${SMALL.join('x')}`;
     const run = async (backend: string): Promise<Timing> => {
       await tf.setBackend(backend);
-      const model = new R3d18(1);
+      const model = new R3d18(1, 'small', backend === 'cpu' ? undefined : fusedBn);
       const x = tf.randomNormal([...SMALL, 3], 0, 1, 'float32', 7) as tf.Tensor5D;
       const t = time(fwdBwd(model, x), 1, 1);
       tf.dispose(x);

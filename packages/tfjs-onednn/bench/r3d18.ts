@@ -63,10 +63,13 @@ interface ConvBn {
   b: tf.Variable;
 }
 
-function convBn(x: tf.Tensor5D, l: ConvBn, relu: boolean): tf.Tensor5D {
+/** A training batch norm: `(x, gamma, beta) -> y`. */
+export type BatchNormFn = (x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor) => tf.Tensor;
+
+function convBn(x: tf.Tensor5D, l: ConvBn, relu: boolean, bn: BatchNormFn): tf.Tensor5D {
   const [pt, ph, pw] = l.pad;
   const xp = pt || ph || pw ? tf.pad(x, [[0, 0], [pt, pt], [ph, ph], [pw, pw], [0, 0]]) : x;
-  const y = batchNormTrain(tf.conv3d(xp, l.w as tf.Tensor5D, l.stride, 'valid'), l.g, l.b) as tf.Tensor5D;
+  const y = bn(tf.conv3d(xp, l.w as tf.Tensor5D, l.stride, 'valid'), l.g, l.b) as tf.Tensor5D;
   return relu ? tf.relu(y) : y;
 }
 
@@ -85,7 +88,12 @@ export class R3d18 {
   private readonly stem: ConvBn;
   private readonly blocks: { c1: ConvBn; c2: ConvBn; down?: ConvBn }[] = [];
 
-  constructor(seed = 1, prefix = 'r3d') {
+  /**
+   * @param seed - weight seed
+   * @param prefix - variable name prefix
+   * @param bn - training batch norm; default the composed one above (as @byolmed3d/resnet3d does)
+   */
+  constructor(seed = 1, prefix = 'r3d', readonly bn: BatchNormFn = (x, g, b) => batchNormTrain(x, g, b)) {
     this.params = new Params(seed);
     const p = this.params;
     const mk = (name: string, k: Triple, cin: number, cout: number, stride: Triple, pad: Triple): ConvBn => ({
@@ -114,10 +122,11 @@ export class R3d18 {
 
   apply(x: tf.Tensor5D): tf.Tensor2D {
     return tf.tidy(() => {
-      let y = convBn(x, this.stem, true);
+      const bn = this.bn;
+      let y = convBn(x, this.stem, true, bn);
       for (const b of this.blocks) {
-        const r = b.down ? convBn(y, b.down, false) : y;
-        y = tf.relu(tf.add(convBn(convBn(y, b.c1, true), b.c2, false), r)) as tf.Tensor5D;
+        const r = b.down ? convBn(y, b.down, false, bn) : y;
+        y = tf.relu(tf.add(convBn(convBn(y, b.c1, true, bn), b.c2, false, bn), r)) as tf.Tensor5D;
       }
       return tf.mean(y, [1, 2, 3]) as tf.Tensor2D;
     });
