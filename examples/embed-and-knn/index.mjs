@@ -89,7 +89,7 @@ function writeTinyDataset(root, perClass, seed) {
             const v = 128 + contrast * Math.sin((2 * Math.PI * u) / period + phase + drift * t) + 25 * rng.normal();
             data[(t * H + y) * W + x] = Math.max(0, Math.min(255, Math.round(v)));
           }
-      writeFileSync(join(root, cls, `${cls}_${String(n).padStart(2, '0')}.npy`), encodeNpy({ data, shape: [T, H, W], dtype: 'uint8' }));
+      writeFileSync(join(root, cls, `${cls}_${String(n).padStart(2, '0')}.npy`), encodeNpy({ data, shape: [T, H, W, 1], dtype: 'uint8' }, [T, H, W]));
     }
   }
 }

@@ -149,10 +149,11 @@ console.log(`model: ${cfg.arch} width x${cfg.width}, ${model.parameterCount.toLo
  * Weighted binary cross-entropy on logits, mean over the batch.
  * @param {tf.Tensor} logits `[N, 1]`
  * @param {tf.Tensor} y `[N, 1]` 0/1
+ * @returns {tf.Scalar}
  */
 function bceLoss(logits, y) {
   const w = tf.add(1, tf.mul(posWeight - 1, y));
-  return tf.mean(tf.mul(w, tf.sub(tf.softplus(logits), tf.mul(y, logits))));
+  return /** @type {tf.Scalar} */ (tf.mean(tf.mul(w, tf.sub(tf.softplus(logits), tf.mul(y, logits)))));
 }
 
 /**
