@@ -35,10 +35,10 @@ function clipsPerSecond(fn: () => void): { rate: number; clips: number } {
   return { rate: (n * 1000) / (performance.now() - t0), clips: n };
 }
 
-function torchvisionPeer(channels: number): number | undefined {
+function torchvisionPeer(channels: number, repeat = false): number | undefined {
   const py = '/usr/bin/python3';
   if (!existsSync(py)) return undefined;
-  const r = spawnSync(py, [join(here, 'torchvision_peer.py'), String(FRAMES), String(SIZE), String(SIZE), String(channels), String(SECONDS)], { encoding: 'utf8' });
+  const r = spawnSync(py, [join(here, 'torchvision_peer.py'), String(FRAMES), String(SIZE), String(SIZE), String(channels), String(SECONDS), ...(repeat ? ['repeat'] : [])], { encoding: 'utf8' });
   if (r.status !== 0) {
     console.log(`torchvision peer skipped: ${(r.stderr || r.error?.message || '').trim().split('\n').pop()}`);
     return undefined;
@@ -60,6 +60,20 @@ async function main(): Promise<void> {
       value: ours.rate,
       ...(peer !== undefined ? { peer: { name: 'torchvision 0.14 (1 thread)', value: peer } } : {}),
       notes: `${ours.clips} clips in ${SECONDS}s; crop 0.5-1, jitter 0.4/0.4/0.2/0.1 p0.8, blur k23 p0.6/0.4, z-score`,
+    });
+  }
+  {
+    // The preset as the seed paper uses it: grey input repeated to RGB (ours repeats after the crop).
+    const x = clip(1);
+    const p = byolMed3dViews({ seed: 1 });
+    const ours = clipsPerSecond(() => p.sample(x));
+    const peer = torchvisionPeer(1, true);
+    rows.push({
+      case: 'byolMed3dViews defaults, grey 16x256x256x1 -> 2 x 16x224x224x3, typed arrays',
+      unit: 'clips/s',
+      value: ours.rate,
+      ...(peer !== undefined ? { peer: { name: 'torchvision 0.14 (1 thread), grey repeated first', value: peer } } : {}),
+      notes: `${ours.clips} clips in ${SECONDS}s`,
     });
   }
   {

@@ -1,6 +1,6 @@
 """torchvision peer of the augment3d bench: the same two-view pipelines.
 
-Usage: /usr/bin/python3 torchvision_peer.py FRAMES HEIGHT WIDTH CHANNELS SECONDS
+Usage: /usr/bin/python3 torchvision_peer.py FRAMES HEIGHT WIDTH CHANNELS SECONDS [repeat]
 Prints one JSON line {"clips_per_s": ..., "threads": 1}. Clips are float32
 [T, C, H, W] in [0, 1]; one draw per clip applies to all frames (torchvision
 transforms on a batched tensor), as in the seed code.
@@ -14,7 +14,8 @@ import torchvision.transforms as T
 
 torch.set_num_threads(1)
 frames, height, width, channels, seconds = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5])
-preset = sys.argv[6] if len(sys.argv) > 6 else 'byolmed3d'
+# 'repeat': the input is grey and repeated to 3 channels first (the seed code's order).
+repeat = len(sys.argv) > 6 and sys.argv[6] == 'repeat'
 
 
 class ZScore(torch.nn.Module):
@@ -36,11 +37,19 @@ def view(blur_p):
 v1, v2 = view(0.6), view(0.4)
 torch.manual_seed(0)
 x = torch.rand(frames, channels, height, width)
-v1(x), v2(x)  # warm-up
+
+
+def sample(x):
+    if repeat:
+        x = x.repeat(1, 3, 1, 1)
+    return v1(x), v2(x)
+
+
+sample(x)  # warm-up
 n = 0
 t0 = time.perf_counter()
 while time.perf_counter() - t0 < seconds:
-    a, b = v1(x), v2(x)
+    a, b = sample(x)
     n += 1
 dt = time.perf_counter() - t0
 print(json.dumps({'clips_per_s': n / dt, 'clips': n, 'threads': torch.get_num_threads(), 'torch': torch.__version__}))
