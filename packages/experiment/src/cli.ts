@@ -148,6 +148,7 @@ function runHelp(name: string, what: string): string {
   ].join('\n');
 }
 
+/** Wraps a run body into a {@link Command}: parses flags, opens the run directory and logs start and end. */
 function experimentCommand(name: string, summary: string, body: (args: RunArgs, log: RunLogger) => Promise<void>): Command {
   return {
     name,

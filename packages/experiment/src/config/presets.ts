@@ -24,8 +24,20 @@ export const presets: Record<string, Record<string, unknown>> = {
   },
 };
 
-/** Demo dataset sizes that go with each preset. */
-export const demoPresets: Record<string, { trainExams: number; validExams: number; size: number; slices: [number, number] }> = {
+/** Demo dataset sizes of a preset. */
+export interface DemoPreset {
+  /** Train exams. */
+  trainExams: number;
+  /** Valid (test) exams. */
+  validExams: number;
+  /** In-plane size. */
+  size: number;
+  /** Slice-count range. */
+  slices: [number, number];
+}
+
+/** Demo dataset sizes that go with each preset (see {@link DemoPreset}). */
+export const demoPresets: Record<string, DemoPreset> = {
   quickstart: { trainExams: 160, validExams: 80, size: 48, slices: [14, 22] },
   tiny: { trainExams: 16, validExams: 8, size: 24, slices: [6, 8] },
 };

@@ -1,5 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
+import type { ExperimentConfig } from './types.js';
+
+export type { ExperimentConfig } from './types.js';
 
 /** A leaf of the configuration schema: type, default and a doc line. */
 export interface FieldSpec {
@@ -28,7 +31,7 @@ const isSpec = (x: FieldSpec | SchemaNode): x is FieldSpec => typeof (x as Field
  * Every field of an experiment, with its default (the seed paper's MRNet
  * reference run) and a doc line.
  */
-export const configSchema = {
+const schemaDefinition = {
   name: { type: 'string', default: 'mrnet-byol', doc: 'Run name; the run directory is <runsDir>/<name>.' },
   runsDir: { type: 'string', default: 'runs', doc: 'Parent folder of run directories.' },
   seed: { type: 'integer', default: 0, doc: 'Seed of every random choice (splits, order, augmentation, init).' },
@@ -96,16 +99,11 @@ export const configSchema = {
   },
 } as const satisfies SchemaNode;
 
-type Leaf<S> = S extends { type: 'number' | 'integer' } ? number
-  : S extends { type: 'string' } ? string
-  : S extends { type: 'string?' } ? string | null
-  : S extends { type: 'boolean' } ? boolean
-  : S extends { type: 'number[]' } ? number[]
-  : never;
-type Resolve<S> = S extends { doc: string; type: string } ? Leaf<S> : { -readonly [K in keyof S]: Resolve<S[K]> };
-
-/** The effective experiment configuration (see {@link configSchema} for every field). */
-export type ExperimentConfig = Resolve<typeof configSchema>;
+/**
+ * Every field of an experiment, with its default (the seed paper's MRNet
+ * reference run), type, allowed values and a doc line.
+ */
+export const configSchema: SchemaNode = schemaDefinition;
 
 /** A configuration problem: names the field path and what is wrong. */
 export class ConfigError extends Error {
@@ -231,9 +229,17 @@ export function flagToPartial(path: string, text: string): Record<string, unknow
   return root;
 }
 
+/** A field of the schema with its dotted path. */
+export interface FieldEntry {
+  /** Dotted path, e.g. `pretrain.lr`. */
+  path: string;
+  /** Its spec. */
+  spec: FieldSpec;
+}
+
 /** Lists every field as `{ path, spec }`, in schema order. */
-export function listFields(schema: SchemaNode = configSchema, prefix = ''): { path: string; spec: FieldSpec }[] {
-  const out: { path: string; spec: FieldSpec }[] = [];
+export function listFields(schema: SchemaNode = configSchema, prefix = ''): FieldEntry[] {
+  const out: FieldEntry[] = [];
   for (const [k, v] of Object.entries(schema)) {
     if (isSpec(v)) out.push({ path: `${prefix}${k}`, spec: v });
     else out.push(...listFields(v, `${prefix}${k}.`));

@@ -22,12 +22,20 @@ export interface DemoDatasetOptions {
   onExam?: (done: number, total: number) => void;
 }
 
+/** One generated exam. */
+export interface DemoExam {
+  /** Exam id (`0000`...). */
+  id: string;
+  /** Its labels. */
+  labels: ExamLabels;
+}
+
 /** What {@link generateDemoDataset} wrote. */
 export interface DemoDatasetSummary {
   /** The output root. */
   root: string;
   /** Per split: exam ids and their labels. */
-  splits: Record<'train' | 'valid', { id: string; labels: ExamLabels }[]>;
+  splits: Record<'train' | 'valid', DemoExam[]>;
 }
 
 function splitLabels(rng: Rng, n: number): ExamLabels[] {

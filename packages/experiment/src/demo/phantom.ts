@@ -24,10 +24,18 @@ export interface PhantomOptions {
   slices?: [number, number];
 }
 
+/** One plane of a rendered exam. */
+export interface PlaneStack {
+  /** uint8 voxels, C order. */
+  data: Uint8Array;
+  /** `[slices, size, size]`. */
+  shape: [number, number, number];
+}
+
 /** One rendered exam: a uint8 `(slices, size, size)` stack per plane, and its labels. */
 export interface PhantomExam {
   /** Per plane: data and shape `[s, size, size]`. */
-  planes: Record<Plane, { data: Uint8Array; shape: [number, number, number] }>;
+  planes: Record<Plane, PlaneStack>;
   /** Ground truth. */
   labels: ExamLabels;
 }

@@ -4,6 +4,24 @@ import { bootstrapMetrics, delong, delongTest, fitPlaneFusion, lineChart, render
 import type { MethodResult } from '../train/downstream.js';
 import { resultsDir } from '../train/downstream.js';
 
+/** A point estimate with its 95% CI. */
+export interface Estimate {
+  /** Point estimate. */
+  estimate: number;
+  /** Lower bound. */
+  lower: number;
+  /** Upper bound. */
+  upper: number;
+}
+
+/** Paired DeLong comparison of AUCs. */
+export interface PairedComparison {
+  /** AUC of this method minus AUC of random init. */
+  difference: number;
+  /** Two-sided p-value. */
+  pValue: number;
+}
+
 /** One row of the report table. */
 export interface ReportRow {
   /** Method label. */
@@ -15,13 +33,13 @@ export interface ReportRow {
   /** Positives among them. */
   positives: number;
   /** AUC with its DeLong 95% CI. */
-  auc: { estimate: number; lower: number; upper: number };
+  auc: Estimate;
   /** Threshold (Youden's J on validation) and bootstrap 95% CIs of the threshold metrics. */
   threshold: number;
   /** Per metric: estimate and 95% bootstrap CI. */
-  metrics: Record<string, { estimate: number; lower: number; upper: number }>;
+  metrics: Record<string, Estimate>;
   /** Paired DeLong test against random init with the same protocol (null when this is random init or none exists). */
-  vsRandom: { difference: number; pValue: number } | null;
+  vsRandom: PairedComparison | null;
 }
 
 /** Result of {@link writeReport}. */
@@ -89,7 +107,7 @@ function fmt(v: number, d = 3): string {
   return Number.isFinite(v) ? v.toFixed(d) : 'n/a';
 }
 
-function ci(m: { estimate: number; lower: number; upper: number }): string {
+function ci(m: Estimate): string {
   return `${fmt(m.estimate)} (${fmt(m.lower)}–${fmt(m.upper)})`;
 }
 

@@ -119,11 +119,19 @@ export function loadCheckpoint(path: string): Checkpoint {
   return decodeCheckpoint(readFileSync(path), path);
 }
 
+/** A checkpoint found on disk. */
+export interface FoundCheckpoint {
+  /** Its file. */
+  path: string;
+  /** Its contents. */
+  ckpt: Checkpoint;
+}
+
 /**
  * The newest valid checkpoint `step-NNNNNNNN.ckpt` in `dir` (a corrupt one is
  * skipped with `onCorrupt`), or null.
  */
-export function latestCheckpoint(dir: string, onCorrupt?: (err: Error) => void): { path: string; ckpt: Checkpoint } | null {
+export function latestCheckpoint(dir: string, onCorrupt?: (err: Error) => void): FoundCheckpoint | null {
   if (!existsSync(dir)) return null;
   const files = readdirSync(dir).filter((f) => /^step-\d+\.ckpt$/.test(f)).sort().reverse();
   for (const f of files) {

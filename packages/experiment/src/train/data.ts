@@ -232,8 +232,16 @@ export function trainClip(vol: Clip, frames: number, crop: number, channels: num
   return cutClip(vol, frames, start, crop, y0, x0, false, channels);
 }
 
+/** A batch of clips. */
+export interface ClipBatch {
+  /** Values, C order. */
+  data: Float32Array;
+  /** `[N, T, H, W, C]`. */
+  shape: [number, number, number, number, number];
+}
+
 /** Stacks clips into one `[N, T, H, W, C]` buffer. */
-export function stackClips(clips: Clip[]): { data: Float32Array; shape: [number, number, number, number, number] } {
+export function stackClips(clips: Clip[]): ClipBatch {
   const first = clips[0];
   if (!first) throw new RangeError('stackClips: no clips');
   const per = first.data.length;

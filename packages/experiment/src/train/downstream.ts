@@ -15,6 +15,16 @@ import { readTorchCheckpoint, readSafetensors } from '@byolmed3d/resnet3d';
 /** Downstream protocols. */
 export type Protocol = 'finetune' | 'linear-probe' | 'knn';
 
+/** Validation predictions of a method. */
+export interface ValidationScores {
+  /** Exam ids. */
+  ids?: string[];
+  /** Labels (0/1). */
+  labels: number[];
+  /** Probabilities. */
+  scores: number[];
+}
+
 /** Test predictions of one method, as written to `results/<method>.json`. */
 export interface MethodResult {
   /** Label in the report, e.g. `BYOL+accum / fine-tune`. */
@@ -34,7 +44,7 @@ export interface MethodResult {
   /** Test probabilities. */
   scores: number[];
   /** Validation exam ids, labels and probabilities (threshold choice, plane fusion). */
-  val: { ids?: string[]; labels: number[]; scores: number[] };
+  val: ValidationScores;
   /** Training loss per epoch (fine-tuning). */
   losses?: number[];
   /** Validation AUC per epoch (fine-tuning) or per L2 (probe). */
@@ -51,8 +61,16 @@ export function slug(s: string): string {
   return s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
 }
 
+/** An encoder ready for a downstream protocol. */
+export interface InitializedEncoder {
+  /** The encoder. */
+  encoder: VideoResNet;
+  /** How it was initialised (`byol`, `random`, `weights`...). */
+  init: string;
+}
+
 /** Builds the downstream encoder from `init.kind`: this (or another) run's pretraining, random, or a weights file. */
-export async function initEncoder(cfg: ExperimentConfig, runDir: string, log: RunLogger): Promise<{ encoder: VideoResNet; init: string }> {
+export async function initEncoder(cfg: ExperimentConfig, runDir: string, log: RunLogger): Promise<InitializedEncoder> {
   const encoder = buildEncoder(cfg, deriveSeed(cfg.seed, 'encoder'));
   const kind = cfg.init.kind;
   if (kind === 'random') return { encoder, init: 'random' };

@@ -1,3 +1,11 @@
+/** State of an {@link Rng}. */
+export interface RngState {
+  /** mulberry32 state. */
+  s: number;
+  /** Cached second Gaussian draw. */
+  spare: number | null;
+}
+
 /**
  * A small seeded generator (mulberry32) with Gaussian draws; the experiment
  * never calls `Math.random`, so a run is reproducible from its seed and its
@@ -63,12 +71,12 @@ export class Rng {
   }
 
   /** The full generator state, for checkpoints. */
-  getState(): { s: number; spare: number | null } {
+  getState(): RngState {
     return { s: this.s, spare: this.spare };
   }
 
   /** Restores a state from {@link Rng.getState}. */
-  setState(state: { s: number; spare: number | null }): void {
+  setState(state: RngState): void {
     this.s = state.s >>> 0;
     this.spare = state.spare;
   }
