@@ -11,7 +11,7 @@
 // (any names; every column other than `label`, `id` and `split` is a model),
 // and optionally a `split` column (`tune` / `test`): the Youden threshold is
 // then chosen on the tune rows and evaluated on the test rows.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -126,7 +126,8 @@ const nBoot = args.tiny ? 500 : Number(args['n-boot']);
 let csvPath;
 let outDir;
 if (args.tiny) {
-  outDir = mkdtempSync(join(tmpdir(), 'byolmed3d-metrics-only-'));
+  outDir = args.out ? resolve(args.out) : mkdtempSync(join(tmpdir(), 'byolmed3d-metrics-only-'));
+  mkdirSync(outDir, { recursive: true });
   csvPath = join(outDir, 'scores.csv');
   writeFileSync(csvPath, syntheticCsv(300, seed));
   console.log(`tiny: wrote 300 seeded synthetic cases to ${csvPath}`);
@@ -251,5 +252,6 @@ if (args.tiny) {
     console.error(`\n${failures.length} check(s) failed`);
     process.exit(1);
   }
+  if (!args.out) rmSync(outDir, { recursive: true, force: true }); // keep them with --tiny --out DIR
   console.log('\nmetrics-only: all checks passed');
 }
