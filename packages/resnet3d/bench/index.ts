@@ -6,7 +6,8 @@
 //   gradients of every trainable variable), clips/s.
 // The issue's shape is 16x112x112, batch 2. tfjs's pure-JS cpu backend runs
 // Conv3D at ~0.5 GFLOP/s, so one such step takes minutes there: on the cpu
-// backend the default shape is 8x56x56 (1/8 of the work). Override with
+// backend the default shape is 8x32x32 (the golden tests' clip, 1/24.5 of the
+// work; 8x56x56 took 136 s for one forward on the shared 2-core machine). Override with
 // BENCH_SHAPE=16x112x112 BENCH_BATCH=2; BENCH_BACKEND picks the backend,
 // BENCH_REPEATS the timed steps (default 1 on cpu, 3 otherwise).
 import { spawnSync } from 'node:child_process';
@@ -39,7 +40,7 @@ async function main(): Promise<void> {
   await useBackend(process.env.BENCH_BACKEND ?? 'cpu');
   const backend = tf.getBackend();
   const cpu = backend === 'cpu';
-  const shape = (process.env.BENCH_SHAPE ?? (cpu ? '8x56x56' : '16x112x112')).split('x').map(Number) as [number, number, number];
+  const shape = (process.env.BENCH_SHAPE ?? (cpu ? '8x32x32' : '16x112x112')).split('x').map(Number) as [number, number, number];
   const batch = Number(process.env.BENCH_BATCH ?? 2);
   const repeats = Number(process.env.BENCH_REPEATS ?? (cpu ? 1 : 3));
   const label = `batch ${batch} x 3x${shape.join('x')}`;
@@ -58,26 +59,31 @@ async function main(): Promise<void> {
     value.dataSync();
     tf.dispose([value, ...Object.values(grads)]);
   };
-  const time = (fn: () => void, n: number): number => {
+  // Wall time (reported) and this process's CPU time (noted: the machine may be shared).
+  const cpuMs: Record<string, number> = {};
+  const time = (fn: () => void, n: number, key: string): number => {
     const ts: number[] = [];
+    const c0 = process.cpuUsage();
     for (let i = 0; i < n; i++) {
       const t0 = performance.now();
       fn();
       ts.push(performance.now() - t0);
     }
+    const c = process.cpuUsage(c0);
+    cpuMs[key] = (c.user + c.system) / 1000 / n;
     return median(ts);
   };
   forward(); // warm-up (memory growth, kernel setup)
-  const fwdMs = time(forward, repeats);
-  console.log(`tfjs forward ${fwdMs.toFixed(0)} ms`);
-  const trainMs = time(trainStep, repeats);
-  console.log(`tfjs forward+backward ${trainMs.toFixed(0)} ms`);
+  const fwdMs = time(forward, repeats, 'forward');
+  console.log(`tfjs forward ${fwdMs.toFixed(0)} ms (cpu ${cpuMs.forward?.toFixed(0)} ms)`);
+  const trainMs = time(trainStep, repeats, 'forward+backward');
+  console.log(`tfjs forward+backward ${trainMs.toFixed(0)} ms (cpu ${cpuMs['forward+backward']?.toFixed(0)} ms)`);
   tf.dispose([x, r]);
   model.dispose();
 
   const rows: BenchRow[] = [];
   const clipsPerSecond = (ms: number): number => (batch * 1000) / ms;
-  const notes = `tfjs ${backend} backend, single-threaded JS; r3d_18 at ${label}; PyTorch 1.13 with 2 threads`;
+  const notes = `tfjs ${backend} backend; r3d_18 at ${label}; PyTorch 1.13 with 2 threads; process CPU ms/step: forward ${cpuMs.forward?.toFixed(0)}, forward+backward ${cpuMs['forward+backward']?.toFixed(0)}`;
   for (const [mode, ms, what] of [
     ['fwd', fwdMs, 'forward (eval)'],
     ['fwdbwd', trainMs, 'forward+backward (train BN)'],
@@ -99,7 +105,7 @@ async function main(): Promise<void> {
   if (shape.join('x') !== '16x112x112') {
     for (const mode of ['fwd', 'fwdbwd'] as const) full[`pytorch_ncdhw_${mode}_16x112x112_batch2_clips_per_s`] = ((ms) => (ms === undefined ? undefined : 2000 / ms))(torchPeer([16, 112, 112], 2, mode, 'ncdhw', 2));
   }
-  writeBenchResult('resnet3d', rows, { backend, shape, batch, repeats, ...full });
+  writeBenchResult('resnet3d', rows, { backend, shape, batch, repeats, wallMs: { forward: fwdMs, forwardBackward: trainMs }, cpuMs, ...full });
 }
 
 await main();

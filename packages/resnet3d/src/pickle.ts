@@ -46,6 +46,8 @@ export interface StorageRef {
   readonly location: string;
   /** Number of elements. */
   readonly numel: number;
+  /** Start of this storage inside storage `key`, in elements (legacy storage views); default 0. */
+  readonly elementOffset?: number;
 }
 
 /** A tensor rebuilt by `torch._utils._rebuild_tensor_v2`, not yet materialised. */
@@ -83,10 +85,18 @@ function toInts(v: unknown, what: string, file: string): number[] {
  * @param file label for error messages
  */
 export function unpickle(bytes: Uint8Array, file = '<bytes>'): unknown {
+  return unpickleAt(bytes, 0, file).value;
+}
+
+/**
+ * Unpickles one pickle starting at byte `start` of `bytes` and says where it
+ * ended (legacy `torch.save` files are several pickles back to back).
+ */
+export function unpickleAt(bytes: Uint8Array, start: number, file = '<bytes>'): { value: unknown; end: number } {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const dec = new TextDecoder('utf-8');
   const latin1 = new TextDecoder('latin1');
-  let pos = 0;
+  let pos = start;
   const stack: unknown[] = [];
   const marks: number[] = [];
   const memo = new Map<number, unknown>();
@@ -209,7 +219,7 @@ export function unpickle(bytes: Uint8Array, file = '<bytes>'): unknown {
         u64();
         break;
       case 0x2e: // STOP
-        return pop();
+        return { value: pop(), end: pos };
       case 0x28: // MARK
         marks.push(stack.length);
         break;
@@ -452,9 +462,11 @@ export function unpickle(bytes: Uint8Array, file = '<bytes>'): unknown {
 
   function persistent(pid: unknown): StorageRef | PyObject {
     if (Array.isArray(pid) && pid[0] === 'storage') {
-      const [, type, key, location, n] = pid as [string, unknown, unknown, unknown, unknown];
+      const [, type, key, location, n, viewMetadata] = pid as [string, unknown, unknown, unknown, unknown, unknown];
       const storageType = type instanceof PyGlobal ? type.name : String(type);
-      return { kind: 'storage', storageType, key: String(key), location: String(location), numel: Number(n) };
+      // Legacy files may describe a view (view_key, offset, size) of storage `key`.
+      const elementOffset = Array.isArray(viewMetadata) ? Number(viewMetadata[1]) : 0;
+      return { kind: 'storage', storageType, key: String(key), location: String(location), numel: Number(n), elementOffset };
     }
     return new PyObject(new PyGlobal('persistent_load', String(Array.isArray(pid) ? pid[0] : pid)), Array.isArray(pid) ? pid : [pid]);
   }

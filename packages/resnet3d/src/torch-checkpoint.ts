@@ -1,6 +1,6 @@
 import { unzipSync } from 'fflate';
 import { WeightsError } from './errors.js';
-import { isTensorRef, PyObject, unpickle, type TensorRef } from './pickle.js';
+import { isTensorRef, PyObject, unpickle, unpickleAt, type TensorRef } from './pickle.js';
 import { copyRange, readSource } from './source.js';
 import { bfloat16ToFloat, halfToFloat, numel, type EntryData, type StateDict, type TensorDType } from './state-dict.js';
 
@@ -128,18 +128,13 @@ function decode(ref: TensorRef, bytes: Uint8Array, dtype: TensorDType, size: num
   }
 }
 
-/**
- * Parses the bytes of a PyTorch checkpoint written by `torch.save` (the zip
- * format of torch >= 1.6) into a state dict, without Python and without
- * executing any pickled code. Float tensors of any precision become
- * `Float32Array`s (the `dtype` field keeps the stored one); int64 tensors
- * (`num_batches_tracked`) become `BigInt64Array`s. Non-tensor values are skipped.
- * @param label names the input in errors
- */
-export function parseTorchCheckpoint(input: Uint8Array, options: ReadTorchCheckpointOptions = {}, label = '<bytes>'): StateDict {
-  const bytes = new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
-  if (bytes.length < 4 || bytes[0] !== 0x50 || bytes[1] !== 0x4b)
-    throw new WeightsError(label, 'pth', 'not a zip archive: only the zip format of torch.save (torch >= 1.6) is supported; re-save the checkpoint with a recent torch');
+interface OpenedCheckpoint {
+  root: unknown;
+  storage: (key: string) => Uint8Array | undefined;
+}
+
+/** The zip format of torch >= 1.6: `<archive>/data.pkl` plus one file per storage. */
+function openZip(bytes: Uint8Array, label: string): OpenedCheckpoint {
   let files: Record<string, Uint8Array>;
   try {
     files = unzipSync(bytes);
@@ -153,7 +148,75 @@ export function parseTorchCheckpoint(input: Uint8Array, options: ReadTorchCheckp
   const prefix = pklName.slice(0, -'data.pkl'.length);
   const order = files[`${prefix}byteorder`];
   if (order && new TextDecoder().decode(order).trim() === 'big') throw new WeightsError(label, 'pth', 'big-endian checkpoints are not supported');
-  const root = unpickle(files[pklName] as Uint8Array, label);
+  return { root: unpickle(files[pklName] as Uint8Array, label), storage: (key) => files[`${prefix}data/${key}`] };
+}
+
+const LEGACY_MAGIC = 0x1950a86a20f9469cfc6cn;
+
+/**
+ * The legacy format (torch < 1.6, or `_use_new_zipfile_serialization=False`):
+ * pickles of the magic number, protocol version, system info, the object and
+ * the sorted storage keys, then each storage as an int64 element count and
+ * its raw little-endian bytes. torchvision's Kinetics video weights use it.
+ */
+function openLegacy(bytes: Uint8Array, label: string): OpenedCheckpoint {
+  if (bytes.length < 2 || bytes[0] !== 0x80) throw new WeightsError(label, 'pth', 'neither a zip archive (torch >= 1.6) nor a legacy torch.save pickle');
+  let pos = 0;
+  const next = (): unknown => {
+    const r = unpickleAt(bytes, pos, label);
+    pos = r.end;
+    return r.value;
+  };
+  const magic = next();
+  if (magic !== LEGACY_MAGIC) throw new WeightsError(label, 'pth', 'a pickle, but not a torch.save file (bad magic number); tar-format checkpoints of torch < 0.4 are not supported');
+  next(); // protocol version (1001)
+  const sysInfo = next();
+  if (sysInfo instanceof Map && sysInfo.get('little_endian') === false) throw new WeightsError(label, 'pth', 'big-endian checkpoints are not supported');
+  const root = next();
+  const keys = next();
+  if (!Array.isArray(keys)) throw new WeightsError(label, 'pth', 'legacy checkpoint: storage key list missing');
+  // Storage sizes come from the pickled persistent ids: collect element sizes by key.
+  const elementBytes = new Map<string, number>();
+  const visit = (v: unknown, depth: number): void => {
+    if (depth > 64) return;
+    if (isTensorRef(v)) {
+      const st = STORAGE_TYPES[v.storage.storageType];
+      if (st) elementBytes.set(v.storage.key, st.bytes);
+    } else if (v instanceof Map) for (const x of v.values()) visit(x, depth + 1);
+    else if (Array.isArray(v)) for (const x of v) visit(x, depth + 1);
+    else if (v instanceof PyObject) {
+      visit(v.args, depth + 1);
+      visit(v.state, depth + 1);
+    }
+  };
+  visit(root, 0);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const storages = new Map<string, Uint8Array>();
+  for (const k of keys) {
+    const key = String(k);
+    if (pos + 8 > bytes.length) throw new WeightsError(label, 'pth', `legacy checkpoint truncated before storage ${key}`);
+    const n = Number(view.getBigInt64(pos, true));
+    pos += 8;
+    const size = elementBytes.get(key);
+    if (size === undefined) throw new WeightsError(label, 'pth', `legacy checkpoint: storage ${key} is used by no tensor, its element size is unknown`);
+    if (pos + n * size > bytes.length) throw new WeightsError(label, 'pth', `legacy checkpoint truncated in storage ${key}`);
+    storages.set(key, bytes.subarray(pos, pos + n * size));
+    pos += n * size;
+  }
+  return { root, storage: (key) => storages.get(key) };
+}
+
+/**
+ * Parses the bytes of a PyTorch checkpoint written by `torch.save` (the zip
+ * format of torch >= 1.6, or the legacy format before it) into a state dict, without Python and without
+ * executing any pickled code. Float tensors of any precision become
+ * `Float32Array`s (the `dtype` field keeps the stored one); int64 tensors
+ * (`num_batches_tracked`) become `BigInt64Array`s. Non-tensor values are skipped.
+ * @param label names the input in errors
+ */
+export function parseTorchCheckpoint(input: Uint8Array, options: ReadTorchCheckpointOptions = {}, label = '<bytes>'): StateDict {
+  const bytes = new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
+  const { root, storage } = bytes.length >= 4 && bytes[0] === 0x50 && bytes[1] === 0x4b ? openZip(bytes, label) : openLegacy(bytes, label);
   let dict: Map<unknown, unknown> | null;
   if (options.key !== undefined) {
     const path = Array.isArray(options.key) ? options.key : [options.key];
@@ -176,9 +239,10 @@ export function parseTorchCheckpoint(input: Uint8Array, options: ReadTorchCheckp
     const name = String(k);
     const st = STORAGE_TYPES[v.storage.storageType];
     if (!st) throw new WeightsError(label, 'pth', `tensor ${name}: unsupported storage type ${v.storage.storageType}`);
-    const data = files[`${prefix}data/${v.storage.key}`];
-    if (!data) throw new WeightsError(label, 'pth', `tensor ${name}: storage file data/${v.storage.key} missing`);
-    out[name] = { shape: v.shape.slice(), dtype: st.dtype, data: decode(v, data, st.dtype, st.bytes, label, name) };
+    const data = storage(v.storage.key);
+    if (!data) throw new WeightsError(label, 'pth', `tensor ${name}: storage ${v.storage.key} missing`);
+    const ref = v.storage.elementOffset ? { ...v, offset: v.offset + v.storage.elementOffset } : v;
+    out[name] = { shape: v.shape.slice(), dtype: st.dtype, data: decode(ref, data, st.dtype, st.bytes, label, name) };
   }
   return out;
 }

@@ -80,8 +80,8 @@ describe('readTorchCheckpoint', () => {
     }
   });
 
-  it('finds nested state dicts, strips nothing itself, and decodes every dtype, views and offsets', async () => {
-    for (const file of ['checkpoint_nested.pth', 'checkpoint_model.pth']) {
+  it('finds nested state dicts, strips nothing itself, decodes every dtype, views and offsets, zip and legacy formats', async () => {
+    for (const file of ['checkpoint_nested.pth', 'checkpoint_model.pth', 'checkpoint_legacy.pth']) {
       const sd = await readTorchCheckpoint(readFileSync(fixture(file)));
       const want = expected[file]!;
       expect(Object.keys(sd)).toEqual(Object.keys(want));
