@@ -1,3 +1,5 @@
+// eslint-disable-next-line @typescript-eslint/triple-slash-reference -- ambient types of an untyped dependency must travel with this file when sibling packages compile our sources
+/// <reference path="../vendor.d.ts" />
 import { VideoReadError } from '../errors.js';
 import { DTYPE_SIZE, allocTyped, bytesToTyped } from '../dtype.js';
 import type { VideoDType, VideoTypedArray } from '../types.js';
