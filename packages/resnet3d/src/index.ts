@@ -26,7 +26,7 @@ export { Conv3d, Sequential, ReLU, makeNorm, type BuildContext, type Layer, type
 export { tfConv3dShape, tfToTorchConv3d, torchToTfConv3d, transpose2d } from './layout.js';
 export { BN_MOMENTUM, NORM_EPS, BatchNorm3d, GroupNorm3d, batchNormTrain, groupCount, type BatchNormTrainResult, type NormKind, type NormLayer } from './norm.js';
 export { ParamStore, type BatchCounter, type ParamInitializer, type ParamKind, type ParamRecord } from './params.js';
-export { PyGlobal, PyObject, isTensorRef, unpickle, unpickleAt, type StorageRef, type TensorRef } from './pickle.js';
+export { PyGlobal, PyObject, isTensorRef, unpickle, unpickleAt, type StorageRef, type TensorRef, type UnpickleResult } from './pickle.js';
 export { KINETICS400_MEAN, KINETICS400_NORMALIZATION, KINETICS400_STD, normalizeClip, type NormalizationPreset } from './presets.js';
 export { decodeSafetensors, encodeSafetensors, readSafetensors, writeSafetensors, type SafetensorsFile, type WriteSafetensorsOptions } from './safetensors.js';
 export {

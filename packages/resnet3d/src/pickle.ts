@@ -88,11 +88,19 @@ export function unpickle(bytes: Uint8Array, file = '<bytes>'): unknown {
   return unpickleAt(bytes, 0, file).value;
 }
 
+/** What {@link unpickleAt} returns. */
+export interface UnpickleResult {
+  /** The unpickled value. */
+  value: unknown;
+  /** Byte offset just after the pickle's STOP opcode. */
+  end: number;
+}
+
 /**
  * Unpickles one pickle starting at byte `start` of `bytes` and says where it
  * ended (legacy `torch.save` files are several pickles back to back).
  */
-export function unpickleAt(bytes: Uint8Array, start: number, file = '<bytes>'): { value: unknown; end: number } {
+export function unpickleAt(bytes: Uint8Array, start: number, file = '<bytes>'): UnpickleResult {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const dec = new TextDecoder('utf-8');
   const latin1 = new TextDecoder('latin1');
