@@ -7,10 +7,10 @@
 export const presets: Record<string, Record<string, unknown>> = {
   quickstart: {
     name: 'quickstart',
-    data: { frames: 8, crop: 32, resize: 0, channels: 1, testClips: 3, valFraction: 0.2 },
+    data: { frames: 8, crop: 24, resize: 0, channels: 1, testClips: 2, valFraction: 0.2 },
     model: { arch: 'r3d_18', widthMultiplier: 0.0625 },
-    pretrain: { method: 'byol', epochs: 6, microBatch: 8, accumulation: 4, optimizer: 'lars', lr: 0.3, weightDecay: 1e-6, warmupSteps: 3, tauBase: 0.99, projectorHidden: 256, projectorOut: 64, checkpointEvery: 5, minScale: 0.5 },
-    finetune: { epochs: 6, batch: 8, lr: 1e-3, encoderLrScale: 1, weightDecay: 1e-4 },
+    pretrain: { method: 'byol', epochs: 6, microBatch: 8, accumulation: 2, optimizer: 'lars', lr: 0.3, weightDecay: 1e-6, warmupSteps: 3, tauBase: 0.99, projectorHidden: 256, projectorOut: 64, checkpointEvery: 5, minScale: 0.5 },
+    finetune: { epochs: 4, batch: 8, lr: 1e-3, encoderLrScale: 1, weightDecay: 1e-4 },
     evaluate: { bootstrap: 500 },
   },
   tiny: {
@@ -38,6 +38,6 @@ export interface DemoPreset {
 
 /** Demo dataset sizes that go with each preset (see {@link DemoPreset}). */
 export const demoPresets: Record<string, DemoPreset> = {
-  quickstart: { trainExams: 160, validExams: 80, size: 48, slices: [14, 22] },
+  quickstart: { trainExams: 120, validExams: 60, size: 32, slices: [12, 18] },
   tiny: { trainExams: 16, validExams: 8, size: 24, slices: [6, 8] },
 };

@@ -193,6 +193,10 @@ function intensity(an: Anatomy, u: number, v: number, w: number): number {
     const inGap = an.labels.acl && Math.abs(acl[0] - an.tearAt) < an.tearLen / 2;
     val = inGap ? 0.93 : 0.1 * (c[4] as number);
   }
+  if (an.labels.acl && Math.abs(u) < 0.16 && w > -0.08 && w < 0.42 && Math.abs(v - 0.02) < 0.36 && fem >= 1 && tib >= 1 && val > 0.5) {
+    // Haemarthrosis: the notch fills with bright fluid around the torn fibres.
+    val = 0.9 * (c[3] as number);
+  }
   if (an.labels.acl) {
     // Oedema and fluid around the torn fibres.
     const mid = an.tearMid;
