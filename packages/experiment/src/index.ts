@@ -24,7 +24,7 @@ export { RunLogger, formatDuration } from './run/logger.js';
 export type { OutputMode, ProgressRecord } from './run/logger.js';
 export { Rng, deriveSeed } from './util/rng.js';
 export type { RngState } from './util/rng.js';
-export { makeSplits, subsamplePositives, ExamStore, readExamVolume, evalClips, trainClip, cutClip, stackClips, resizeFrames, examPath, MRNET_MEAN, MRNET_STD } from './train/data.js';
+export { makeSplits, subsamplePositives, ExamStore, volumeToClip, mrnetDataset, evalClips, trainClip, cutClip, stackClips, resizeFrames, examPath, MRNET_MEAN, MRNET_STD } from './train/data.js';
 export type { Clip, ClipBatch, ExamRef, ExperimentSplits } from './train/data.js';
 export { sampleView } from './train/views.js';
 export type { ViewOptions } from './train/views.js';

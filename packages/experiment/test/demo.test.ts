@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
-import { readVideo } from '@byolmed3d/video-io';
+import { MRNetDataset, readVideo } from '@byolmed3d/video-io';
 import { Rng, drawLabels, generateDemoDataset, makeSplits } from '@byolmed3d/experiment';
 
 function hashTree(root: string): string {
@@ -53,6 +53,17 @@ describe('demo dataset', () => {
       for (const x of v.data as Uint8Array) max = Math.max(max, x);
       expect(max).toBeGreaterThan(100);
     }
+    // video-io's MRNetDataset reads it as it reads MRNet.
+    for (const task of ['abnormal', 'acl', 'meniscus'] as const) {
+      const ds = new MRNetDataset(root, { split: 'train', task, planes: ['axial', 'coronal', 'sagittal'] });
+      expect(ds.length).toBe(8);
+      const labels = readFileSync(join(root, `train-${task}.csv`), 'utf8').trim().split('\n').map((l) => Number(l.split(',')[1]));
+      expect(ds.labels).toEqual(labels);
+    }
+    const sample = await new MRNetDataset(root, { split: 'valid', task: 'acl' }).get(1);
+    expect(sample.id).toBe('0009');
+    expect(Object.keys(sample.views).sort()).toEqual(['axial', 'coronal', 'sagittal']);
+    for (const v of Object.values(sample.views)) expect(v.shape.slice(1)).toEqual([24, 24, 1]);
     const splits = makeSplits(root, 'acl', 0.25, 0);
     expect(splits.train.length + splits.val.length).toBe(8);
     expect(splits.test.map((e) => e.id)).toEqual(['0008', '0009', '0010', '0011']);

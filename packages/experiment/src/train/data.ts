@@ -19,6 +19,10 @@ export interface ExamRef {
   split: 'train' | 'valid';
   /** Label of the chosen task (0/1). */
   label: number;
+  /** Index of the exam in video-io's `MRNetDataset` of its split and task. */
+  index: number;
+  /** The task whose label file lists the exam. */
+  task: string;
 }
 
 /** Train/validation/test exams of one task, split as the reference experiment does. */
@@ -31,19 +35,22 @@ export interface ExperimentSplits {
   test: ExamRef[];
 }
 
-function readLabels(root: string, split: 'train' | 'valid', task: string): ExamRef[] {
-  const file = join(root, `${split}-${task}.csv`);
-  if (!existsSync(file)) throw new Error(`${file}: missing label file (expected the MRNet-v1.0 layout)`);
-  const out: ExamRef[] = [];
-  for (const line of readFileSync(file, 'utf8').split(/\r?\n/)) {
-    if (!line.trim()) continue;
-    const [idRaw, labRaw] = line.split(',');
-    const id = String(idRaw).trim().padStart(4, '0');
-    const label = Number(labRaw);
-    if (!/^\d+$/.test(id) || (label !== 0 && label !== 1)) throw new Error(`${file}: bad line '${line}'`);
-    out.push({ id, split, label });
+const datasets = new Map<string, vio.MRNetDataset>();
+
+/** video-io's MRNetDataset for one split and plane (cached per root, split, plane and task). */
+export function mrnetDataset(root: string, split: 'train' | 'valid', plane: string, task: string): vio.MRNetDataset {
+  const key = `${root}|${split}|${plane}|${task}`;
+  let ds = datasets.get(key);
+  if (!ds) {
+    ds = new vio.MRNetDataset(root, { split, planes: [plane as vio.MRNetPlane], task: task as vio.MRNetTask });
+    datasets.set(key, ds);
   }
-  return out;
+  return ds;
+}
+
+function readLabels(root: string, split: 'train' | 'valid', task: string): ExamRef[] {
+  const ds = mrnetDataset(root, split, 'sagittal', task);
+  return ds.ids.map((id, i) => ({ id, split, label: ds.labels[i] ?? 0, index: i, task }));
 }
 
 /**
@@ -116,9 +123,8 @@ export const MRNET_MEAN = 58.09;
 /** See {@link MRNET_MEAN}. */
 export const MRNET_STD = 49.73;
 
-/** Reads one exam volume through video-io's `readVideo` and normalises it to `[T, H, W, 1]` float32. */
-export async function readExamVolume(path: string, resize: number): Promise<Clip> {
-  const video = await vio.readVideo(path);
+/** Normalises an exam volume (any dtype) to `[T, H, W, 1]` float32 with the MRNet statistics, resized in-plane when `resize` > 0. */
+export function volumeToClip(video: vio.MedicalVideo, resize: number): Clip {
   const [t, h, w, c] = video.shape as [number, number, number, number];
   const n = t * h * w;
   const data = new Float32Array(n);
@@ -159,7 +165,9 @@ export class ExamStore {
     if (hit) return hit;
     if (this.bad.has(path)) return null;
     try {
-      const vol = await readExamVolume(path, this.resize);
+      // The MRNet code path of video-io (the same for the demo set and real MRNet).
+      const sample = await mrnetDataset(this.root, exam.split, this.plane, exam.task).get(exam.index);
+      const vol = volumeToClip(sample.video, this.resize);
       if (this.bytes + vol.data.byteLength <= this.cacheMB * 1024 * 1024) {
         this.cache.set(path, vol);
         this.bytes += vol.data.byteLength;
