@@ -3,18 +3,25 @@
 // NCDHW and channels_last_3d) in the same run; conv-layer GFLOP/s against a
 // measured FP32 peak; peak RSS. Environment: BENCH_THREADS (default 2),
 // BENCH_REPEATS (timed steps, default 3), BENCH_SHAPE (default 2,16,112,112).
-import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-backend-cpu';
-import '@tensorflow/tfjs-layers';
-import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { loadavg } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { writeBenchResult, type BenchRow } from '@byolmed3d/test-utils';
-import { batchNormTrain, isOneDnnAvailable, measureFp32Peak, oneDnnUnavailableReason, oneDnnVersion, registerOneDnnBackend } from '@byolmed3d/tfjs-onednn';
-import { ByolBench } from './byol.js';
-import { R3d18, type BatchNormFn, type ConvShape } from './r3d18.js';
+import * as tf from "@tensorflow/tfjs-core";
+import "@tensorflow/tfjs-backend-cpu";
+import "@tensorflow/tfjs-layers";
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { loadavg } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { writeBenchResult, type BenchRow } from "@byolmed3d/test-utils";
+import {
+  batchNormTrain,
+  isOneDnnAvailable,
+  measureFp32Peak,
+  oneDnnUnavailableReason,
+  oneDnnVersion,
+  registerOneDnnBackend,
+} from "@byolmed3d/tfjs-onednn";
+import { ByolBench } from "./byol.js";
+import { R3d18, type BatchNormFn, type ConvShape } from "./r3d18.js";
 
 /** The package's training batch norm: fused native kernels on onednn. */
 const fusedBn: BatchNormFn = (x, g, b) => {
@@ -26,10 +33,21 @@ const fusedBn: BatchNormFn = (x, g, b) => {
 const here = dirname(fileURLToPath(import.meta.url));
 const threads = Number(process.env.BENCH_THREADS ?? 2);
 const repeats = Number(process.env.BENCH_REPEATS ?? 3);
-const [N, T, H, W] = (process.env.BENCH_SHAPE ?? '2,16,112,112').split(',').map(Number) as [number, number, number, number];
+const [N, T, H, W] = (process.env.BENCH_SHAPE ?? "2,16,112,112")
+  .split(",")
+  .map(Number) as [number, number, number, number];
 const SMALL: [number, number, number, number] = [2, 4, 32, 32];
+/** BENCH_PARTS: comma list of conv, fwdbwd, byol, small (default all). */
+const parts = new Set(
+  (process.env.BENCH_PARTS ?? "conv,fwdbwd,byol,small").split(",")
+);
 const rows: BenchRow[] = [];
-const meta: Record<string, unknown> = { threads, repeats, shape: [N, T, H, W], loadavgStart: loadavg() };
+const meta: Record<string, unknown> = {
+  threads,
+  repeats,
+  shape: [N, T, H, W],
+  loadavgStart: loadavg(),
+};
 
 interface Timing {
   median: number;
@@ -40,7 +58,8 @@ interface Timing {
 /** Median / best wall seconds and median process CPU seconds of `fn` after one warm-up call. */
 function time(fn: () => void, n = repeats, warmup = 1): Timing {
   for (let i = 0; i < warmup; i++) fn();
-  const ts: number[] = [], cs: number[] = [];
+  const ts: number[] = [],
+    cs: number[] = [];
   for (let i = 0; i < n; i++) {
     const c0 = process.cpuUsage();
     const t0 = performance.now();
@@ -51,14 +70,21 @@ function time(fn: () => void, n = repeats, warmup = 1): Timing {
   }
   ts.sort((a, b) => a - b);
   cs.sort((a, b) => a - b);
-  return { median: ts[Math.floor(ts.length / 2)] as number, best: ts[0] as number, cpu: cs[Math.floor(cs.length / 2)] as number };
+  return {
+    median: ts[Math.floor(ts.length / 2)] as number,
+    best: ts[0] as number,
+    cpu: cs[Math.floor(cs.length / 2)] as number,
+  };
 }
 
 const maxRssMb = (): number => process.resourceUsage().maxRSS / 1024;
 
 function fwdBwd(model: R3d18, x: tf.Tensor5D): () => void {
   return () => {
-    const { value, grads } = tf.variableGrads(() => tf.sum(model.apply(x)) as tf.Scalar, model.trainableVariables);
+    const { value, grads } = tf.variableGrads(
+      () => tf.sum(model.apply(x)) as tf.Scalar,
+      model.trainableVariables
+    );
     value.dataSync();
     tf.dispose([value, ...Object.values(grads)]);
   };
@@ -72,22 +98,52 @@ interface TorchResult {
   torch: string;
 }
 
-function torch(mode: 'fwdbwd' | 'byol', format: 'ncdhw' | 'cl', shape: number[], n = repeats): TorchResult | undefined {
-  const py = '/usr/bin/python3';
+function torch(
+  mode: "fwdbwd" | "byol",
+  format: "ncdhw" | "cl",
+  shape: number[],
+  n = repeats
+): TorchResult | undefined {
+  const py = "/usr/bin/python3";
   if (!existsSync(py)) return undefined;
-  const r = spawnSync(py, [join(here, 'torch_peer.py'), '--mode', mode, '--format', format, '--threads', String(threads), '--shape', shape.join(','), '--repeats', String(n)], {
-    encoding: 'utf8',
-    timeout: 900_000,
-  });
+  const r = spawnSync(
+    py,
+    [
+      join(here, "torch_peer.py"),
+      "--mode",
+      mode,
+      "--format",
+      format,
+      "--threads",
+      String(threads),
+      "--shape",
+      shape.join(","),
+      "--repeats",
+      String(n),
+    ],
+    {
+      encoding: "utf8",
+      timeout: 900_000,
+    }
+  );
   if (r.status !== 0) {
-    console.log(`PyTorch peer skipped (${mode} ${format}): ${(r.stderr ?? '').trim().split('\n').pop() ?? `exit ${r.status}`}`);
+    console.log(
+      `PyTorch peer skipped (${mode} ${format}): ${
+        (r.stderr ?? "").trim().split("\n").pop() ?? `exit ${r.status}`
+      }`
+    );
     return undefined;
   }
-  return JSON.parse(r.stdout.trim().split('\n').pop() as string) as TorchResult;
+  return JSON.parse(r.stdout.trim().split("\n").pop() as string) as TorchResult;
 }
 
 // ---- r3d_18 conv shapes: forward, backward-data and backward-weights GFLOP/s
-function convLayers(model: R3d18): { gflops: number; gflopsCpu: number; seconds: number; flop: number } {
+function convLayers(model: R3d18): {
+  gflops: number;
+  gflopsCpu: number;
+  seconds: number;
+  flop: number;
+} {
   const shapes = model.convShapes([N, T, H, W, 3]);
   const uniq = new Map<string, ConvShape & { count: number; first: boolean }>();
   shapes.forEach((s, i) => {
@@ -96,22 +152,49 @@ function convLayers(model: R3d18): { gflops: number; gflopsCpu: number; seconds:
     if (e) e.count++;
     else uniq.set(k, { ...s, count: 1, first: i === 0 });
   });
-  let seconds = 0, cpuSeconds = 0, flop = 0;
+  let seconds = 0,
+    cpuSeconds = 0,
+    flop = 0;
   for (const s of uniq.values()) {
     const [kd, kh, kw, ci] = s.w as [number, number, number, number, number];
     const outElems = s.out.reduce((a, b) => a * b, 1);
     const f = 2 * outElems * kd * kh * kw * ci; // one pass
-    const padded = s.x.map((d, i) => (i >= 1 && i <= 3 ? d + 2 * (s.pad[i - 1] as number) : d)) as [number, number, number, number, number];
+    const padded = s.x.map((d, i) =>
+      i >= 1 && i <= 3 ? d + 2 * (s.pad[i - 1] as number) : d
+    ) as [number, number, number, number, number];
     const str = s.stride;
     const wShape = s.w as [number, number, number, number, number];
-    const x = tf.randomNormal(padded, 0, 1, 'float32', 1) as tf.Tensor5D;
-    const w = tf.randomNormal(wShape, 0, 0.05, 'float32', 2) as tf.Tensor5D;
-    const dy = tf.randomNormal(s.out as [number, number, number, number, number], 0, 1, 'float32', 3) as tf.Tensor5D;
+    const x = tf.randomNormal(padded, 0, 1, "float32", 1) as tf.Tensor5D;
+    const w = tf.randomNormal(wShape, 0, 0.05, "float32", 2) as tf.Tensor5D;
+    const dy = tf.randomNormal(
+      s.out as [number, number, number, number, number],
+      0,
+      1,
+      "float32",
+      3
+    ) as tf.Tensor5D;
     const passes: (() => tf.Tensor)[] = [
-      () => tf.conv3d(x, w, str, 'valid'),
-      () => tf.engine().runKernel('Conv3DBackpropFilterV2', { x, dy }, { strides: str, pad: 'valid', filterShape: wShape }) as tf.Tensor,
+      () => tf.conv3d(x, w, str, "valid"),
+      () =>
+        tf
+          .engine()
+          .runKernel(
+            "Conv3DBackpropFilterV2",
+            { x, dy },
+            { strides: str, pad: "valid", filterShape: wShape }
+          ) as tf.Tensor,
     ];
-    if (!s.first) passes.push(() => tf.engine().runKernel('Conv3DBackpropInputV2', { dy, filter: w }, { strides: str, pad: 'valid', inputShape: padded }) as tf.Tensor);
+    if (!s.first)
+      passes.push(
+        () =>
+          tf
+            .engine()
+            .runKernel(
+              "Conv3DBackpropInputV2",
+              { dy, filter: w },
+              { strides: str, pad: "valid", inputShape: padded }
+            ) as tf.Tensor
+      );
     for (const p of passes) {
       const t = time(() => tf.dispose(p()), 2, 1);
       seconds += t.best * s.count;
@@ -120,125 +203,230 @@ function convLayers(model: R3d18): { gflops: number; gflopsCpu: number; seconds:
     }
     tf.dispose([x, w, dy]);
   }
-  return { gflops: flop / seconds / 1e9, gflopsCpu: (flop / cpuSeconds / 1e9) * threads, seconds, flop };
+  return {
+    gflops: flop / seconds / 1e9,
+    gflopsCpu: (flop / cpuSeconds / 1e9) * threads,
+    seconds,
+    flop,
+  };
+}
+
+function bestTorch(
+  a?: TorchResult,
+  b?: TorchResult
+): { r: TorchResult; label: string } | undefined {
+  if (!a && !b) return undefined;
+  if (a && (!b || a.median <= b.median))
+    return { r: a, label: "PyTorch NCDHW" };
+  return { r: b as TorchResult, label: "PyTorch channels_last_3d" };
 }
 
 async function main(): Promise<void> {
   if (!isOneDnnAvailable()) {
-    console.log(`tfjs-onednn bench skipped: ${oneDnnUnavailableReason() ?? ''}`);
-    writeBenchResult('tfjs-onednn', [], { skipped: oneDnnUnavailableReason() });
+    console.log(
+      `tfjs-onednn bench skipped: ${oneDnnUnavailableReason() ?? ""}`
+    );
+    writeBenchResult("tfjs-onednn", [], { skipped: oneDnnUnavailableReason() });
     return;
   }
   const name = await registerOneDnnBackend({ threads });
   meta.onednn = oneDnnVersion();
   const peak = measureFp32Peak({ threads, durationMs: 1000 });
   meta.peak = peak;
-  rows.push({ case: `FP32 peak, FMA loop, ${threads} threads (per-core CPU time; wall ${peak.wall.toFixed(0)} on this shared machine)`, unit: 'GFLOP/s', value: peak.cpu, notes: `${peak.lanes} float lanes` });
+  rows.push({
+    case: `FP32 peak, FMA loop, ${threads} threads (per-core CPU time; wall ${peak.wall.toFixed(
+      0
+    )} on this shared machine)`,
+    unit: "GFLOP/s",
+    value: peak.cpu,
+    notes: `${peak.lanes} float lanes`,
+  });
   await tf.setBackend(name);
   const clip = `${N}x${T}x${H}x${W}`;
 
   // Conv layers of r3d_18.
-  {
+  if (parts.has("conv")) {
     const model = new R3d18(1);
     const c = convLayers(model);
     model.dispose();
     meta.conv = c;
     rows.push({
       case: `r3d_18 conv layers fwd+bwd (${clip}), best of 2, wall`,
-      unit: 'GFLOP/s',
+      unit: "GFLOP/s",
       value: c.gflops,
-      notes: `${((100 * c.gflops) / peak.cpu).toFixed(0)}% of the ${peak.cpu.toFixed(0)} GFLOP/s peak; by CPU time ${c.gflopsCpu.toFixed(0)} GFLOP/s (${((100 * c.gflopsCpu) / peak.cpu).toFixed(0)}%); ${(c.flop / 1e9).toFixed(0)} GFLOP in ${c.seconds.toFixed(2)} s`,
+      notes: `${((100 * c.gflops) / peak.cpu).toFixed(
+        0
+      )}% of the ${peak.cpu.toFixed(
+        0
+      )} GFLOP/s peak; by CPU time ${c.gflopsCpu.toFixed(0)} GFLOP/s (${(
+        (100 * c.gflopsCpu) /
+        peak.cpu
+      ).toFixed(0)}%); ${(c.flop / 1e9).toFixed(
+        0
+      )} GFLOP in ${c.seconds.toFixed(2)} s`,
     });
   }
 
   // r3d_18 forward+backward, with the fused batch norm kernels and with the composed one.
-  const fwdBwdWith = (bn?: BatchNormFn): Timing => {
-    const model = new R3d18(1, 'r3d', bn);
-    const x = tf.randomNormal([N, T, H, W, 3], 0, 1, 'float32', 7) as tf.Tensor5D;
-    const t = time(fwdBwd(model, x));
-    tf.dispose(x);
-    model.dispose();
-    return t;
-  };
-  const tfFwdBwd = fwdBwdWith(fusedBn);
-  const tfFwdBwdComposed = fwdBwdWith();
-  const rssFwdBwd = maxRssMb();
-  const tNc = torch('fwdbwd', 'ncdhw', [N, T, H, W]);
-  const tCl = torch('fwdbwd', 'cl', [N, T, H, W]);
-  const bestTorch = (a?: TorchResult, b?: TorchResult): { r: TorchResult; label: string } | undefined => {
-    if (!a && !b) return undefined;
-    if (a && (!b || a.median <= b.median)) return { r: a, label: 'PyTorch NCDHW' };
-    return { r: b as TorchResult, label: 'PyTorch channels_last_3d' };
-  };
-  const fb = bestTorch(tNc, tCl);
-  rows.push({
-    case: `r3d_18 fwd+bwd ${clip}, composed training BN (as @byolmed3d/resnet3d), median of ${repeats}`,
-    unit: 'clips/s',
-    value: N / tfFwdBwdComposed.median,
-    ...(fb ? { peer: { name: `${fb.label} ${fb.r.torch}`, value: N / fb.r.median } } : {}),
-  });
-  rows.push({
-    case: `r3d_18 fwd+bwd ${clip}, fused training BN, median of ${repeats}`,
-    unit: 'clips/s',
-    value: N / tfFwdBwd.median,
-    ...(fb ? { peer: { name: `${fb.label} ${fb.r.torch}`, value: N / fb.r.median } } : {}),
-    notes: `onednn, fused BN ${tfFwdBwd.median.toFixed(2)} s/step (best ${tfFwdBwd.best.toFixed(2)}, CPU ${tfFwdBwd.cpu.toFixed(2)} s), composed BN ${tfFwdBwdComposed.median.toFixed(2)} s (CPU ${tfFwdBwdComposed.cpu.toFixed(2)} s); PyTorch NCDHW ${tNc ? `${tNc.median.toFixed(2)} s (CPU ${tNc.cpu_seconds.toFixed(2)})` : 'n/a'}, channels_last_3d ${tCl ? `${tCl.median.toFixed(2)} s (CPU ${tCl.cpu_seconds.toFixed(2)})` : 'n/a'}`,
-  });
+  if (parts.has("fwdbwd")) {
+    const fwdBwdWith = (bn?: BatchNormFn): Timing => {
+      const model = new R3d18(1, "r3d", bn);
+      const x = tf.randomNormal(
+        [N, T, H, W, 3],
+        0,
+        1,
+        "float32",
+        7
+      ) as tf.Tensor5D;
+      const t = time(fwdBwd(model, x));
+      tf.dispose(x);
+      model.dispose();
+      return t;
+    };
+    const tfFwdBwd = fwdBwdWith(fusedBn);
+    const tfFwdBwdComposed = fwdBwdWith();
+    meta.rssFwdBwdMb = maxRssMb();
+    const tNc = torch("fwdbwd", "ncdhw", [N, T, H, W]);
+    const tCl = torch("fwdbwd", "cl", [N, T, H, W]);
+    const fb = bestTorch(tNc, tCl);
+    rows.push({
+      case: `r3d_18 fwd+bwd ${clip}, composed training BN (as @byolmed3d/resnet3d), median of ${repeats}`,
+      unit: "clips/s",
+      value: N / tfFwdBwdComposed.median,
+      ...(fb
+        ? {
+            peer: { name: `${fb.label} ${fb.r.torch}`, value: N / fb.r.median },
+          }
+        : {}),
+    });
+    rows.push({
+      case: `r3d_18 fwd+bwd ${clip}, fused training BN, median of ${repeats}`,
+      unit: "clips/s",
+      value: N / tfFwdBwd.median,
+      ...(fb
+        ? {
+            peer: { name: `${fb.label} ${fb.r.torch}`, value: N / fb.r.median },
+          }
+        : {}),
+      notes: `onednn, fused BN ${tfFwdBwd.median.toFixed(
+        2
+      )} s/step (best ${tfFwdBwd.best.toFixed(2)}, CPU ${tfFwdBwd.cpu.toFixed(
+        2
+      )} s), composed BN ${tfFwdBwdComposed.median.toFixed(
+        2
+      )} s (CPU ${tfFwdBwdComposed.cpu.toFixed(2)} s); PyTorch NCDHW ${
+        tNc
+          ? `${tNc.median.toFixed(2)} s (CPU ${tNc.cpu_seconds.toFixed(2)})`
+          : "n/a"
+      }, channels_last_3d ${
+        tCl
+          ? `${tCl.median.toFixed(2)} s (CPU ${tCl.cpu_seconds.toFixed(2)})`
+          : "n/a"
+      }`,
+    });
+  }
 
   // BYOL step.
-  const byol = (() => {
-    const b = new ByolBench(fusedBn);
-    const v1 = tf.randomNormal([N, T, H, W, 3], 0, 1, 'float32', 8) as tf.Tensor5D;
-    const v2 = tf.randomNormal([N, T, H, W, 3], 0, 1, 'float32', 9) as tf.Tensor5D;
-    const t = time(() => b.step(v1, v2), Math.max(2, repeats - 1));
-    tf.dispose([v1, v2]);
-    b.dispose();
-    return t;
-  })();
-  const rssByol = maxRssMb();
-  const bNc = torch('byol', 'ncdhw', [N, T, H, W], Math.max(2, repeats - 1));
-  const bCl = torch('byol', 'cl', [N, T, H, W], Math.max(2, repeats - 1));
-  const bb = bestTorch(bNc, bCl);
-  rows.push({
-    case: `BYOL step r3d_18 (fused BN), micro-batch ${N}, two views ${T}x${H}x${W}, median of ${Math.max(2, repeats - 1)}`,
-    unit: 'clips/s',
-    value: N / byol.median,
-    ...(bb ? { peer: { name: `${bb.label} ${bb.r.torch}`, value: N / bb.r.median } } : {}),
-    notes: `onednn ${byol.median.toFixed(2)} s/step (best ${byol.best.toFixed(2)}, CPU ${byol.cpu.toFixed(2)} s); PyTorch NCDHW ${bNc ? `${bNc.median.toFixed(2)} s (CPU ${bNc.cpu_seconds.toFixed(2)})` : 'n/a'}, channels_last_3d ${bCl ? `${bCl.median.toFixed(2)} s (CPU ${bCl.cpu_seconds.toFixed(2)})` : 'n/a'}`,
-  });
-  const rssPeer = bb?.r.maxrss_mb;
-  rows.push({
-    case: `peak RSS, BYOL step (process max; fwd+bwd alone ${rssFwdBwd.toFixed(0)} MB)`,
-    unit: 'MB',
-    value: rssByol,
-    higherIsBetter: false,
-    ...(rssPeer !== undefined && bb ? { peer: { name: bb.label, value: rssPeer } } : {}),
-  });
+  if (parts.has("byol")) {
+    const byol = (() => {
+      const b = new ByolBench(fusedBn);
+      const v1 = tf.randomNormal(
+        [N, T, H, W, 3],
+        0,
+        1,
+        "float32",
+        8
+      ) as tf.Tensor5D;
+      const v2 = tf.randomNormal(
+        [N, T, H, W, 3],
+        0,
+        1,
+        "float32",
+        9
+      ) as tf.Tensor5D;
+      const t = time(() => b.step(v1, v2), Math.max(2, repeats - 1));
+      tf.dispose([v1, v2]);
+      b.dispose();
+      return t;
+    })();
+    const rssByol = maxRssMb();
+    const bNc = torch("byol", "ncdhw", [N, T, H, W], Math.max(2, repeats - 1));
+    const bCl = torch("byol", "cl", [N, T, H, W], Math.max(2, repeats - 1));
+    const bb = bestTorch(bNc, bCl);
+    rows.push({
+      case: `BYOL step r3d_18 (fused BN), micro-batch ${N}, two views ${T}x${H}x${W}, median of ${Math.max(
+        2,
+        repeats - 1
+      )}`,
+      unit: "clips/s",
+      value: N / byol.median,
+      ...(bb
+        ? {
+            peer: { name: `${bb.label} ${bb.r.torch}`, value: N / bb.r.median },
+          }
+        : {}),
+      notes: `onednn ${byol.median.toFixed(2)} s/step (best ${byol.best.toFixed(
+        2
+      )}, CPU ${byol.cpu.toFixed(2)} s); PyTorch NCDHW ${
+        bNc
+          ? `${bNc.median.toFixed(2)} s (CPU ${bNc.cpu_seconds.toFixed(2)})`
+          : "n/a"
+      }, channels_last_3d ${
+        bCl
+          ? `${bCl.median.toFixed(2)} s (CPU ${bCl.cpu_seconds.toFixed(2)})`
+          : "n/a"
+      }`,
+    });
+    const rssPeer = bb?.r.maxrss_mb;
+    rows.push({
+      case: `peak RSS, BYOL step (process max; fwd+bwd alone ${Number(
+        meta.rssFwdBwdMb ?? 0
+      ).toFixed(0)} MB)`,
+      unit: "MB",
+      value: rssByol,
+      higherIsBetter: false,
+      ...(rssPeer !== undefined && bb
+        ? { peer: { name: bb.label, value: rssPeer } }
+        : {}),
+    });
+  }
 
   // The stock cpu backend at a small shape (it is ~30x slower), against ours at the same shape.
-  {
-    const small = `${SMALL.join('x')}`;
+  if (parts.has("small")) {
+    const small = `${SMALL.join("x")}`;
     const run = async (backend: string): Promise<Timing> => {
       await tf.setBackend(backend);
-      const model = new R3d18(1, 'small', backend === 'cpu' ? undefined : fusedBn);
-      const x = tf.randomNormal([...SMALL, 3], 0, 1, 'float32', 7) as tf.Tensor5D;
+      const model = new R3d18(
+        1,
+        "small",
+        backend === "cpu" ? undefined : fusedBn
+      );
+      const x = tf.randomNormal(
+        [...SMALL, 3],
+        0,
+        1,
+        "float32",
+        7
+      ) as tf.Tensor5D;
       const t = time(fwdBwd(model, x), 1, 1);
       tf.dispose(x);
       model.dispose();
       return t;
     };
     const ours = await run(name);
-    const stock = await run('cpu');
+    const stock = await run("cpu");
     rows.push({
       case: `r3d_18 fwd+bwd ${small} vs the stock tfjs cpu backend (1 step after 1 warm-up)`,
-      unit: 'clips/s',
+      unit: "clips/s",
       value: SMALL[0] / ours.median,
-      peer: { name: 'tfjs-backend-cpu 4.22', value: SMALL[0] / stock.median },
-      notes: `onednn ${ours.median.toFixed(2)} s, cpu ${stock.median.toFixed(2)} s`,
+      peer: { name: "tfjs-backend-cpu 4.22", value: SMALL[0] / stock.median },
+      notes: `onednn ${ours.median.toFixed(2)} s, cpu ${stock.median.toFixed(
+        2
+      )} s`,
     });
   }
   meta.loadavgEnd = loadavg();
-  writeBenchResult('tfjs-onednn', rows, meta);
+  writeBenchResult("tfjs-onednn", rows, meta);
 }
 
 await main();

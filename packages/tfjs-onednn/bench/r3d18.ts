@@ -82,7 +82,7 @@ export interface ConvShape {
   pad: Triple;
 }
 
-/** r3d_18 encoder: `apply(x [N,T,H,W,3]) -> features [N, 512]` in training mode. */
+/** r3d_18 encoder: `apply(x [N,T,H,W,3]) -> features [N, 512 * width]` in training mode. */
 export class R3d18 {
   readonly params: Params;
   private readonly stem: ConvBn;
@@ -92,8 +92,9 @@ export class R3d18 {
    * @param seed - weight seed
    * @param prefix - variable name prefix
    * @param bn - training batch norm; default the composed one above (as @byolmed3d/resnet3d does)
+   * @param width - channel multiplier (1 = r3d_18's 64, 128, 256, 512)
    */
-  constructor(seed = 1, prefix = 'r3d', readonly bn: BatchNormFn = (x, g, b) => batchNormTrain(x, g, b)) {
+  constructor(seed = 1, prefix = 'r3d', readonly bn: BatchNormFn = (x, g, b) => batchNormTrain(x, g, b), width = 1) {
     this.params = new Params(seed);
     const p = this.params;
     const mk = (name: string, k: Triple, cin: number, cout: number, stride: Triple, pad: Triple): ConvBn => ({
@@ -103,9 +104,10 @@ export class R3d18 {
       g: p.vec(`${prefix}/${name}.g`, cout, 1),
       b: p.vec(`${prefix}/${name}.b`, cout, 0),
     });
-    this.stem = mk('stem', [3, 7, 7], 3, 64, [1, 2, 2], [1, 3, 3]);
-    let cin = 64;
-    for (const [i, cout] of [64, 128, 256, 512].entries()) {
+    const ch = [64, 128, 256, 512].map((c) => Math.max(1, Math.round(c * width)));
+    this.stem = mk('stem', [3, 7, 7], 3, ch[0] as number, [1, 2, 2], [1, 3, 3]);
+    let cin = ch[0] as number;
+    for (const [i, cout] of ch.entries()) {
       for (let j = 0; j < 2; j++) {
         const s = i > 0 && j === 0 ? 2 : 1;
         const st: Triple = [s, s, s];

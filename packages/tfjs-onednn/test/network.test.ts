@@ -11,9 +11,10 @@ describe.skipIf(!available)('a whole r3d_18 training step on the onednn backend 
     const xs = [2, 2, 32, 32, 3];
     const xd = rand(2 * 2 * 32 * 32 * 3, 77);
     const { cpu, dnn } = await onBoth(() => {
-      const model = new R3d18(5);
+      // r3d_18's layout at a quarter of its width (16..128 channels, odd channel counts come from the other tests).
+      const model = new R3d18(5, 'net', undefined, 0.25);
       const x = tf.tensor5d(xd, xs as [number, number, number, number, number]);
-      const r = tf.tensor2d(rand(2 * 512, 78), [2, 512]);
+      const r = tf.tensor2d(rand(2 * 128, 78), [2, 128]);
       const { value, grads } = tf.variableGrads(() => tf.sum(tf.mul(model.apply(x), r)) as tf.Scalar, model.trainableVariables);
       const out = [value, ...model.trainableVariables.map((v) => grads[v.name] as tf.Tensor)];
       model.dispose();
@@ -27,5 +28,5 @@ describe.skipIf(!available)('a whole r3d_18 training step on the onednn backend 
     // Deep nets amplify float32 summation-order differences: still far below any real discrepancy.
     expect(worst).toBeLessThan(1e-3);
     console.log(`r3d_18 step, onednn vs cpu: loss rel. error ${lossErr.toExponential(2)}, worst gradient rel. error ${worst.toExponential(2)}`);
-  });
+  }, 600_000);
 });
