@@ -1,4 +1,3 @@
-import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vio from '@byolmed3d/video-io';
 import { Rng, deriveSeed } from '../util/rng.js';
