@@ -21,7 +21,11 @@ export interface BuildContext {
   groups: number;
 }
 
-/** A bias-free PyTorch `Conv3d` with explicit zero padding (never tfjs `'same'`). */
+/**
+ * A bias-free PyTorch `Conv3d` with PyTorch's zero padding: explicit `tf.pad` +
+ * `'valid'`, or tfjs `'same'` only where it is identical (stride 1, odd kernel,
+ * padding `(k - 1) / 2`).
+ */
 export class Conv3d implements Layer {
   /** Filter variable, tfjs layout `[kT, kH, kW, in, out]` (`<name>.weight`). */
   readonly weight: tf.Variable;
@@ -54,6 +58,11 @@ export class Conv3d implements Layer {
 
   apply(x: tf.Tensor5D, _training: boolean): tf.Tensor5D {
     const [pt, ph, pw] = this.padding;
+    // With stride 1 and padding (k - 1) / 2, tfjs 'same' pads exactly as PyTorch
+    // does (k - 1 in total, split evenly): skip the pad copy and its gradient.
+    // Anything else (stride 2, 1x1x1 shortcuts) is padded explicitly + 'valid'.
+    if (this.stride.every((s) => s === 1) && this.kernel.every((k, d) => k % 2 === 1 && this.padding[d] === (k - 1) / 2))
+      return tf.conv3d(x, this.weight as tf.Tensor5D, 1, 'same');
     const padded =
       pt || ph || pw
         ? tf.pad(x, [

@@ -98,6 +98,18 @@ describe('gradients against finite differences', () => {
     disposeStore(ctx);
   });
 
+  it("Conv3d (1x3x3, stride 1, padding (0,1,1): the tfjs 'same' path): input and weight", async () => {
+    const ctx = context();
+    const conv = new Conv3d(ctx, 'c', 3, 2, [1, 3, 3], [1, 1, 1], [0, 1, 1]);
+    const x = tf.tensor(values(2 * 2 * 4 * 3 * 3, 4), [2, 2, 4, 3, 3]);
+    const y = conv.apply(x as tf.Tensor5D, false);
+    expect(y.shape).toEqual([2, 2, 4, 3, 2]);
+    y.dispose();
+    await expectNoLeaks(() => checkGradients((t) => conv.apply(t as tf.Tensor5D, true), x, [conv.weight]));
+    x.dispose();
+    disposeStore(ctx);
+  });
+
   it('batchNormTrain custom gradient: x, gamma, beta; equals autodiff of the textbook formula', async () => {
     const x = tf.tensor(values(2 * 2 * 3 * 3 * 4, 2).map((v, i) => v * (1 + (i % 4)) + (i % 4)), [2, 2, 3, 3, 4]);
     const gamma = tf.variable(tf.tensor1d([1.2, 0.7, -0.5, 1]), true, 'bn_gamma');
