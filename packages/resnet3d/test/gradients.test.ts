@@ -75,9 +75,9 @@ async function checkGradients(f: (x: tf.Tensor) => tf.Tensor, x0: tf.Tensor, var
   return worst;
 }
 
-let counter = 0;
-function context(norm: 'batch' | 'group' = 'batch'): BuildContext {
-  return { store: new ParamStore(`grad_${++counter}`, torchvisionInitializer(counter)), norm, groups: 2 };
+/** A build context with its own variable prefix and a fixed initialisation seed. */
+function context(seed: number, norm: 'batch' | 'group' = 'batch'): BuildContext {
+  return { store: new ParamStore(`grad_${seed}`, torchvisionInitializer(seed)), norm, groups: 2 };
 }
 
 function disposeStore(ctx: BuildContext): void {
@@ -90,7 +90,7 @@ describe('gradients against finite differences', () => {
   });
 
   it('Conv3d (3x3x3, stride (1,2,2), explicit padding): input and weight', async () => {
-    const ctx = context();
+    const ctx = context(1);
     const conv = new Conv3d(ctx, 'c', 2, 3, [3, 3, 3], [1, 2, 2], [1, 1, 1]);
     const x = tf.tensor(values(1 * 3 * 5 * 5 * 2, 1), [1, 3, 5, 5, 2]);
     await expectNoLeaks(() => checkGradients((t) => conv.apply(t as tf.Tensor5D, true), x, [conv.weight]));
@@ -99,7 +99,7 @@ describe('gradients against finite differences', () => {
   });
 
   it("Conv3d (1x3x3, stride 1, padding (0,1,1): the tfjs 'same' path): input and weight", async () => {
-    const ctx = context();
+    const ctx = context(5);
     const conv = new Conv3d(ctx, 'c', 3, 2, [1, 3, 3], [1, 1, 1], [0, 1, 1]);
     const x = tf.tensor(values(2 * 2 * 4 * 3 * 3, 4), [2, 2, 4, 3, 3]);
     const y = conv.apply(x as tf.Tensor5D, false);
@@ -142,14 +142,15 @@ describe('gradients against finite differences', () => {
     tf.dispose([x, gamma, beta, r, ...gCustom, ...gPlain]);
   });
 
-  const blocks: [string, (ctx: BuildContext) => Layer, number[], string][] = [
-    ['BasicBlock (Conv3DSimple, stride 2, downsample shortcut)', (ctx) => BasicBlock.build(ctx, 'layer2.0', 3, 4, Conv3DSimple, 2, [2, 2, 2]), [2, 4, 6, 6, 3], 'batch'],
-    ['BasicBlock (Conv2Plus1D, identity shortcut)', (ctx) => BasicBlock.build(ctx, 'layer1.0', 4, 4, Conv2Plus1D, 1, null), [2, 3, 4, 4, 4], 'batch'],
-    ['Bottleneck with group norm', (ctx) => Bottleneck.build(ctx, 'layer1.0', 4, 2, Conv3DSimple, 1, [1, 1, 1]), [1, 3, 4, 4, 4], 'group'],
+  // [label, builder, input shape, norm, seed]
+  const blocks: [string, (ctx: BuildContext) => Layer, number[], string, number][] = [
+    ['BasicBlock (Conv3DSimple, stride 2, downsample shortcut)', (ctx) => BasicBlock.build(ctx, 'layer2.0', 3, 4, Conv3DSimple, 2, [2, 2, 2]), [2, 4, 6, 6, 3], 'batch', 2],
+    ['BasicBlock (Conv2Plus1D, identity shortcut)', (ctx) => BasicBlock.build(ctx, 'layer1.0', 4, 4, Conv2Plus1D, 1, null), [2, 3, 4, 4, 4], 'batch', 3],
+    ['Bottleneck with group norm', (ctx) => Bottleneck.build(ctx, 'layer1.0', 4, 2, Conv3DSimple, 1, [1, 1, 1]), [1, 3, 4, 4, 4], 'group', 4],
   ];
-  for (const [label, build, shape, norm] of blocks) {
+  for (const [label, build, shape, norm, seed] of blocks) {
     it(`${label}: input and every weight (training mode)`, async () => {
-      const ctx = context(norm as 'batch' | 'group');
+      const ctx = context(seed, norm as 'batch' | 'group');
       const block = build(ctx);
       const x = tf.tensor(values(shape.reduce((a, b) => a * b, 1), 3), shape);
       const trainable = [...ctx.store.records.values()].filter((r) => r.trainable).map((r) => r.variable);
