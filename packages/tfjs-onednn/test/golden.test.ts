@@ -3,7 +3,7 @@ import { readdirSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { expectNoLeaks, readTestJson, testdataPath } from '@byolmed3d/test-utils';
 import { createVideoResNet, type VideoResNetArch } from '@byolmed3d/resnet3d';
-import { formulaInputNdhwc, formulaStateDict } from './formula.js';
+import { formulaInputNdhwc, formulaStateDict } from '@byolmed3d/test-utils';
 import { available, onednn, setup } from './helpers.js';
 
 interface Golden {

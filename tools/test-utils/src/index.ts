@@ -105,3 +105,5 @@ export async function timeIt(fn: () => unknown, { repeats = 5, warmup = 1 }: { r
   ts.sort((a, b) => a - b);
   return ts[Math.floor(ts.length / 2)] as number;
 }
+
+export { fnv1a32, mix32, uniform, formulaTensor, formulaStateDict, formulaInputNdhwc } from './golden-formula.js';
