@@ -41,7 +41,7 @@ describe('config schema', () => {
     expect(a.config.name).toBe('from-file');
     expect(a.config.pretrain.lr).toBe(0.05);
     expect(a.config.pretrain.accumulation).toBe(16);
-    expect(a.config.data.crop).toBe(32); // preset
+    expect(a.config.data.crop).toBe(24); // preset
     expect(a.config.data.task).toBe('meniscus');
     expect(a.config.seed).toBe(7);
     expect(a.runDir).toBe(join('runs', 'from-file'));

@@ -103,7 +103,16 @@ export async function pretrain(cfg: ExperimentConfig, runDir: string, log: RunLo
   let pipeline: TwoViewPipeline | null = null;
   if (p.views !== 'fast') {
     const make = p.views === 'byol' ? byolViews : byolMed3dViews;
-    pipeline = make({ size: cfg.data.crop, frames: cfg.data.frames, scale: [p.minScale, 1], toRgb: cfg.data.channels === 3, normalize: { mean: MRNET_MEAN / 255, std: MRNET_STD / 255 } });
+    // The presets' blur sigmas are in pixels of a 224 crop: scale them to this crop.
+    const k = cfg.data.crop / 224;
+    pipeline = make({
+      size: cfg.data.crop,
+      frames: cfg.data.frames,
+      scale: [p.minScale, 1],
+      toRgb: cfg.data.channels === 3,
+      normalize: { mean: MRNET_MEAN / 255, std: MRNET_STD / 255 },
+      ...(k < 1 ? { blur: { sigma: [Math.max(0.05, 0.1 * k * 8), 2.0 * k] as [number, number], kernelSize: Math.max(3, 2 * Math.ceil(3 * 2.0 * k) + 1) } } : {}),
+    });
   }
   const unit = (vol: Clip): Clip => ({ data: Float32Array.from(vol.data, (x) => (x * MRNET_STD + MRNET_MEAN) / 255), shape: vol.shape });
   let orderEpoch = -1;
