@@ -13,7 +13,8 @@ export interface NativeAddon {
   version(): string;
   conv3dForward(x: Float32Array, w: Float32Array, y: Float32Array, geometry: number[]): void;
   conv3dBackwardData(dy: Float32Array, w: Float32Array, dx: Float32Array, geometry: number[]): void;
-  conv3dBackwardWeights(x: Float32Array, dy: Float32Array, dw: Float32Array, geometry: number[]): void;
+  /** `mode`: `'gemm'` (im2col + sgemm, the default) or `'onednn'` (the convolution primitive); default from `TFJS_ONEDNN_BWD_WEIGHTS`. */
+  conv3dBackwardWeights(x: Float32Array, dy: Float32Array, dw: Float32Array, geometry: number[], mode?: 'gemm' | 'onednn'): void;
   conv3dImpl(geometry: number[]): { forward: string; backwardData: string; backwardWeights: string };
   binary(op: number, a: Float32Array, b: Float32Array, out: Float32Array, dims: number[], aStrides: number[], bStrides: number[]): void;
   unary(op: number, x: Float32Array, y: Float32Array, alpha: number): void;
