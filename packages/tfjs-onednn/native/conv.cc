@@ -126,17 +126,30 @@ void checkLen(Napi::Env env, size_t have, const memory::dims &d, const char *wha
   if (have != want) throw Napi::RangeError::New(env, std::string("conv3d: ") + what + " has " + std::to_string(have) + " elements, expected " + std::to_string(want));
 }
 
+void forwardGemm(const float *x, const float *w, float *y, const std::vector<int64_t> &v);
+int bwdWeightsMode();
+
 // conv3dForward(x, w, y, geometry)
 Napi::Value Conv3dForward(const Napi::CallbackInfo &info) {
   size_t nx, nw, ny;
   float *x = f32(info, 0, &nx), *w = f32(info, 1, &nw), *y = f32(info, 2, &ny);
   auto v = ints(info, 3);
   try {
-    Fwd &c = lookup(fwdCache, v);
     Geometry g = geometry(v);
     checkLen(info.Env(), nx, g.src, "x");
     checkLen(info.Env(), nw, g.wei, "filter");
     checkLen(info.Env(), ny, g.dst, "y");
+    // Forward: im2col + GEMM where it measured faster than oneDNN 2.6's
+    // jit:avx2 kernel (convolutions strided in all three axes with at least
+    // 1024 output positions: r3d_18's stage-entry and shortcut convs), the
+    // oneDNN primitive elsewhere; `mode` 'gemm' / 'onednn' forces one.
+    std::string fmode = info.Length() > 4 && info[4].IsString() ? info[4].As<Napi::String>().Utf8Value() : "auto";
+    const bool autoGemm = v[12] > 1 && v[13] > 1 && v[14] > 1 && v[0] * v[5] * v[6] * v[7] >= 1024;
+    if (fmode == "gemm" || (fmode == "auto" && autoGemm && bwdWeightsMode() == 1)) {
+      forwardGemm(x, w, y, v);
+      return info.Env().Undefined();
+    }
+    Fwd &c = lookup(fwdCache, v);
     memory src(c.base.srcMd, engine(), x), dst(c.base.dstMd, engine(), y), uw(c.base.userWMd, engine(), w);
     auto &s = stream();
     if (c.reorderW) c.wReorder.execute(s, uw, c.wMem);
@@ -230,6 +243,44 @@ void backwardWeightsGemm(const float *x, const float *dy, float *dw, const std::
     checkGemm(dnnl::sgemm('T', 'N', K, Co, P, 1.f, x, K, dy, Co, 0.f, dw, Co));
     return;
   }
+  // Many rows: each thread takes blocks of rows whose col block stays in its
+  // cache, runs a single-threaded sgemm into its own dW, and the per-thread
+  // dWs are summed at the end.
+  const int nt = threads();
+  const int64_t Rb = std::max<int64_t>(32, std::min<int64_t>(512, (int64_t{96} << 10) / std::max<int64_t>(K, 1)));
+  static const bool noPar = std::getenv("TFO_NOPAR") != nullptr;
+  if (!noPar && nt > 1 && P >= Rb * nt * 8) {
+    auto &buf = colBuffer();
+    const size_t per = static_cast<size_t>(Rb * K + K * Co);
+    if (buf.size() < per * nt) buf.resize(per * nt);
+    const int64_t blocks = (P + Rb - 1) / Rb;
+    std::vector<dnnl::status> st(nt, dnnl::status::success);
+#pragma omp parallel num_threads(nt)
+    {
+      const int t = omp_get_thread_num();
+      float *col = buf.data() + per * t;
+      float *acc = col + Rb * K;
+      bool first = true;
+#pragma omp for schedule(static)
+      for (int64_t bl = 0; bl < blocks; bl++) {
+        const int64_t p0 = bl * Rb, rows = std::min(Rb, P - p0);
+        im2colRows(x, col, v, p0, rows);
+        auto s = dnnl::sgemm('T', 'N', K, Co, rows, 1.f, col, K, dy + p0 * Co, Co, first ? 0.f : 1.f, acc, Co);
+        if (s != dnnl::status::success) st[t] = s;
+        first = false;
+      }
+      if (first) std::memset(acc, 0, sizeof(float) * K * Co);
+    }
+    for (auto s : st) checkGemm(s);
+    const int64_t KC = K * Co;
+#pragma omp parallel for schedule(static)
+    for (int64_t i = 0; i < KC; i++) {
+      float sum = 0.f;
+      for (int t = 0; t < nt; t++) sum += buf[per * t + Rb * K + i];
+      dw[i] = sum;
+    }
+    return;
+  }
   // Chunk of rows: col buffer at most ~8M floats (32 MB), at least 64 rows.
   int64_t R = std::max<int64_t>(64, (int64_t{8} << 20) / std::max<int64_t>(K, 1));
   R = std::min(R, P);
@@ -242,12 +293,41 @@ void backwardWeightsGemm(const float *x, const float *dy, float *dw, const std::
   }
 }
 
-// 0 = oneDNN convolution primitive, 1 = im2col + GEMM (default), from
-// TFJS_ONEDNN_BWD_WEIGHTS=onednn|gemm, overridable per call.
+// Forward as im2col + GEMM: y (P x Co) = col (P x K) * W (K x Co), row
+// blocks spread over the threads, each with its own cache-sized col block and
+// a single-threaded sgemm writing its rows of y directly.
+void forwardGemm(const float *x, const float *w, float *y, const std::vector<int64_t> &v) {
+  const int64_t N = v[0], oD = v[5], oH = v[6], oW = v[7], Co = v[8];
+  const int64_t K = v[9] * v[10] * v[11] * v[4];
+  const int64_t P = N * oD * oH * oW;
+  const int nt = threads();
+  const int64_t Rb = std::max<int64_t>(32, std::min<int64_t>(512, (int64_t{96} << 10) / std::max<int64_t>(K, 1)));
+  auto &buf = colBuffer();
+  const size_t per = static_cast<size_t>(Rb * K);
+  if (buf.size() < per * nt) buf.resize(per * nt);
+  const int64_t blocks = (P + Rb - 1) / Rb;
+  std::vector<dnnl::status> st(nt, dnnl::status::success);
+#pragma omp parallel num_threads(nt)
+  {
+    const int t = omp_get_thread_num();
+    float *col = buf.data() + per * t;
+#pragma omp for schedule(static)
+    for (int64_t bl = 0; bl < blocks; bl++) {
+      const int64_t p0 = bl * Rb, rows = std::min(Rb, P - p0);
+      im2colRows(x, col, v, p0, rows);
+      auto s = dnnl::sgemm('N', 'N', rows, Co, K, 1.f, col, K, w, Co, 0.f, y + p0 * Co, Co);
+      if (s != dnnl::status::success) st[t] = s;
+    }
+  }
+  for (auto s : st) checkGemm(s);
+}
+
+// 0 = oneDNN convolution primitives only (TFJS_ONEDNN_CONV_GEMM=0), 1 = the
+// im2col + GEMM paths where they are faster (default); overridable per call.
 int bwdWeightsMode() {
   static int mode = [] {
-    const char *e = std::getenv("TFJS_ONEDNN_BWD_WEIGHTS");
-    return (e && std::strcmp(e, "onednn") == 0) ? 0 : 1;
+    const char *e = std::getenv("TFJS_ONEDNN_CONV_GEMM");
+    return (e && std::strcmp(e, "0") == 0) ? 0 : 1;
   }();
   return mode;
 }

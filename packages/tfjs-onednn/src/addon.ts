@@ -11,9 +11,10 @@ export interface NativeAddon {
   numProcs(): number;
   clearCache(): number;
   version(): string;
-  conv3dForward(x: Float32Array, w: Float32Array, y: Float32Array, geometry: number[]): void;
+  /** `mode`: `'auto'` (default: im2col + sgemm for convolutions strided in all axes, else the primitive; `TFJS_ONEDNN_CONV_GEMM=0`: always the primitive), `'gemm'` or `'onednn'`. */
+  conv3dForward(x: Float32Array, w: Float32Array, y: Float32Array, geometry: number[], mode?: 'auto' | 'gemm' | 'onednn'): void;
   conv3dBackwardData(dy: Float32Array, w: Float32Array, dx: Float32Array, geometry: number[]): void;
-  /** `mode`: `'gemm'` (im2col + sgemm, the default) or `'onednn'` (the convolution primitive); default from `TFJS_ONEDNN_BWD_WEIGHTS`. */
+  /** `mode`: `'gemm'` (im2col + sgemm, the default) or `'onednn'` (the convolution primitive); default `'gemm'` unless `TFJS_ONEDNN_CONV_GEMM=0`. */
   conv3dBackwardWeights(x: Float32Array, dy: Float32Array, dw: Float32Array, geometry: number[], mode?: 'gemm' | 'onednn'): void;
   conv3dImpl(geometry: number[]): { forward: string; backwardData: string; backwardWeights: string };
   binary(op: number, a: Float32Array, b: Float32Array, out: Float32Array, dims: number[], aStrides: number[], bStrides: number[]): void;

@@ -20,6 +20,9 @@ const cases: Case[] = [
   { name: '1x1x1 stride 1 valid, 1 channel', x: [3, 2, 3, 4, 1], w: [1, 1, 1, 1, 1], strides: 1, pad: 'valid' },
   { name: '[1,3,3] stride [1,2,2] same, 10->7', x: [2, 3, 8, 9, 10], w: [1, 3, 3, 10, 7], strides: [1, 2, 2], pad: 'same' },
   { name: '[3,1,1] stride [2,1,1] valid', x: [1, 7, 4, 5, 5], w: [3, 1, 1, 5, 4], strides: [2, 1, 1], pad: 'valid' },
+  // >= 1024 output positions, strided in all axes: the forward takes the im2col + GEMM path.
+  { name: '3x3x3 stride 2 same, 1152 outputs (GEMM forward), 5->6', x: [2, 8, 24, 24, 5], w: [3, 3, 3, 5, 6], strides: 2, pad: 'same' },
+  { name: '1x1x1 stride 2 same, 1152 outputs (GEMM forward), 7->3', x: [2, 8, 24, 24, 7], w: [1, 1, 1, 7, 3], strides: 2, pad: 'same' },
 ];
 
 describe.skipIf(!available)('Conv3D on oneDNN (skipped when the addon is not built)', () => {

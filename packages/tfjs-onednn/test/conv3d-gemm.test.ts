@@ -72,3 +72,34 @@ describe.skipIf(!available)('Conv3DBackpropFilterV2: im2col + GEMM path against 
     });
   }
 });
+
+describe.skipIf(!available)('Conv3D forward: im2col + GEMM path against the oneDNN primitive', () => {
+  for (const g of geos) {
+    it(g.name, () => {
+      const addon = loadAddon();
+      const v = geometry(g);
+      const nx = v[0]! * v[1]! * v[2]! * v[3]! * v[4]!, ny = v[0]! * v[5]! * v[6]! * v[7]! * v[8]!;
+      const nw = v[9]! * v[10]! * v[11]! * v[4]! * v[8]!;
+      const x = rand(nx, 51), w = rand(nw, 52);
+      const viaGemm = new Float32Array(ny).fill(Number.NaN), viaOneDnn = new Float32Array(ny).fill(Number.NaN), viaAuto = new Float32Array(ny).fill(Number.NaN);
+      addon.conv3dForward(x, w, viaGemm, v, 'gemm');
+      addon.conv3dForward(x, w, viaOneDnn, v, 'onednn');
+      addon.conv3dForward(x, w, viaAuto, v);
+      expect(relErr(viaOneDnn, viaGemm)).toBeLessThan(1e-5);
+      expect(relErr(viaOneDnn, viaAuto)).toBeLessThan(1e-5);
+    });
+  }
+  it('a strided layer large enough for the automatic GEMM choice (1x1x1 and 3x3x3 stride 2)', () => {
+    const addon = loadAddon();
+    for (const k of [1, 3] as const) {
+      const v = geometry({ name: '', n: 2, in: [8, 24, 24], ci: 9, co: 10, k: [k, k, k], s: [2, 2, 2], pad: [(k - 1) / 2, (k - 1) / 2, (k - 1) / 2] });
+      const nx = v[0]! * v[1]! * v[2]! * v[3]! * v[4]!, ny = v[0]! * v[5]! * v[6]! * v[7]! * v[8]!;
+      expect(v[0]! * v[5]! * v[6]! * v[7]!).toBeGreaterThanOrEqual(1024);
+      const x = rand(nx, 61), w = rand(v[9]! * v[10]! * v[11]! * v[4]! * v[8]!, 62);
+      const viaAuto = new Float32Array(ny).fill(Number.NaN), viaOneDnn = new Float32Array(ny).fill(Number.NaN);
+      addon.conv3dForward(x, w, viaAuto, v);
+      addon.conv3dForward(x, w, viaOneDnn, v, 'onednn');
+      expect(relErr(viaOneDnn, viaAuto)).toBeLessThan(1e-5);
+    }
+  });
+});
