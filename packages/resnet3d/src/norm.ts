@@ -6,6 +6,16 @@ export const NORM_EPS = 1e-5;
 /** PyTorch's default batch norm momentum (weight of the new batch statistic). */
 export const BN_MOMENTUM = 0.1;
 
+/**
+ * Name of an optional fused training batch-norm kernel (inputs `x`, `gamma`,
+ * `beta`, attr `eps`; outputs y, batch mean, biased batch variance). When the
+ * active backend registers it (`@byolmed3d/tfjs-onednn` does), {@link batchNormTrain}
+ * runs on it and its gradient kernel {@link FUSED_BATCH_NORM_TRAIN_GRAD}.
+ */
+export const FUSED_BATCH_NORM_TRAIN = 'OneDnnBatchNormTrain';
+/** Gradient kernel of {@link FUSED_BATCH_NORM_TRAIN} (inputs `dy`, `x`, `mean`, `variance`, `gamma`; outputs dx, dgamma, dbeta). */
+export const FUSED_BATCH_NORM_TRAIN_GRAD = 'OneDnnBatchNormTrainGrad';
+
 /** Result of {@link batchNormTrain}. */
 export interface BatchNormTrainResult {
   /** Normalised, scaled and shifted input, same shape as the input. */
@@ -22,6 +32,9 @@ export interface BatchNormTrainResult {
  * `dgamma = sum(dy * xhat)`, `dbeta = sum(dy)`. It normalises with the biased
  * batch variance, as PyTorch does. Much faster than differentiating
  * `tf.batchNorm` (whose gradient tiles), and it works on rank-5 input.
+ * When the active backend registers the kernel named
+ * {@link FUSED_BATCH_NORM_TRAIN} (the `onednn` backend does) it runs on that
+ * fused kernel and its gradient kernel instead, with the same results.
  *
  * @param x input `[..., C]`
  * @param gamma scale `[C]`
@@ -35,7 +48,24 @@ export function batchNormTrain(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor
   tf.util.assert(m > 1, () => `batchNormTrain: expected more than 1 value per channel when training, got input shape [${x.shape}]`);
   let mean: tf.Tensor1D | undefined;
   let variance: tf.Tensor1D | undefined;
+  const fused = tf.getKernel(FUSED_BATCH_NORM_TRAIN, tf.getBackend()) !== undefined;
   const op = tf.customGrad((xIn, gIn, bIn, save) => {
+    if (fused) {
+      // Fused native kernels of a backend that registers them (tfjs-onednn):
+      // outputs y, batch mean, biased batch variance; the gradient kernel
+      // returns dx, dgamma, dbeta.
+      const [y, mu, v] = tf.engine().runKernel(FUSED_BATCH_NORM_TRAIN, { x: xIn as tf.Tensor, gamma: gIn as tf.Tensor, beta: bIn as tf.Tensor }, { eps }) as unknown as [tf.Tensor, tf.Tensor1D, tf.Tensor1D];
+      mean = tf.keep(tf.clone(mu));
+      variance = tf.keep(tf.clone(v));
+      (save as tf.GradSaveFunc)([xIn as tf.Tensor, mu, v, gIn as tf.Tensor]);
+      return {
+        value: y,
+        gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+          const [sx, smu, sv, sg] = saved as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
+          return tf.engine().runKernel(FUSED_BATCH_NORM_TRAIN_GRAD, { dy, x: sx, mean: smu, variance: sv, gamma: sg }, { eps }) as unknown as tf.Tensor[];
+        },
+      };
+    }
     const x2 = tf.reshape(xIn as tf.Tensor, [m, c]);
     const mu = tf.mean(x2, 0) as tf.Tensor1D;
     const xc = tf.sub(x2, mu);
