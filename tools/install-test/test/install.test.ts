@@ -17,7 +17,7 @@ const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
 interface Pkg {
   name: string;
   dir: string;
-  json: { name: string; private?: boolean; dependencies?: Record<string, string>; peerDependencies?: Record<string, string>; peerDependenciesMeta?: Record<string, { optional?: boolean }> };
+  json: { name: string; private?: boolean; dependencies?: Record<string, string>; optionalDependencies?: Record<string, string>; peerDependencies?: Record<string, string>; peerDependenciesMeta?: Record<string, { optional?: boolean }> };
 }
 
 const pkgs: Pkg[] = readdirSync(join(root, 'packages'))
@@ -48,12 +48,12 @@ function run(cmd: string, args: string[], cwd: string): string {
   }
 }
 
-/** Sibling packages needed by `name`, transitively (runtime dependencies only). */
+/** Sibling packages needed by `name`, transitively (runtime and optional dependencies). */
 function siblingClosure(name: string, seen = new Set<string>()): Set<string> {
   const p = pkgs.find((q) => q.name === name);
   if (!p || seen.has(name)) return seen;
   seen.add(name);
-  for (const dep of Object.keys(p.json.dependencies ?? {})) if (dep.startsWith('@byolmed3d/')) siblingClosure(dep, seen);
+  for (const dep of Object.keys({ ...p.json.dependencies, ...p.json.optionalDependencies })) if (dep.startsWith('@byolmed3d/')) siblingClosure(dep, seen);
   return seen;
 }
 

@@ -107,6 +107,10 @@ export async function selectBackend(options: SelectBackendOptions = {}): Promise
     try {
       const tfBackend = await c.load(options);
       await tf.ready();
+      // The cpu backend (and backends built on it) prints a banner recommending
+      // tfjs-node on its first write; our own backend line already says what runs.
+      const active = tf.backend() as unknown as { firstUse?: boolean };
+      if (active.firstUse === true) active.firstUse = false;
       const skipped = tried.length > 0 ? ` (skipped: ${tried.join('; ')})` : '';
       return { choice: c.choice, tfBackend, message: `backend: ${c.choice}${skipped}` };
     } catch (err) {

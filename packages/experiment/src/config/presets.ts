@@ -9,7 +9,7 @@ export const presets: Record<string, Record<string, unknown>> = {
     name: 'quickstart',
     data: { frames: 8, crop: 24, resize: 0, channels: 1, testClips: 2, valFraction: 0.2 },
     model: { arch: 'r3d_18', widthMultiplier: 0.0625 },
-    pretrain: { method: 'byol', epochs: 4, microBatch: 8, accumulation: 2, optimizer: 'lars', lr: 0.3, weightDecay: 1e-6, warmupSteps: 3, tauBase: 0.99, projectorHidden: 256, projectorOut: 64, checkpointEvery: 5, minScale: 0.5 },
+    pretrain: { method: 'byol', epochs: 10, microBatch: 8, accumulation: 2, optimizer: 'lars', lr: 0.3, weightDecay: 1e-6, warmupSteps: 3, tauBase: 0.99, projectorHidden: 256, projectorOut: 64, checkpointEvery: 5, minScale: 0.5 },
     finetune: { epochs: 4, batch: 8, lr: 1e-3, encoderLrScale: 0.1, weightDecay: 1e-4 },
     evaluate: { bootstrap: 500 },
   },
