@@ -290,7 +290,7 @@ async function main(): Promise<void> {
     const tCl = torch("fwdbwd", "cl", [N, T, H, W]);
     const fb = bestTorch(tNc, tCl);
     rows.push({
-      case: `r3d_18 fwd+bwd ${clip}, composed training BN (as @byolmed3d/resnet3d), median of ${repeats}`,
+      case: `r3d_18 fwd+bwd ${clip}, composed training BN (tfjs ops; resnet3d on other backends), median of ${repeats}`,
       unit: "clips/s",
       value: N / tfFwdBwdComposed.median,
       ...(fb

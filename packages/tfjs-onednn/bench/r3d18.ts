@@ -1,7 +1,7 @@
 // A self-contained r3d_18 (torchvision VideoResNet, BasicBlock, Conv3DSimple,
 // BasicStem) for the benchmark, channels last, with PyTorch-style explicit
 // padding and training-mode batch norm whose gradient is written by hand
-// (as @byolmed3d/resnet3d does). Kept here so the benchmark measures the
+// (as @byolmed3d/resnet3d does on backends without the fused kernels). Kept here so the benchmark measures the
 // kernels and not a sibling package under construction.
 import * as tf from '@tensorflow/tfjs-core';
 
@@ -91,7 +91,7 @@ export class R3d18 {
   /**
    * @param seed - weight seed
    * @param prefix - variable name prefix
-   * @param bn - training batch norm; default the composed one above (as @byolmed3d/resnet3d does)
+   * @param bn - training batch norm; default the composed one above (as @byolmed3d/resnet3d does on backends without the fused kernels)
    * @param width - channel multiplier (1 = r3d_18's 64, 128, 256, 512)
    */
   constructor(seed = 1, prefix = 'r3d', readonly bn: BatchNormFn = (x, g, b) => batchNormTrain(x, g, b), width = 1) {
