@@ -68,8 +68,11 @@ export type BatchNormFn = (x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor) => t
 
 function convBn(x: tf.Tensor5D, l: ConvBn, relu: boolean, bn: BatchNormFn): tf.Tensor5D {
   const [pt, ph, pw] = l.pad;
-  const xp = pt || ph || pw ? tf.pad(x, [[0, 0], [pt, pt], [ph, ph], [pw, pw], [0, 0]]) : x;
-  const y = bn(tf.conv3d(xp, l.w as tf.Tensor5D, l.stride, 'valid'), l.g, l.b) as tf.Tensor5D;
+  const k = l.w.shape;
+  // As @byolmed3d/resnet3d: stride 1 with PyTorch padding (k - 1) / 2 is tfjs 'same' (no pad copy).
+  const same = l.stride.every((s) => s === 1) && l.pad.every((p, i) => 2 * p === (k[i] as number) - 1);
+  const xp = !same && (pt || ph || pw) ? tf.pad(x, [[0, 0], [pt, pt], [ph, ph], [pw, pw], [0, 0]]) : x;
+  const y = bn(tf.conv3d(xp, l.w as tf.Tensor5D, l.stride, same ? 'same' : 'valid'), l.g, l.b) as tf.Tensor5D;
   return relu ? tf.relu(y) : y;
 }
 
