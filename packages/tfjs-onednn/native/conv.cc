@@ -215,11 +215,16 @@ Napi::Value Conv3dForward(const Napi::CallbackInfo &info) {
     checkLen(info.Env(), nw, g.wei, "filter");
     checkLen(info.Env(), ny, g.dst, "y");
     // Forward: im2col + GEMM where it measured faster than oneDNN 2.6's
-    // jit:avx2 kernel (convolutions strided in all three axes with at least
-    // 1024 output positions: r3d_18's stage-entry and shortcut convs), the
-    // oneDNN primitive elsewhere; `mode` 'gemm' / 'onednn' forces one.
+    // jit:avx2 kernel (some of r3d_18's stage-entry and shortcut convs, see
+    // below), the oneDNN primitive elsewhere; `mode` 'gemm' / 'onednn' forces one.
     std::string fmode = info.Length() > 4 && info[4].IsString() ? info[4].As<Napi::String>().Utf8Value() : "auto";
-    const bool autoGemm = v[12] > 1 && v[13] > 1 && v[14] > 1 && v[0] * v[5] * v[6] * v[7] >= 1024;
+    // Measured (r3d_18, AVX2): GEMM wins for 1x1x1 strided shortcuts at any
+    // size and for 3x3x3 strided convs with many output positions; oneDNN's
+    // blocked kernel wins on the small late-stage ones.
+    const bool allStrided = v[12] > 1 && v[13] > 1 && v[14] > 1;
+    const bool pointwise = v[9] == 1 && v[10] == 1 && v[11] == 1;
+    const int64_t positions = v[0] * v[5] * v[6] * v[7];
+    const bool autoGemm = allStrided && (blockedLayouts() ? (pointwise || positions >= 8192) : positions >= 1024);
     if (fmode == "gemm" || (fmode == "auto" && autoGemm && bwdWeightsMode() == 1)) {
       forwardGemm(x, w, y, v);
       return info.Env().Undefined();

@@ -1,5 +1,6 @@
 import type { TensorInfo } from '@tensorflow/tfjs-core';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
+import { BufferPool } from './buffer_pool.js';
 
 /**
  * Zero-copy view of a float32 tensor's storage in the cpu-style backend, or
@@ -11,14 +12,16 @@ export function f32Of(backend: MathBackendCPU, t: TensorInfo): Float32Array | un
   return values instanceof Float32Array ? values : undefined;
 }
 
+/** The process-wide pool of kernel output arrays (cap set by `registerOneDnnBackend`). @internal */
+export const outputPool = new BufferPool(1 << 30);
+
 /**
  * A Float32Array of `n` elements that is NOT zero-filled (every native kernel
- * writes all of its output), from memory outside the Buffer pool. @internal
+ * writes all of its output): a recycled one from {@link outputPool} or new
+ * memory outside the Buffer pool. @internal
  */
 export function allocF32(n: number): Float32Array {
-  if (n === 0) return new Float32Array(0);
-  const buf = Buffer.allocUnsafeSlow(n * 4);
-  return new Float32Array(buf.buffer, buf.byteOffset, n);
+  return outputPool.alloc(n);
 }
 
 /** Wraps freshly computed values as a tensor of the backend. @internal */
