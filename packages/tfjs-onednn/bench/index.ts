@@ -1,13 +1,14 @@
 // npm run bench: r3d_18 training throughput on the onednn backend against
 // the stock tfjs cpu backend and PyTorch (Debian /usr/bin/python3, 2 threads,
-// NCDHW and channels_last_3d) in the same run; conv-layer GFLOP/s against a
-// measured FP32 peak; peak RSS. Environment: BENCH_THREADS (default 2),
-// BENCH_REPEATS (timed steps, default 3), BENCH_SHAPE (default 2,16,112,112).
+// NCDHW and channels_last_3d) in the same run, interleaved round by round
+// (bench/interleave.ts); conv-layer GFLOP/s against a measured FP32 peak;
+// peak RSS. Environment: BENCH_THREADS (default 2), BENCH_ROUNDS (default 3)
+// and BENCH_STEPS (timed steps per contender and round, default 1),
+// BENCH_WARMUP (untimed steps first, default 3), BENCH_REPEATS (conv layers
+// and the small-shape comparison, default 3), BENCH_SHAPE (default 2,16,112,112).
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
 import "@tensorflow/tfjs-layers";
-import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
 import { loadavg } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -21,6 +22,14 @@ import {
   registerOneDnnBackend,
 } from "@byolmed3d/tfjs-onednn";
 import { ByolBench } from "./byol.js";
+import {
+  inProcess,
+  interleave,
+  roundRatios,
+  TorchPeer,
+  type Contender,
+  type Interleaved,
+} from "./interleave.js";
 import { R3d18, type BatchNormFn, type ConvShape } from "./r3d18.js";
 
 /** The package's training batch norm: fused native kernels on onednn. */
@@ -33,6 +42,9 @@ const fusedBn: BatchNormFn = (x, g, b) => {
 const here = dirname(fileURLToPath(import.meta.url));
 const threads = Number(process.env.BENCH_THREADS ?? 2);
 const repeats = Number(process.env.BENCH_REPEATS ?? 3);
+const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
+const perRound = Number(process.env.BENCH_STEPS ?? 1);
+const warmup = Number(process.env.BENCH_WARMUP ?? 3);
 const [N, T, H, W] = (process.env.BENCH_SHAPE ?? "2,16,112,112")
   .split(",")
   .map(Number) as [number, number, number, number];
@@ -45,6 +57,9 @@ const rows: BenchRow[] = [];
 const meta: Record<string, unknown> = {
   threads,
   repeats,
+  rounds,
+  stepsPerRound: perRound,
+  warmup,
   shape: [N, T, H, W],
   loadavgStart: loadavg(),
 };
@@ -88,53 +103,6 @@ function fwdBwd(model: R3d18, x: tf.Tensor5D): () => void {
     value.dataSync();
     tf.dispose([value, ...Object.values(grads)]);
   };
-}
-
-interface TorchResult {
-  median: number;
-  best: number;
-  cpu_seconds: number;
-  maxrss_mb: number;
-  torch: string;
-}
-
-function torch(
-  mode: "fwdbwd" | "byol",
-  format: "ncdhw" | "cl",
-  shape: number[],
-  n = repeats
-): TorchResult | undefined {
-  const py = "/usr/bin/python3";
-  if (!existsSync(py)) return undefined;
-  const r = spawnSync(
-    py,
-    [
-      join(here, "torch_peer.py"),
-      "--mode",
-      mode,
-      "--format",
-      format,
-      "--threads",
-      String(threads),
-      "--shape",
-      shape.join(","),
-      "--repeats",
-      String(n),
-    ],
-    {
-      encoding: "utf8",
-      timeout: 900_000,
-    }
-  );
-  if (r.status !== 0) {
-    console.log(
-      `PyTorch peer skipped (${mode} ${format}): ${
-        (r.stderr ?? "").trim().split("\n").pop() ?? `exit ${r.status}`
-      }`
-    );
-    return undefined;
-  }
-  return JSON.parse(r.stdout.trim().split("\n").pop() as string) as TorchResult;
 }
 
 // ---- r3d_18 conv shapes: forward, backward-data and backward-weights GFLOP/s
@@ -211,15 +179,37 @@ function convLayers(model: R3d18): {
   };
 }
 
-function bestTorch(
-  a?: TorchResult,
-  b?: TorchResult
-): { r: TorchResult; label: string } | undefined {
-  if (!a && !b) return undefined;
-  if (a && (!b || a.median <= b.median))
-    return { r: a, label: "PyTorch NCDHW" };
-  return { r: b as TorchResult, label: "PyTorch channels_last_3d" };
+/** Starts the NCDHW and channels_last_3d PyTorch peers for `mode` (warmed up). */
+async function torchPeers(mode: "fwdbwd" | "byol"): Promise<TorchPeer[]> {
+  const args = (format: string): string[] => [
+    "--mode",
+    mode,
+    "--format",
+    format,
+    "--threads",
+    String(threads),
+    "--shape",
+    [N, T, H, W].join(","),
+    "--warmup",
+    String(warmup),
+  ];
+  const script = join(here, "torch_peer.py");
+  const nc = await TorchPeer.start(script, "PyTorch NCDHW", args("ncdhw"));
+  const cl = await TorchPeer.start(script, "PyTorch channels_last_3d", args("cl"));
+  return [nc, cl].filter((p): p is TorchPeer => p !== undefined);
 }
+
+/** The faster of the PyTorch peers (by median step), with its label. */
+function fasterPeer(res: Map<string, Interleaved>, peers: TorchPeer[]): { name: string; r: Interleaved } | undefined {
+  let best: { name: string; r: Interleaved } | undefined;
+  for (const p of peers) {
+    const r = res.get(p.name) as Interleaved;
+    if (!best || r.median < best.r.median) best = { name: p.name, r };
+  }
+  return best;
+}
+
+const fmtRatios = (v: number[]): string => v.map((x) => x.toFixed(2)).join(", ");
 
 async function main(): Promise<void> {
   if (!isOneDnnAvailable()) {
@@ -267,127 +257,103 @@ async function main(): Promise<void> {
     });
   }
 
-  // r3d_18 forward+backward, with the fused batch norm kernels and with the composed one.
+  // r3d_18 forward+backward, with the fused batch norm kernels and with the
+  // composed one, interleaved with the PyTorch peers.
   if (parts.has("fwdbwd")) {
-    const fwdBwdWith = (bn?: BatchNormFn): Timing => {
-      const model = new R3d18(1, "r3d", bn);
-      const x = tf.randomNormal(
-        [N, T, H, W, 3],
-        0,
-        1,
-        "float32",
-        7
-      ) as tf.Tensor5D;
-      const t = time(fwdBwd(model, x));
-      tf.dispose(x);
-      model.dispose();
-      return t;
-    };
-    const tfFwdBwd = fwdBwdWith(fusedBn);
-    const tfFwdBwdComposed = fwdBwdWith();
+    const peers = await torchPeers("fwdbwd");
+    const fused = new R3d18(1, "r3d", fusedBn);
+    const composed = new R3d18(1, "r3dc");
+    const x = tf.randomNormal([N, T, H, W, 3], 0, 1, "float32", 7) as tf.Tensor5D;
+    const stepFused = fwdBwd(fused, x), stepComposed = fwdBwd(composed, x);
+    for (let i = 0; i < warmup; i++) {
+      stepFused();
+      stepComposed();
+    }
+    const contenders: Contender[] = [
+      inProcess("onednn fused BN", stepFused),
+      inProcess("onednn composed BN", stepComposed),
+      ...peers,
+    ];
+    console.log(`r3d_18 fwd+bwd ${clip}: ${rounds} interleaved rounds of ${perRound} step(s) after ${warmup} warm-up steps`);
+    const res = await interleave(contenders, rounds, perRound);
+    tf.dispose(x);
+    fused.dispose();
+    composed.dispose();
     meta.rssFwdBwdMb = maxRssMb();
-    const tNc = torch("fwdbwd", "ncdhw", [N, T, H, W]);
-    const tCl = torch("fwdbwd", "cl", [N, T, H, W]);
-    const fb = bestTorch(tNc, tCl);
+    const peerRss = await Promise.all(peers.map((p) => p.stop()));
+    const ours = res.get("onednn fused BN") as Interleaved;
+    const comp = res.get("onednn composed BN") as Interleaved;
+    const fb = fasterPeer(res, peers);
+    const torchVersion = peerRss[0]?.torch ?? "";
+    meta.fwdbwd = Object.fromEntries([...res].map(([k, v]) => [k, v]));
+    const peerNotes = peers
+      .map((p) => {
+        const r = res.get(p.name) as Interleaved;
+        return `${p.name} ${r.median.toFixed(2)} s (CPU ${r.cpu.toFixed(2)})`;
+      })
+      .join(", ");
     rows.push({
-      case: `r3d_18 fwd+bwd ${clip}, composed training BN (tfjs ops; resnet3d on other backends), median of ${repeats}`,
+      case: `r3d_18 fwd+bwd ${clip}, composed training BN (tfjs ops; resnet3d on other backends), median of ${rounds * perRound}`,
       unit: "clips/s",
-      value: N / tfFwdBwdComposed.median,
-      ...(fb
-        ? {
-            peer: { name: `${fb.label} ${fb.r.torch}`, value: N / fb.r.median },
-          }
-        : {}),
+      value: N / comp.median,
+      ...(fb ? { peer: { name: `${fb.name} ${torchVersion}`, value: N / fb.r.median } } : {}),
     });
     rows.push({
-      case: `r3d_18 fwd+bwd ${clip}, fused training BN, median of ${repeats}`,
+      case: `r3d_18 fwd+bwd ${clip}, fused training BN, median of ${rounds * perRound}`,
       unit: "clips/s",
-      value: N / tfFwdBwd.median,
-      ...(fb
-        ? {
-            peer: { name: `${fb.label} ${fb.r.torch}`, value: N / fb.r.median },
-          }
-        : {}),
-      notes: `onednn, fused BN ${tfFwdBwd.median.toFixed(
-        2
-      )} s/step (best ${tfFwdBwd.best.toFixed(2)}, CPU ${tfFwdBwd.cpu.toFixed(
-        2
-      )} s), composed BN ${tfFwdBwdComposed.median.toFixed(
-        2
-      )} s (CPU ${tfFwdBwdComposed.cpu.toFixed(2)} s); PyTorch NCDHW ${
-        tNc
-          ? `${tNc.median.toFixed(2)} s (CPU ${tNc.cpu_seconds.toFixed(2)})`
-          : "n/a"
-      }, channels_last_3d ${
-        tCl
-          ? `${tCl.median.toFixed(2)} s (CPU ${tCl.cpu_seconds.toFixed(2)})`
-          : "n/a"
+      value: N / ours.median,
+      ...(fb ? { peer: { name: `${fb.name} ${torchVersion}`, value: N / fb.r.median } } : {}),
+      notes: `onednn ${ours.median.toFixed(2)} s/step (best ${ours.best.toFixed(2)}, CPU ${ours.cpu.toFixed(2)} s), composed BN ${comp.median.toFixed(2)} s; ${peerNotes}${
+        fb ? `; per-round ratios vs ${fb.name}: ${fmtRatios(roundRatios(ours, fb.r))}` : ""
       }`,
     });
   }
 
-  // BYOL step.
+  // BYOL step, interleaved with the PyTorch peers.
   if (parts.has("byol")) {
-    const byol = (() => {
-      const b = new ByolBench(fusedBn);
-      const v1 = tf.randomNormal(
-        [N, T, H, W, 3],
-        0,
-        1,
-        "float32",
-        8
-      ) as tf.Tensor5D;
-      const v2 = tf.randomNormal(
-        [N, T, H, W, 3],
-        0,
-        1,
-        "float32",
-        9
-      ) as tf.Tensor5D;
-      const t = time(() => b.step(v1, v2), Math.max(2, repeats - 1));
-      tf.dispose([v1, v2]);
-      b.dispose();
-      return t;
-    })();
+    const peers = await torchPeers("byol");
+    const b = new ByolBench(fusedBn);
+    const v1 = tf.randomNormal([N, T, H, W, 3], 0, 1, "float32", 8) as tf.Tensor5D;
+    const v2 = tf.randomNormal([N, T, H, W, 3], 0, 1, "float32", 9) as tf.Tensor5D;
+    const step = (): void => {
+      b.step(v1, v2);
+    };
+    for (let i = 0; i < warmup; i++) step();
+    console.log(`BYOL step ${clip}: ${rounds} interleaved rounds of ${perRound} step(s) after ${warmup} warm-up steps`);
+    const res = await interleave([inProcess("onednn", step), ...peers], rounds, perRound);
+    tf.dispose([v1, v2]);
+    b.dispose();
     const rssByol = maxRssMb();
-    const bNc = torch("byol", "ncdhw", [N, T, H, W], Math.max(2, repeats - 1));
-    const bCl = torch("byol", "cl", [N, T, H, W], Math.max(2, repeats - 1));
-    const bb = bestTorch(bNc, bCl);
+    const peerRss = await Promise.all(peers.map((p) => p.stop()));
+    const ours = res.get("onednn") as Interleaved;
+    const bb = fasterPeer(res, peers);
+    const torchVersion = peerRss[0]?.torch ?? "";
+    meta.byol = Object.fromEntries([...res].map(([k, v]) => [k, v]));
+    const ratios = bb ? roundRatios(ours, bb.r) : [];
+    meta.byolRoundRatios = ratios;
+    const peerNotes = peers
+      .map((p) => {
+        const r = res.get(p.name) as Interleaved;
+        return `${p.name} ${r.median.toFixed(2)} s (CPU ${r.cpu.toFixed(2)})`;
+      })
+      .join(", ");
     rows.push({
-      case: `BYOL step r3d_18 (fused BN), micro-batch ${N}, two views ${T}x${H}x${W}, median of ${Math.max(
-        2,
-        repeats - 1
-      )}`,
+      case: `BYOL step r3d_18 (fused BN), micro-batch ${N}, two views ${T}x${H}x${W}, median of ${rounds * perRound}`,
       unit: "clips/s",
-      value: N / byol.median,
-      ...(bb
-        ? {
-            peer: { name: `${bb.label} ${bb.r.torch}`, value: N / bb.r.median },
-          }
-        : {}),
-      notes: `onednn ${byol.median.toFixed(2)} s/step (best ${byol.best.toFixed(
-        2
-      )}, CPU ${byol.cpu.toFixed(2)} s); PyTorch NCDHW ${
-        bNc
-          ? `${bNc.median.toFixed(2)} s (CPU ${bNc.cpu_seconds.toFixed(2)})`
-          : "n/a"
-      }, channels_last_3d ${
-        bCl
-          ? `${bCl.median.toFixed(2)} s (CPU ${bCl.cpu_seconds.toFixed(2)})`
-          : "n/a"
+      value: N / ours.median,
+      ...(bb ? { peer: { name: `${bb.name} ${torchVersion}`, value: N / bb.r.median } } : {}),
+      notes: `onednn ${ours.median.toFixed(2)} s/step (best ${ours.best.toFixed(2)}, CPU ${ours.cpu.toFixed(2)} s); ${peerNotes}${
+        bb ? `; per-round ratios vs ${bb.name}: ${fmtRatios(ratios)}` : ""
       }`,
     });
-    const rssPeer = bb?.r.maxrss_mb;
+    const iPeer = bb ? peers.findIndex((p) => p.name === bb.name) : -1;
+    const rssPeer = iPeer >= 0 ? peerRss[iPeer]?.maxrss_mb : undefined;
     rows.push({
-      case: `peak RSS, BYOL step (process max; fwd+bwd alone ${Number(
-        meta.rssFwdBwdMb ?? 0
-      ).toFixed(0)} MB)`,
+      case: `peak RSS, BYOL step (process max; fwd+bwd alone ${Number(meta.rssFwdBwdMb ?? 0).toFixed(0)} MB)`,
       unit: "MB",
       value: rssByol,
       higherIsBetter: false,
-      ...(rssPeer !== undefined && bb
-        ? { peer: { name: bb.label, value: rssPeer } }
-        : {}),
+      ...(rssPeer !== undefined && bb ? { peer: { name: bb.name, value: rssPeer } } : {}),
     });
   }
 

@@ -5,7 +5,14 @@ step (two views, online encoder+projector+predictor forward+backward, target
 encoder+projector forward, SGD-momentum step, EMA target update) at the
 given batch and clip size, in NCDHW or channels_last_3d. Prints one JSON line:
 per-step seconds, peak RSS (this process only), CPU seconds per step.
+
+With --serve it warms up, prints {"ready": true}, then reads commands from
+stdin, one per line: "run K" times K steps and prints {"times": [...],
+"cpus": [...]}; "quit" prints {"maxrss_mb": ..., "torch": ...} and exits.
+The benchmark uses this to interleave PyTorch's steps with its own, so a
+drifting machine speed hits both alike.
 """
+import sys
 import argparse
 import copy
 import json
@@ -32,6 +39,7 @@ def main():
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--hidden", type=int, default=4096)
     ap.add_argument("--proj", type=int, default=256)
+    ap.add_argument("--serve", action="store_true")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(0)
@@ -84,6 +92,31 @@ def main():
 
     for _ in range(a.warmup):
         step()
+
+    def timed(k):
+        times, cpus = [], []
+        for _ in range(k):
+            c0 = time.process_time()
+            t0 = time.perf_counter()
+            step()
+            times.append(time.perf_counter() - t0)
+            cpus.append(time.process_time() - c0)
+        return times, cpus
+
+    if a.serve:
+        print(json.dumps({"ready": True}), flush=True)
+        for line in sys.stdin:
+            cmd = line.split()
+            if cmd and cmd[0] == "run":
+                times, cpus = timed(int(cmd[1]))
+                print(json.dumps({"times": times, "cpus": cpus}), flush=True)
+            elif cmd and cmd[0] == "quit":
+                break
+        print(json.dumps({
+            "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0,
+            "torch": torch.__version__,
+        }), flush=True)
+        return
     times, cpus = [], []
     for _ in range(a.repeats):
         c0 = time.process_time()

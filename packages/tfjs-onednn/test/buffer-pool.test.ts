@@ -102,7 +102,7 @@ describe.skipIf(!available)('output reuse on the onednn backend (skipped when th
       const step = (): void => {
         const loss = opt.minimize(() => tf.mean(tf.square(model.apply(x))) as tf.Scalar, true, model.trainableVariables);
         losses.push((loss as tf.Scalar).dataSync()[0] as number);
-        tf.dispose(loss);
+        if (loss) tf.dispose(loss);
       };
       step(); // creates the optimizer's slots
       await expectNoLeaks(() => {
