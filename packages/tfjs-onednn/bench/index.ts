@@ -209,6 +209,16 @@ function fasterPeer(res: Map<string, Interleaved>, peers: TorchPeer[]): { name: 
   return best;
 }
 
+/** "name median s (CPU s)" of each peer, comma-separated. */
+function peerSummary(res: Map<string, Interleaved>, peers: TorchPeer[]): string {
+  return peers
+    .map((p) => {
+      const r = res.get(p.name) as Interleaved;
+      return `${p.name} ${r.median.toFixed(2)} s (CPU ${r.cpu.toFixed(2)})`;
+    })
+    .join(", ");
+}
+
 const fmtRatios = (v: number[]): string => v.map((x) => x.toFixed(2)).join(", ");
 
 async function main(): Promise<void> {
@@ -285,13 +295,8 @@ async function main(): Promise<void> {
     const comp = res.get("onednn composed BN") as Interleaved;
     const fb = fasterPeer(res, peers);
     const torchVersion = peerRss[0]?.torch ?? "";
-    meta.fwdbwd = Object.fromEntries([...res].map(([k, v]) => [k, v]));
-    const peerNotes = peers
-      .map((p) => {
-        const r = res.get(p.name) as Interleaved;
-        return `${p.name} ${r.median.toFixed(2)} s (CPU ${r.cpu.toFixed(2)})`;
-      })
-      .join(", ");
+    meta.fwdbwd = Object.fromEntries(res);
+    const peerNotes = peerSummary(res, peers);
     rows.push({
       case: `r3d_18 fwd+bwd ${clip}, composed training BN (tfjs ops; resnet3d on other backends), median of ${rounds * perRound}`,
       unit: "clips/s",
@@ -328,15 +333,10 @@ async function main(): Promise<void> {
     const ours = res.get("onednn") as Interleaved;
     const bb = fasterPeer(res, peers);
     const torchVersion = peerRss[0]?.torch ?? "";
-    meta.byol = Object.fromEntries([...res].map(([k, v]) => [k, v]));
+    meta.byol = Object.fromEntries(res);
     const ratios = bb ? roundRatios(ours, bb.r) : [];
     meta.byolRoundRatios = ratios;
-    const peerNotes = peers
-      .map((p) => {
-        const r = res.get(p.name) as Interleaved;
-        return `${p.name} ${r.median.toFixed(2)} s (CPU ${r.cpu.toFixed(2)})`;
-      })
-      .join(", ");
+    const peerNotes = peerSummary(res, peers);
     rows.push({
       case: `BYOL step r3d_18 (fused BN), micro-batch ${N}, two views ${T}x${H}x${W}, median of ${rounds * perRound}`,
       unit: "clips/s",

@@ -117,13 +117,7 @@ def main():
             "torch": torch.__version__,
         }), flush=True)
         return
-    times, cpus = [], []
-    for _ in range(a.repeats):
-        c0 = time.process_time()
-        t0 = time.perf_counter()
-        step()
-        times.append(time.perf_counter() - t0)
-        cpus.append(time.process_time() - c0)
+    times, cpus = timed(a.repeats)
     s = sorted(times)
     print(json.dumps({
         "mode": a.mode, "format": a.format, "threads": a.threads, "shape": [n, t, h, w],

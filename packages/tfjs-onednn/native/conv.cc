@@ -73,13 +73,15 @@ void releaseScratch() {
 struct Base {
   convolution_forward::primitive_desc fwd;
   memory::desc srcMd, dstMd, userWMd;  // the caller's layouts: NDHWC, DHWIO
+  memory::desc primSrcMd, primDstMd;   // activation descs the primitives are created with: 'any' when blocked
   Base(const Geometry &g, bool blocked) {
     srcMd = memory::desc(g.src, dt::f32, tag::ndhwc);
     dstMd = memory::desc(g.dst, dt::f32, tag::ndhwc);
     userWMd = memory::desc(g.wei, dt::f32, tag::dhwio);
+    primSrcMd = blocked ? memory::desc(g.src, dt::f32, tag::any) : srcMd;
+    primDstMd = blocked ? memory::desc(g.dst, dt::f32, tag::any) : dstMd;
     memory::desc wAny(g.wei, dt::f32, tag::any);
-    memory::desc sAny(g.src, dt::f32, tag::any), dAny(g.dst, dt::f32, tag::any);
-    auto d = convolution_forward::desc(prop_kind::forward_training, algorithm::convolution_direct, blocked ? sAny : srcMd, wAny, blocked ? dAny : dstMd, g.strides, g.dil, g.pl, g.pr);
+    auto d = convolution_forward::desc(prop_kind::forward_training, algorithm::convolution_direct, primSrcMd, wAny, primDstMd, g.strides, g.dil, g.pl, g.pr);
     fwd = convolution_forward::primitive_desc(d, engine());
   }
 };
@@ -138,9 +140,7 @@ struct BwdData {
   Relayout ddst, dsrc;
   explicit BwdData(const Geometry &g) : base(g, blockedLayouts()) {
     memory::desc wAny(g.wei, dt::f32, tag::any);
-    const bool blocked = blockedLayouts();
-    memory::desc sAny(g.src, dt::f32, tag::any), dAny(g.dst, dt::f32, tag::any);
-    auto d = convolution_backward_data::desc(algorithm::convolution_direct, blocked ? sAny : base.srcMd, wAny, blocked ? dAny : base.dstMd, g.strides, g.dil, g.pl, g.pr);
+    auto d = convolution_backward_data::desc(algorithm::convolution_direct, base.primSrcMd, wAny, base.primDstMd, g.strides, g.dil, g.pl, g.pr);
     pd = convolution_backward_data::primitive_desc(d, engine(), base.fwd);
     prim = convolution_backward_data(pd);
     reorderW = pd.weights_desc() != base.userWMd;
@@ -160,14 +160,11 @@ struct BwdWeights {
   bool reorderW;
   reorder wReorder;
   memory wMem;
-  Relayout src, ddst;
   // Plain NDHWC: oneDNN's blocked backward-weights kernel measured 1.7x slower
   // than the NDHWC one on r3d_18's first stage (and the default is im2col + GEMM).
   explicit BwdWeights(const Geometry &g) : base(g, false) {
     memory::desc wAny(g.wei, dt::f32, tag::any);
-    const bool blocked = false;
-    memory::desc sAny(g.src, dt::f32, tag::any), dAny(g.dst, dt::f32, tag::any);
-    auto d = convolution_backward_weights::desc(algorithm::convolution_direct, blocked ? sAny : base.srcMd, wAny, blocked ? dAny : base.dstMd, g.strides, g.dil, g.pl, g.pr);
+    auto d = convolution_backward_weights::desc(algorithm::convolution_direct, base.srcMd, wAny, base.dstMd, g.strides, g.dil, g.pl, g.pr);
     pd = convolution_backward_weights::primitive_desc(d, engine(), base.fwd);
     prim = convolution_backward_weights(pd);
     reorderW = pd.diff_weights_desc() != base.userWMd;
@@ -175,8 +172,6 @@ struct BwdWeights {
       wMem = memory(pd.diff_weights_desc(), engine());
       wReorder = reorder(reorder::primitive_desc(engine(), pd.diff_weights_desc(), engine(), base.userWMd));
     }
-    src = Relayout(base.srcMd, pd.src_desc(), true);
-    ddst = Relayout(base.dstMd, pd.diff_dst_desc(), true);
   }
 };
 
@@ -435,8 +430,7 @@ Napi::Value Conv3dBackwardWeights(const Napi::CallbackInfo &info) {
     BwdWeights &c = lookup(bwdWeightsCache, v);
     memory src(c.base.srcMd, engine(), x), ddst(c.base.dstMd, engine(), dy), uw(c.base.userWMd, engine(), dw);
     auto &s = stream();
-    memory isrc = c.src.in(s, src, 0), iddst = c.ddst.in(s, ddst, 1);
-    c.prim.execute(s, {{DNNL_ARG_SRC, isrc}, {DNNL_ARG_DIFF_DST, iddst}, {DNNL_ARG_DIFF_WEIGHTS, c.reorderW ? c.wMem : uw}});
+    c.prim.execute(s, {{DNNL_ARG_SRC, src}, {DNNL_ARG_DIFF_DST, ddst}, {DNNL_ARG_DIFF_WEIGHTS, c.reorderW ? c.wMem : uw}});
     if (c.reorderW) c.wReorder.execute(s, c.wMem, uw);
     s.wait();
   } catch (const dnnl::error &e) {
