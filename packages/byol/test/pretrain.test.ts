@@ -13,6 +13,7 @@
  * nuisance; features invariant across views must keep the line.
  */
 import { describe, expect, it } from 'vitest';
+import { mulberry32 } from '../src/random.js';
 import * as tf from '@tensorflow/tfjs-core';
 import { expectNoLeaks, useBackend } from '@byolmed3d/test-utils';
 import { BYOL, type StepStats } from '@byolmed3d/byol';
@@ -22,17 +23,6 @@ const T = 4;
 const S = 8;
 const CLIP = T * S * S;
 const CLASSES = 4;
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function gaussian(rng: () => number): number {
   const u = Math.max(rng(), 1e-12);

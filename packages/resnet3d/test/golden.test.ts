@@ -1,7 +1,7 @@
 import { readdirSync } from 'node:fs';
 import { describe, expect, it, beforeAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
-import { expectNoLeaks, readTestJson, testdataPath, useBackend } from '@byolmed3d/test-utils';
+import { expectNoLeaks, maxRelErr, readTestJson, testdataPath, useBackend } from '@byolmed3d/test-utils';
 import { createVideoResNet, type VideoResNetArch } from '@byolmed3d/resnet3d';
 import { formulaInputNdhwc, formulaStateDict } from './formula.js';
 
@@ -18,14 +18,6 @@ interface Golden {
 }
 
 const files = readdirSync(testdataPath('golden')).filter((f) => f.endsWith('.json')).sort();
-
-function maxRelErr(got: ArrayLike<number>, want: number[]): number {
-  let scale = 0;
-  for (const v of want) scale = Math.max(scale, Math.abs(v));
-  let m = 0;
-  for (let i = 0; i < want.length; i++) m = Math.max(m, Math.abs((got[i] as number) - (want[i] as number)) / Math.max(Math.abs(want[i] as number), 0.05 * scale));
-  return m;
-}
 
 describe('torchvision goldens (formula weights)', () => {
   beforeAll(async () => {

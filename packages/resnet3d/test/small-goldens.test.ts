@@ -1,6 +1,6 @@
 import { describe, expect, it, beforeAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
-import { expectNoLeaks, useBackend } from '@byolmed3d/test-utils';
+import { expectNoLeaks, maxRelErr, useBackend } from '@byolmed3d/test-utils';
 import { createVideoResNet, type VideoResNetArch } from '@byolmed3d/resnet3d';
 import { readFileSync } from 'node:fs';
 import { formulaInitializer, formulaInputNdhwc } from './formula.js';
@@ -17,14 +17,6 @@ interface SmallGoldens {
 }
 
 const ref = JSON.parse(readFileSync(new URL('./fixtures/small_goldens.json', import.meta.url), 'utf8')) as SmallGoldens;
-
-function maxRelErr(got: ArrayLike<number>, want: number[]): number {
-  let scale = 0;
-  for (const v of want) scale = Math.max(scale, Math.abs(v));
-  let m = 0;
-  for (let i = 0; i < want.length; i++) m = Math.max(m, Math.abs((got[i] as number) - (want[i] as number)) / Math.max(Math.abs(want[i] as number), 0.05 * scale));
-  return m;
-}
 
 describe('torchvision parity on a small clip (tools/fixtures/resnet3d.py)', () => {
   beforeAll(async () => {

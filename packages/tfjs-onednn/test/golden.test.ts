@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { readdirSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { expectNoLeaks, readTestJson, testdataPath } from '@byolmed3d/test-utils';
+import { expectNoLeaks, maxRelErr, readTestJson, testdataPath } from '@byolmed3d/test-utils';
 import { createVideoResNet, type VideoResNetArch } from '@byolmed3d/resnet3d';
 import { formulaInputNdhwc, formulaStateDict } from '@byolmed3d/test-utils';
 import { available, onednn, setup } from './helpers.js';
@@ -15,14 +15,6 @@ interface Golden {
 }
 
 const files = readdirSync(testdataPath('golden')).filter((f) => f.endsWith('.json')).sort();
-
-function maxRelErr(got: ArrayLike<number>, want: number[]): number {
-  let scale = 0;
-  for (const v of want) scale = Math.max(scale, Math.abs(v));
-  let m = 0;
-  for (let i = 0; i < want.length; i++) m = Math.max(m, Math.abs((got[i] as number) - (want[i] as number)) / Math.max(Math.abs(want[i] as number), 0.05 * scale));
-  return m;
-}
 
 describe.skipIf(!available)('torchvision goldens on the onednn backend (skipped when the addon is not built)', () => {
   beforeAll(async () => {

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { parentPort, workerData } from 'node:worker_threads';
 import { readVideo, VideoReadError } from '@byolmed3d/video-io';
+import { mulberry32 } from '../src/data/rng.js';
 
 interface Seed {
   name: string;
@@ -27,17 +28,6 @@ const seeds: Seed[] = seedFiles.map((f) => {
   const gz = f.endsWith('.gz');
   return { name: f, bytes: gz ? new Uint8Array(gunzipSync(raw)) : raw, gz };
 });
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const EXTREMES = [0, 1, 0x7f, 0x80, 0xff, 0x7fff, 0x8000, 0xffff, 0x7fffffff, 0x80000000, 0xffffffff, 0xfffffffe, 348, 540, 132];
 
@@ -115,7 +105,7 @@ parentPort?.on('message', async (t: Task) => {
   const crashes: string[] = [];
   const wrapped: Record<string, number> = {};
   for (let i = t.start; i < t.start + t.count; i++) {
-    const r = rng(t.seed * 1000003 + i);
+    const r = mulberry32(t.seed * 1000003 + i);
     const s = seeds[Math.floor(r() * seeds.length)]!;
     const o = seeds[Math.floor(r() * seeds.length)]!;
     const m = mutate(s.bytes, r, o.bytes);

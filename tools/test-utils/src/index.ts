@@ -46,6 +46,19 @@ export async function expectNoLeaks<T>(fn: () => T | Promise<T>): Promise<T> {
   return out;
 }
 
+/**
+ * Max relative error of `got` against the reference `want`, each difference
+ * divided by the larger of |want[i]| and 5% of max |want| (so values near
+ * zero are not judged relative to themselves).
+ */
+export function maxRelErr(got: ArrayLike<number>, want: readonly number[]): number {
+  let scale = 0;
+  for (const v of want) scale = Math.max(scale, Math.abs(v));
+  let m = 0;
+  for (let i = 0; i < want.length; i++) m = Math.max(m, Math.abs((got[i] as number) - (want[i] as number)) / Math.max(Math.abs(want[i] as number), 0.05 * scale));
+  return m;
+}
+
 /** Max absolute difference of two equally long numeric arrays. */
 export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   if (a.length !== b.length) throw new Error(`length mismatch ${a.length} vs ${b.length}`);
