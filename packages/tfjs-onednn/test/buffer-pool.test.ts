@@ -80,16 +80,19 @@ describe.skipIf(!available)('output reuse on the onednn backend (skipped when th
   });
 
   it('values read with dataSync() or data() stay intact after dispose while later kernels run', async () => {
-    const x = tf.tensor1d(rand(4 * N, 1));
-    const y = tf.relu(x);
-    const synced = y.dataSync() as Float32Array;
-    const asynced = (await tf.exp(x).data()) as Float32Array;
-    const want = Float32Array.from(synced), wantAsync = Float32Array.from(asynced);
-    tf.dispose(y);
-    for (let i = 0; i < 4; i++) tf.dispose([tf.neg(x), tf.relu(tf.neg(x)), tf.exp(tf.neg(x))]);
-    expect(mismatches(synced, want), 'dataSync values changed').toBe(0);
-    expect(mismatches(asynced, wantAsync), 'data() values changed').toBe(0);
-    tf.dispose(x);
+    await expectNoLeaks(async () => {
+      const x = tf.tensor1d(rand(4 * N, 1));
+      const y = tf.relu(x);
+      const synced = y.dataSync() as Float32Array;
+      const e = tf.exp(x);
+      const asynced = (await e.data()) as Float32Array;
+      const want = Float32Array.from(synced), wantAsync = Float32Array.from(asynced);
+      tf.dispose([y, e]);
+      for (let i = 0; i < 4; i++) tf.dispose([tf.neg(x), tf.relu(tf.neg(x)), tf.exp(tf.neg(x))]);
+      expect(mismatches(synced, want), 'dataSync values changed').toBe(0);
+      expect(mismatches(asynced, wantAsync), 'data() values changed').toBe(0);
+      tf.dispose(x);
+    });
   });
 
   it('a whole training loop gives bit-identical results with reuse on and off, without leaks', async () => {
