@@ -88,7 +88,7 @@ describe.skipIf(!available)('output reuse on the onednn backend (skipped when th
       const asynced = (await e.data()) as Float32Array;
       const want = Float32Array.from(synced), wantAsync = Float32Array.from(asynced);
       tf.dispose([y, e]);
-      for (let i = 0; i < 4; i++) tf.dispose([tf.neg(x), tf.relu(tf.neg(x)), tf.exp(tf.neg(x))]);
+      for (let i = 0; i < 4; i++) tf.tidy(() => void tf.exp(tf.relu(tf.neg(x))));
       expect(mismatches(synced, want), 'dataSync values changed').toBe(0);
       expect(mismatches(asynced, wantAsync), 'data() values changed').toBe(0);
       tf.dispose(x);
