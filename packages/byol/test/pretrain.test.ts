@@ -13,7 +13,13 @@
  * nuisance; features invariant across views must keep the line.
  */
 import { describe, expect, it } from 'vitest';
-import { mulberry32 } from '../src/random.js';
+import { Random } from '@byolmed3d/util';
+
+/** A uniform [0, 1) function from the shared seeded generator. */
+function uniform01(seed: number): () => number {
+  const r = new Random(seed);
+  return () => r.next();
+}
 import * as tf from '@tensorflow/tfjs-core';
 import { expectNoLeaks, useBackend } from '@byolmed3d/test-utils';
 import { BYOL, type StepStats } from '@byolmed3d/byol';
@@ -68,7 +74,7 @@ interface Dataset {
 }
 
 function dataset(n: number, seed: number): Dataset {
-  const rng = mulberry32(seed);
+  const rng = uniform01(seed);
   const clips: Float32Array[] = [];
   const labels: number[] = [];
   for (let i = 0; i < n; i++) {
@@ -146,7 +152,7 @@ describe('BYOL pretraining on synthetic clips', () => {
     const probeTrain = dataset(256, 2);
     const probeTest = dataset(256, 3);
     // The probe sees nuisance too: one random view of each clip.
-    const probeRng = mulberry32(4);
+    const probeRng = uniform01(4);
     const probeTrainX = probeTrain.clips.map((c) => view(c, probeRng));
     const probeTestX = probeTest.clips.map((c) => view(c, probeRng));
 
@@ -164,7 +170,7 @@ describe('BYOL pretraining on synthetic clips', () => {
       totalSteps: steps,
       seed: 3,
     });
-    const rng = mulberry32(5);
+    const rng = uniform01(5);
     const log: StepStats[] = [];
     const t0 = performance.now();
     for (let s = 0; s < steps; s++) {
