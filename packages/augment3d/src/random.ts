@@ -42,13 +42,3 @@ export class RandomState extends Random {
     return this.fork(key);
   }
 }
-
-/** 32-bit integer finaliser (murmur3-style), for deriving seeds. */
-export function mix32(x: number): number {
-  x ^= x >>> 16;
-  x = Math.imul(x, 0x7feb352d);
-  x ^= x >>> 15;
-  x = Math.imul(x, 0x846ca68b);
-  x ^= x >>> 16;
-  return x >>> 0;
-}
