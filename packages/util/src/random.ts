@@ -12,6 +12,14 @@ export interface RandomSnapshot {
   spare?: number;
 }
 
+/** What {@link Random.shuffle} shuffles in place: an array or a typed array. */
+export interface Shuffleable {
+  /** Number of elements. */
+  length: number;
+  /** Elements by index. */
+  [index: number]: unknown;
+}
+
 const TWO32 = 4294967296;
 
 /** 32-bit finaliser of murmur3 (a bijection on 32-bit words). */
@@ -190,7 +198,7 @@ export class Random {
    * Shuffles `arr` in place (Fisher-Yates, from the last element down) and
    * returns it.
    */
-  shuffle<A extends { length: number; [i: number]: unknown }>(arr: A): A {
+  shuffle<A extends Shuffleable>(arr: A): A {
     for (let i = arr.length - 1; i > 0; i--) {
       const j = Math.floor(this.next() * (i + 1));
       const t = arr[i];
