@@ -301,3 +301,13 @@ describe('text that fits', () => {
     expect(() => renderPng(chart, { scale: 0 })).toThrow(MetricsError);
   });
 });
+
+describe('axes', () => {
+  it('integer x data (epochs) gets integer ticks only; fractional data keeps fractional ticks', () => {
+    const tickLabels = (svg: string): string[] => [...svg.matchAll(/<text x="[\d.]+" y="[\d.]+" text-anchor="middle">([^<]*)<\/text>/g)].map((m) => m[1]!);
+    const epochs = tickLabels(renderSvg(lineChart([{ label: 'ft', x: [1, 2, 3, 4], y: [0.7, 0.6, 0.65, 0.5] }])));
+    expect(epochs).toEqual(['1', '2', '3', '4']);
+    const frac = tickLabels(renderSvg(lineChart([{ label: 'ft', x: [1, 1.5, 2], y: [0.7, 0.6, 0.5] }])));
+    expect(frac.some((l) => l.includes('.'))).toBe(true);
+  });
+});

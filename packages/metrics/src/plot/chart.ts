@@ -294,8 +294,8 @@ export function tickLabel(v: number, step: number): string {
   return v.toFixed(dec);
 }
 
-function ticks(lo: number, hi: number, target: number): { v: number; label: string }[] {
-  const step = niceStep(hi - lo, target);
+function ticks(lo: number, hi: number, target: number, integer = false): { v: number; label: string }[] {
+  const step = integer ? Math.max(1, niceStep(hi - lo, target)) : niceStep(hi - lo, target);
   const out: { v: number; label: string }[] = [];
   const start = Math.ceil(lo / step - 1e-9);
   for (let k = start; k * step <= hi + step * 1e-9; k++) {
@@ -347,7 +347,9 @@ export function layoutChart(chart: Chart): Layout {
   const logY = chart.yScale === 'log';
   let [x0, x1] = chart.xRange ?? dataRange(chart, 'x');
   let [y0, y1] = chart.yRange ?? dataRange(chart, 'y');
-  let xTicks = ticks(x0, x1, 6);
+  // Integer x data (epochs, steps) gets integer ticks only.
+  const intX = chart.series.every((s) => Array.prototype.every.call(s.x, (v: number) => Number.isInteger(v)));
+  let xTicks = ticks(x0, x1, 6, intX);
   let yTicks: { v: number; label: string }[];
   if (logY) {
     y0 = Math.log10(y0);
@@ -377,7 +379,8 @@ export function layoutChart(chart: Chart): Layout {
     const pad = (x1 - x0) * 0.03;
     x0 -= pad;
     x1 += pad;
-    xTicks = xTicks.filter((t) => t.v >= x0 && t.v <= x1);
+    // Ticks over the padded range, so that a tick just beyond the data still shows.
+    xTicks = ticks(x0, x1, 6, intX).filter((t) => t.v >= x0 && t.v <= x1);
   } else {
     const pad = (x1 - x0) * 0.02;
     x0 -= pad;
@@ -387,6 +390,7 @@ export function layoutChart(chart: Chart): Layout {
     const pad = (y1 - y0) * (chart.yRange ? 0.02 : 0.05);
     y0 -= pad;
     y1 += pad;
+    if (!logY) yTicks = ticks(y0, y1, 6);
     yTicks = yTicks.filter((t) => t.v >= y0 && t.v <= y1);
   }
   const titleLines = chart.title ? wrap(chart.title, width - 24, TITLE_SIZE) : [];
