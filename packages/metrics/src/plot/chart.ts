@@ -279,7 +279,8 @@ function niceStep(span: number, target: number): number {
   const raw = span / target;
   const p = Math.pow(10, Math.floor(Math.log10(raw)));
   const m = raw / p;
-  return (m <= 1 ? 1 : m <= 2 ? 2 : m <= 5 ? 5 : 10) * p;
+  // The nice step nearest the raw one (1, 2, 5 or 10 times a power of ten).
+  return (m < 1.5 ? 1 : m < 3 ? 2 : m < 7 ? 5 : 10) * p;
 }
 
 /** Formats a tick value compactly. @internal */
