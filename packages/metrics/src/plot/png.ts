@@ -42,7 +42,6 @@ interface Renderer {
 
 let renderer: Renderer | undefined;
 
-const FONT_FILE = 'DejaVuSans.ttf';
 const NODE_PACKAGE = '@resvg/resvg-js';
 const WASM_PACKAGE = '@resvg/resvg-wasm';
 
@@ -58,7 +57,8 @@ function nodeBuiltins(): { require: (id: string) => unknown; fileURLToPath: (u: 
 
 /** URL of the shipped font (`fonts/` beside `src/` and `dist/`). */
 function fontUrl(): URL {
-  return new URL(`../../fonts/${FONT_FILE}`, import.meta.url);
+  // A literal, so that bundlers (Vite, webpack) see the asset.
+  return new URL('../../fonts/DejaVuSans.ttf', import.meta.url);
 }
 
 function nodeRenderer(): Renderer | undefined {
