@@ -10,6 +10,7 @@ import wasmThreadedUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-was
 import { readVideo, describeVideo, toFloat32Clip, type MedicalVideo } from '@byolmed3d/video-io';
 import { byolMed3dViews, byolViews, type Clip } from '@byolmed3d/augment3d';
 import { createVideoResNet, type VideoResNet } from '@byolmed3d/resnet3d';
+import './codecs.js';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const status = $('status');

@@ -102,4 +102,15 @@ describe.skipIf(!chromiumPath)('browser example (headless Chromium)', () => {
     expect(await page.locator('#meta').textContent()).toMatch(/dicom/);
     await page.close();
   });
+
+  it('decodes JPEG 2000, HTJ2K and JPEG-LS DICOM with the bundled WebAssembly codecs', async () => {
+    const fx = resolve(here, '..', '..', 'packages', 'video-io', 'test', 'fixtures', 'dicom');
+    for (const f of ['MR_small_jp2klossless.dcm', 'MR_small_htj2k.dcm', 'MR_small_jpeg_ls_lossless.dcm']) {
+      const page = await openWith(join(fx, f), 'wasm');
+      const frames = await canvasStats(page, 'frames');
+      expect(frames.lit, f).toBeGreaterThan(0.05);
+      expect(frames.spread, f).toBeGreaterThan(100);
+      await page.close();
+    }
+  });
 });

@@ -7,7 +7,8 @@ export type MetricsErrorReason =
   | 'invalid-label'
   | 'invalid-argument'
   | 'shape'
-  | 'not-converged';
+  | 'not-converged'
+  | 'missing-dependency';
 
 /**
  * The one error class of `@byolmed3d/metrics`: thrown for invalid input

@@ -81,6 +81,7 @@ export {
   prChart,
   calibrationChart,
   lineChart,
+  figure,
   PALETTE,
   type Chart,
   type Series,
@@ -88,7 +89,9 @@ export {
   type ChartOptions,
   type LineChartOptions,
   type ModelScores,
+  type Figure,
+  type FigureOptions,
 } from './plot/chart.js';
-export { renderSvg, renderPng, rasterizeChart, type PngOptions, type RgbaImage } from './plot/render.js';
-export { encodePng, crc32 } from './plot/png.js';
+export { renderSvg } from './plot/render.js';
+export { renderPng, rasterizeChart, loadPngRenderer, type PngOptions, type RgbaImage, type LoadPngRendererOptions } from './plot/png.js';
 export { writeChart } from './plot/write.js';

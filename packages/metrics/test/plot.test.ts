@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   calibrationChart,
-  encodePng,
+  figure,
   lineChart,
   MetricsError,
   prChart,
@@ -17,6 +17,7 @@ import {
   writeChart,
   type Chart,
 } from '@byolmed3d/metrics';
+import { textWidth } from '../src/plot/font.js';
 import { fx } from './fixtures.js';
 import { decodePng } from './png-decode.js';
 
@@ -87,19 +88,6 @@ describe('SVG', () => {
 });
 
 describe('PNG', () => {
-  it('encodes a decodable PNG with the right header, size and pixels', () => {
-    const rgba = new Uint8Array(3 * 2 * 4);
-    for (let i = 0; i < 6; i++) rgba.set([i * 40, 255 - i * 40, 7, 255], i * 4);
-    const png = encodePng(rgba, 3, 2);
-    const d = decodePng(png);
-    expect([d.width, d.height, d.channels]).toEqual([3, 2, 3]);
-    for (let i = 0; i < 6; i++) expect(Array.from(d.pixels.subarray(i * 3, i * 3 + 3))).toEqual([i * 40, 255 - i * 40, 7]);
-    rgba[3] = 100;
-    const d2 = decodePng(encodePng(rgba, 3, 2));
-    expect(d2.channels).toBe(4);
-    expect(d2.pixels[3]).toBe(100);
-  });
-
   it('draws a known line where it should be, anti-aliased', () => {
     const chart: Chart = {
       series: [{ x: [0, 1], y: [0, 1], color: '#ff0000', width: 3 }],
@@ -112,7 +100,7 @@ describe('PNG', () => {
     const d = decodePng(renderPng(chart));
     expect([d.width, d.height]).toEqual([400, 300]);
     const isRed = (x: number, y: number): boolean => {
-      const i = (y * d.width + x) * 3;
+      const i = (y * d.width + x) * d.channels;
       return (d.pixels[i] as number) > 200 && (d.pixels[i + 1] as number) < 90 && (d.pixels[i + 2] as number) < 90;
     };
     // Row centroid of red pixels per column: must lie on a straight falling line.
@@ -127,7 +115,7 @@ describe('PNG', () => {
           sum += y;
           cnt++;
         }
-        const i = (y * d.width + x) * 3;
+        const i = (y * d.width + x) * d.channels;
         const r = d.pixels[i] as number;
         const g = d.pixels[i + 1] as number;
         if (r > 240 && g > 100 && g < 230) partial++; // blended edge pixels
@@ -175,7 +163,7 @@ describe('PNG', () => {
     }
     expect(blue).toBeGreaterThan(500);
     expect(orange).toBeGreaterThan(500);
-    expect(dark).toBeGreaterThan(3000); // frame, ticks, labels
+    expect(dark).toBeGreaterThan(1000); // frame, ticks, labels (anti-aliased 14 px text)
     const png = renderPng(rocChart(models));
     expect(Array.from(png.subarray(0, 8))).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
     const d = decodePng(png);
@@ -198,5 +186,128 @@ describe('PNG', () => {
     expect(() => lineChart([{ x: [1, 2], y: [1, 0] }], { yScale: 'log' })).toThrow(/log axis/);
     expect(() => lineChart([])).toThrow(/no series/);
     expect(() => rocChart([])).toThrow(MetricsError);
+  });
+});
+
+/** Columns and rows of non-white pixels (the ink) of a decoded PNG within a box. */
+function inkBox(d: { width: number; height: number; channels: number; pixels: Uint8Array }, x0 = 0, y0 = 0, x1 = d.width, y1 = d.height): { minX: number; maxX: number; minY: number; maxY: number } | null {
+  let minX = Infinity;
+  let maxX = -Infinity;
+  let minY = Infinity;
+  let maxY = -Infinity;
+  for (let y = y0; y < y1; y++) {
+    for (let x = x0; x < x1; x++) {
+      const i = (y * d.width + x) * d.channels;
+      if (d.pixels[i]! < 160 || d.pixels[i + 1]! < 160 || d.pixels[i + 2]! < 160) {
+        minX = Math.min(minX, x);
+        maxX = Math.max(maxX, x);
+        minY = Math.min(minY, y);
+        maxY = Math.max(maxY, y);
+      }
+    }
+  }
+  return minX === Infinity ? null : { minX, maxX, minY, maxY };
+}
+
+const longLabel = 'pretrain byol, accumulation 2 [quickstart] (per micro-batch, smoothed)';
+
+describe('text that fits', () => {
+  it('measured text widths match what resvg draws with the shipped font (within 3%)', () => {
+    for (const text of ['fine-tune byol (per epoch)', 'WWWWW iiiii', 'Ünïcödé μ±σ → Δ AUC', '0.125']) {
+      const chart: Chart = { title: text, series: [{ x: [0, 1], y: [0, 1], color: '#ffffff' }], legend: 'none', width: 720, height: 200 };
+      const d = decodePng(renderPng(chart));
+      const box = inkBox(d, 0, 0, d.width, 34)!;
+      const drawn = box.maxX - box.minX + 1;
+      expect(renderSvg(chart)).toContain(`>${text}</text>`);
+      // Titles are 17 px; ink is a little narrower than the advance sum (side bearings): allow 3% + 3 px.
+      const est = textWidth(text, 17);
+      expect(Math.abs(drawn - est), `${text}: drawn ${drawn} px, measured ${est.toFixed(1)} px`).toBeLessThan(0.03 * est + 3);
+    }
+  });
+
+  it('a legend too wide for the plot goes below it, wrapped, inside the canvas', () => {
+    const xs = [1, 2, 3, 4, 5];
+    const chart = lineChart(
+      [
+        { label: longLabel, x: xs, y: [5, 3, 2, 1.5, 1.2] },
+        { label: `${longLabel} and a second, even longer description of the same run that must wrap onto another line`, x: xs, y: [4, 3, 2.5, 2, 1.8] },
+      ],
+      { title: 'loss', width: 480, height: 420 },
+    );
+    const svg = renderSvg(chart);
+    expect(svg).toContain('class="legend legend-below"');
+    const rect = /<g class="legend[^"]*"><rect x="([\d.]+)" y="([\d.]+)" width="([\d.]+)" height="([\d.]+)"/.exec(svg)!;
+    const [x, y, w, h] = rect.slice(1).map(Number) as [number, number, number, number];
+    expect(x).toBeGreaterThanOrEqual(0);
+    expect(x + w).toBeLessThanOrEqual(480);
+    expect(y + h).toBeLessThanOrEqual(420);
+    // Below the frame.
+    const frame = /<rect class="frame" x="[\d.]+" y="([\d.]+)" width="[\d.]+" height="([\d.]+)"/.exec(svg)!;
+    expect(y).toBeGreaterThan(Number(frame[1]) + Number(frame[2]));
+    // The second label wrapped onto more lines; no line ends up wider than the box.
+    const lines = [...svg.slice(svg.indexOf('class="legend')).matchAll(/<text x="([\d.]+)"[^>]*>([^<]*)<\/text>/g)];
+    expect(lines.length).toBeGreaterThan(2);
+    // Rendered: all legend ink is inside the canvas with a margin (nothing cut at an edge).
+    const d = decodePng(renderPng(chart));
+    const ink = inkBox(d, 0, Math.round(y), d.width, d.height)!;
+    expect(ink.minX).toBeGreaterThan(2);
+    expect(ink.maxX).toBeLessThan(d.width - 3);
+    expect(ink.maxY).toBeLessThan(d.height - 3);
+  });
+
+  it('a legend that fits stays inside the plot, in its corner, sized to its text', () => {
+    const svg = renderSvg(rocChart(models));
+    expect(svg).toContain('<g class="legend">');
+    const rect = /<g class="legend"><rect x="([\d.]+)" y="([\d.]+)" width="([\d.]+)"/.exec(svg)!;
+    const w = Number(rect[3]);
+    // 10 + 28 + 8 px of sample line and padding, 10 px after the text: the rest is the widest label (~14 px DejaVu Sans).
+    expect(w - 56).toBeGreaterThan(130);
+    expect(w - 56).toBeLessThan(190);
+  });
+
+  it('non-ASCII text is kept (no "?" substitutes) and drawn', () => {
+    const chart = lineChart([{ label: 'Verlust α=0.5, β→∞ (Übung)', x: [0, 1, 2], y: [1, 0.5, 0.2] }], { title: 'Perte — 損失', xLabel: 'époque' });
+    const svg = renderSvg(chart);
+    expect(svg).toContain('Verlust α=0.5, β→∞ (Übung)');
+    expect(svg).toContain('époque');
+    expect(svg).not.toMatch(/\?/);
+    const d = decodePng(renderPng(chart));
+    expect(inkBox(d, 0, 0, d.width, 30)).not.toBeNull();
+  });
+
+  it('a figure puts charts into separate panels, each with its own axes and legend', () => {
+    const a = lineChart([{ label: 'pretrain', x: [1, 2, 3], y: [3, 2, 1] }], { title: 'pretraining', xLabel: 'micro-batch' });
+    const b = lineChart([{ label: 'fine-tune', x: [1, 2], y: [0.7, 0.6] }], { title: 'fine-tuning', xLabel: 'epoch' });
+    const f = figure([a, b], { title: 'training loss', width: 1000, height: 400 });
+    const svg = renderSvg(f);
+    expect(() => parseXml(svg)).not.toThrow();
+    expect(svg.match(/class="panel"/g)).toHaveLength(2);
+    expect(svg.match(/class="frame"/g)).toHaveLength(2);
+    expect(svg).toContain('id="plot-area-0"');
+    expect(svg).toContain('id="plot-area-1"');
+    expect(svg).toContain('>training loss</text>');
+    const d = decodePng(renderPng(f));
+    expect([d.width, d.height]).toEqual([1000, 400]);
+    // Ink in both halves.
+    expect(inkBox(d, 0, 60, 500, 400)).not.toBeNull();
+    expect(inkBox(d, 500, 60, 1000, 400)).not.toBeNull();
+    expect(() => figure([])).toThrow(MetricsError);
+  });
+
+  it('scale renders more pixels of the same picture', () => {
+    const chart = lineChart([{ label: 'x', x: [0, 1], y: [0, 1] }], { width: 300, height: 200 });
+    const d = decodePng(renderPng(chart, { scale: 2 }));
+    expect([d.width, d.height]).toEqual([600, 400]);
+    expect(() => renderPng(chart, { scale: 0 })).toThrow(MetricsError);
+  });
+});
+
+describe('axes', () => {
+  it('integer x data (epochs) gets integer ticks only; fractional data keeps fractional ticks', () => {
+    const tickLabels = (svg: string): string[] => [...svg.matchAll(/<text x="[\d.]+" y="[\d.]+" text-anchor="middle">([^<]*)<\/text>/g)].map((m) => m[1]!);
+    const epochs = tickLabels(renderSvg(lineChart([{ label: 'ft', x: [1, 2, 3, 4], y: [0.7, 0.6, 0.65, 0.5] }])));
+    expect(epochs).toEqual(['1', '2', '3', '4']);
+    const frac = tickLabels(renderSvg(lineChart([{ label: 'ft', x: [1, 1.5, 2], y: [0.7, 0.6, 0.5] }])));
+    expect(frac.some((l) => l.includes('.'))).toBe(true);
   });
 });

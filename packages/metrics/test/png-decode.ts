@@ -1,5 +1,7 @@
 import { unzlibSync } from 'fflate';
-import { crc32 } from '@byolmed3d/metrics';
+import { crc32 as zcrc32 } from 'node:zlib';
+
+const crc32 = (b: Uint8Array, start: number, end: number): number => zcrc32(b.subarray(start, end));
 
 /** A minimal PNG decoder for tests: 8-bit RGB/RGBA, all five filter types, CRCs checked. */
 export function decodePng(bytes: Uint8Array): { width: number; height: number; channels: number; pixels: Uint8Array } {

@@ -20,6 +20,9 @@ export { decodeNifti, parseNiftiHeader, niftiAffine, isNifti } from './nifti.js'
 export type { NiftiHeader, DecodeNiftiOptions, NiftiAffine } from './nifti.js';
 export { decodeDicomFile, decodeDicomSeries } from './dicom/read.js';
 export type { DicomReadOptions, SeriesEntry } from './dicom/read.js';
+export type { DicomVideoOptions } from './dicom/pixels.js';
+export { registerDicomCodec, MissingCodecError, DICOM_CODEC_PACKAGES } from './dicom/codecs.js';
+export type { DicomCodecName, DicomCodecSource } from './dicom/codecs.js';
 export { MissingProgramError, readVideoFile } from './ffmpeg.js';
 export type { FfmpegOptions } from './ffmpeg.js';
 export { describeVideo, formatDescription, toFloat32Clip, arrayStats } from './describe.js';

@@ -193,6 +193,9 @@ function dicomOptions(options: ReadVideoOptions, maxBytes: number): Parameters<t
   const o: Parameters<typeof decodeDicomFile>[2] = { maxBytes };
   if (options.applyRescale !== undefined) o.applyRescale = options.applyRescale;
   if (options.seriesUid !== undefined) o.seriesUid = options.seriesUid;
+  if (options.ffmpegPath !== undefined) o.ffmpegPath = options.ffmpegPath;
+  if (options.ffprobePath !== undefined) o.ffprobePath = options.ffprobePath;
+  if (options.timeoutMs !== undefined) o.timeoutMs = options.timeoutMs;
   return o;
 }
 

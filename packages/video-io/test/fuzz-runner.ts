@@ -28,6 +28,9 @@ const seedFiles = [
   'dicom/MR_small.dcm', 'dicom/MR_small_RLE.dcm', 'dicom/MR_small_implicit.dcm', 'dicom/MR_small_bigendian.dcm',
   'dicom/image_dfl.dcm', 'dicom/SC_rgb_rle.dcm', 'dicom/SC_rgb_jpeg_dcmtk.dcm', 'dicom/SC_rgb_rle_16bit_2frame.dcm',
   'dicom/jpeg_lossless_sel1.dcm',
+  // Syntaxes decoded by the WebAssembly codecs (JPEG 2000, JPEG-LS, HTJ2K) and by ffmpeg (H.264).
+  'dicom/MR_small_jp2klossless.dcm', 'dicom/SC_rgb_gdcm_KY.dcm', 'dicom/MR_small_jpeg_ls_lossless.dcm', 'dicom/MR_small_htj2k.dcm',
+  'dicom/video_h264.dcm',
 ];
 const seeds: Seed[] = seedFiles.map((f) => {
   const raw = new Uint8Array(readFileSync(join(fx, f)));
@@ -110,7 +113,10 @@ parentPort?.on('message', async (t: Task) => {
   const outcomes: Record<string, number> = { ok: 0, VideoReadError: 0 };
   const crashes: string[] = [];
   const wrapped: Record<string, number> = {};
+  const bySeed: Record<string, Record<string, number>> = {};
+  let peakRss = 0;
   for (let i = t.start; i < t.start + t.count; i++) {
+    if (i % 50 === 0) peakRss = Math.max(peakRss, process.memoryUsage().rss);
     const r = uniform01(t.seed * 1000003 + i);
     const s = seeds[Math.floor(r() * seeds.length)]!;
     const o = seeds[Math.floor(r() * seeds.length)]!;
@@ -122,9 +128,11 @@ parentPort?.on('message', async (t: Task) => {
       // Whatever decodes must be self-consistent.
       if (v.data.length !== v.shape[0] * v.shape[1] * v.shape[2] * v.shape[3]) crashes.push(`case ${i} (${s.name}, ${m.kind}): data length ${v.data.length} != shape ${v.shape.join('x')}`);
       outcomes.ok!++;
+      (bySeed[s.name] ??= { ok: 0, VideoReadError: 0 }).ok!++;
     } catch (e) {
       if (e instanceof VideoReadError) {
         outcomes.VideoReadError!++;
+        (bySeed[s.name] ??= { ok: 0, VideoReadError: 0 }).VideoReadError!++;
         // Errors of our own parsers that only the last-resort wrapper caught (RangeError of a DataView, a TypeError).
         if (e.reason.startsWith('cannot decode:')) {
           const c = e.cause as Error | undefined;
@@ -135,5 +143,6 @@ parentPort?.on('message', async (t: Task) => {
       else crashes.push(`case ${i} (${s.name}, ${m.kind}): ${(e as Error)?.name}: ${(e as Error)?.message}`);
     }
   }
-  parentPort?.postMessage({ type: 'done', outcomes, crashes, wrapped });
+  peakRss = Math.max(peakRss, process.memoryUsage().rss);
+  parentPort?.postMessage({ type: 'done', outcomes, crashes, wrapped, bySeed, peakRss });
 });

@@ -11,6 +11,8 @@ interface Done {
   outcomes: Record<string, number>;
   crashes: string[];
   wrapped: Record<string, number>;
+  bySeed: Record<string, Record<string, number>>;
+  peakRss: number;
 }
 
 /** Runs cases [start, start+count) in a worker; rejects when one case stalls for STALL_MS (a hang). */
@@ -55,5 +57,13 @@ describe('fuzz: mutated inputs through readVideo', () => {
     console.log(`fuzz outcomes: ${JSON.stringify(res.outcomes)}`);
     // Every failure is diagnosed by an explicit check, not caught as a stray RangeError/TypeError by the last-resort wrapper.
     expect(res.wrapped).toEqual({});
+    // Every seed was mutated into both outcomes, so each syntax's decoder really ran (not only its header checks).
+    for (const [seed, o] of Object.entries(res.bySeed)) {
+      expect(o.ok! + o.VideoReadError!, seed).toBeGreaterThan(CASES / 100);
+      expect(o.ok!, `${seed} decodes after some mutations`).toBeGreaterThan(0);
+    }
+    // Bounded memory: the codecs and decoders never allocate beyond what the (maxBytes-checked) headers claim.
+    console.log(`fuzz peak RSS: ${(res.peakRss / 2 ** 20).toFixed(0)} MiB; per seed: ${JSON.stringify(res.bySeed)}`);
+    expect(res.peakRss).toBeLessThan(2 * 2 ** 30);
   }, 600_000);
 });

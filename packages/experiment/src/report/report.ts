@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { bootstrapMetrics, delong, delongTest, fitPlaneFusion, lineChart, renderPng, renderSvg, rocChart, youdenThreshold, type Series } from '@byolmed3d/metrics';
+import { bootstrapMetrics, delong, delongTest, figure, fitPlaneFusion, lineChart, renderPng, renderSvg, rocChart, youdenThreshold, type Chart, type Series } from '@byolmed3d/metrics';
 import type { MethodResult } from '../train/downstream.js';
 import { resultsDir } from '../train/downstream.js';
 
@@ -178,20 +178,25 @@ export function writeReport(runDirs: string[], outDir: string, options: { bootst
   );
   writeFileSync(join(outDir, 'roc.svg'), renderSvg(roc));
   writeFileSync(join(outDir, 'roc.png'), renderPng(roc));
-  const loss: Series[] = [];
+  // Pretraining (per micro-batch) and fine-tuning (per epoch) have different x axes: one panel each.
+  const pre: Series[] = [];
   for (const d of runDirs) {
     const f = join(d, 'pretrain', 'losses.json');
     if (existsSync(f)) {
       const l = JSON.parse(readFileSync(f, 'utf8')) as { method: string; accumulation: number; losses: number[] };
-      if (l.losses.length > 0) loss.push({ label: `pretrain ${l.method}, accumulation ${l.accumulation} [${resolve(d).split('/').pop()}] (per micro-batch, smoothed)`, x: l.losses.map((_, i) => (i + 1) / l.losses.length), y: smooth(l.losses, 5) });
+      if (l.losses.length > 0) pre.push({ label: `${l.method}, accumulation ${l.accumulation} [${resolve(d).split('/').pop()}]`, x: l.losses.map((_, i) => i + 1), y: smooth(l.losses, 5) });
     }
   }
+  const ft: Series[] = [];
   for (const r of results) {
     const ls = (r.losses ?? []).filter(Number.isFinite);
-    if (ls.length > 0) loss.push({ label: `fine-tune ${r.method} (per epoch)`, x: ls.map((_, i) => (i + 1) / ls.length), y: ls });
+    if (ls.length > 0) ft.push({ label: r.method, x: ls.map((_, i) => i + 1), y: ls, markers: ls.length <= 20 });
   }
-  if (loss.length > 0) {
-    const chart = lineChart(loss, { title: 'training loss', xLabel: 'fraction of training', yLabel: 'loss', width: 720, height: 560 });
+  const panels: Chart[] = [];
+  if (pre.length > 0) panels.push(lineChart(pre, { title: 'pretraining (smoothed over 5 micro-batches)', xLabel: 'micro-batch', yLabel: 'loss' }));
+  if (ft.length > 0) panels.push(lineChart(ft, { title: 'fine-tuning', xLabel: 'epoch', yLabel: 'loss' }));
+  if (panels.length > 0) {
+    const chart = figure(panels, { title: 'training loss', width: 600 * panels.length, height: 520 });
     writeFileSync(join(outDir, 'loss.svg'), renderSvg(chart));
     writeFileSync(join(outDir, 'loss.png'), renderPng(chart));
   }

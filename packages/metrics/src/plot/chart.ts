@@ -2,6 +2,7 @@ import { MetricsError } from '../errors.js';
 import { rocCurve, prCurve } from '../auc.js';
 import { calibrationCurve, type CalibrationOptions } from '../calibration.js';
 import type { BinaryLabels, Scores } from '../validate.js';
+import { fitText, textWidth, wrapText } from './font.js';
 
 /** One line of a chart. */
 export interface Series {
@@ -23,8 +24,13 @@ export interface Series {
   step?: boolean;
 }
 
-/** Where the legend box goes inside the plot area. */
-export type LegendPosition = 'lower right' | 'lower left' | 'upper right' | 'upper left' | 'none';
+/**
+ * Where the legend goes: a corner inside the plot area, or `'below'` the
+ * plot (under the x-axis label, labels wrapped to the canvas width). A
+ * corner legend that would cover more than half the plot, or not fit its
+ * width, moves below by itself.
+ */
+export type LegendPosition = 'lower right' | 'lower left' | 'upper right' | 'upper left' | 'below' | 'none';
 
 /** A line chart: everything a renderer needs, as plain data. */
 export interface Chart {
@@ -216,7 +222,33 @@ export function validateChart(chart: Chart): void {
   }
 }
 
-/** Computed geometry shared by the SVG and PNG renderers. @internal */
+/** Font size (px) of tick labels, axis labels and legend entries. @internal */
+export const FONT_SIZE = 14;
+/** Font size (px) of titles. @internal */
+export const TITLE_SIZE = 17;
+/** Line height as a multiple of the font size. @internal */
+export const LINE = 1.3;
+
+/** A legend entry laid out: its series, colour, wrapped lines and the centre y of its first line. @internal */
+export interface LegendRow {
+  s: Series;
+  color: string;
+  lines: string[];
+  y: number;
+}
+
+/** The legend box and its rows. @internal */
+export interface LegendLayout {
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+  /** `true` when placed below the plot rather than inside it. */
+  below: boolean;
+  rows: LegendRow[];
+}
+
+/** Computed geometry of one chart. @internal */
 export interface Layout {
   width: number;
   height: number;
@@ -230,13 +262,25 @@ export interface Layout {
   py(y: number): number;
   xTicks: { v: number; label: string }[];
   yTicks: { v: number; label: string }[];
+  /** Title lines (wrapped to the canvas width). */
+  titleLines: string[];
+  /** x-axis label lines (wrapped to the plot width). */
+  xLabelLines: string[];
+  /** y-axis label, cut to the plot height. */
+  yLabel: string;
+  /** Baseline of the x tick labels. */
+  xTickBaseline: number;
+  /** Baseline of the first x-axis label line. */
+  xLabelBaseline: number;
+  legend: LegendLayout | null;
 }
 
 function niceStep(span: number, target: number): number {
   const raw = span / target;
   const p = Math.pow(10, Math.floor(Math.log10(raw)));
   const m = raw / p;
-  return (m <= 1 ? 1 : m <= 2 ? 2 : m <= 5 ? 5 : 10) * p;
+  // The nice step nearest the raw one (1, 2, 5 or 10 times a power of ten).
+  return (m < 1.5 ? 1 : m < 3 ? 2 : m < 7 ? 5 : 10) * p;
 }
 
 /** Formats a tick value compactly. @internal */
@@ -251,8 +295,8 @@ export function tickLabel(v: number, step: number): string {
   return v.toFixed(dec);
 }
 
-function ticks(lo: number, hi: number, target: number): { v: number; label: string }[] {
-  const step = niceStep(hi - lo, target);
+function ticks(lo: number, hi: number, target: number, integer = false): { v: number; label: string }[] {
+  const step = integer ? Math.max(1, niceStep(hi - lo, target)) : niceStep(hi - lo, target);
   const out: { v: number; label: string }[] = [];
   const start = Math.ceil(lo / step - 1e-9);
   for (let k = start; k * step <= hi + step * 1e-9; k++) {
@@ -280,17 +324,33 @@ function dataRange(chart: Chart, axis: 'x' | 'y'): [number, number] {
   return [lo, hi];
 }
 
+/** Legend geometry constants: padding, sample line length and gap before the text. */
+const LG_PAD = 10;
+const LG_LINE = 28;
+const LG_GAP = 8;
+
+function legendItems(chart: Chart): { s: Series; color: string }[] {
+  return chart.series.map((s, i) => ({ s, color: s.color ?? (PALETTE[i % PALETTE.length] as string) })).filter((r) => r.s.label);
+}
+
 /**
- * Computes the plot geometry for a text measure (`measure(text)` in pixels)
- * and text height. @internal
+ * Computes the plot geometry, measuring text with the plot font's metrics:
+ * titles and axis labels wrap, and the legend goes inside the plot only when
+ * it fits (else below it, wrapped). @internal
  */
-export function layoutChart(chart: Chart, measure: (s: string) => number, textH: number): Layout {
+export function layoutChart(chart: Chart): Layout {
+  const measure = textWidth;
+  const wrap = wrapText;
+  const fit = fitText;
   const width = chart.width ?? 720;
   const height = chart.height ?? 540;
+  const lh = FONT_SIZE * LINE;
   const logY = chart.yScale === 'log';
   let [x0, x1] = chart.xRange ?? dataRange(chart, 'x');
   let [y0, y1] = chart.yRange ?? dataRange(chart, 'y');
-  let xTicks = ticks(x0, x1, 6);
+  // Integer x data (epochs, steps) gets integer ticks only.
+  const intX = chart.series.every((s) => Array.prototype.every.call(s.x, (v: number) => Number.isInteger(v)));
+  let xTicks = ticks(x0, x1, 6, intX);
   let yTicks: { v: number; label: string }[];
   if (logY) {
     y0 = Math.log10(y0);
@@ -320,7 +380,8 @@ export function layoutChart(chart: Chart, measure: (s: string) => number, textH:
     const pad = (x1 - x0) * 0.03;
     x0 -= pad;
     x1 += pad;
-    xTicks = xTicks.filter((t) => t.v >= x0 && t.v <= x1);
+    // Ticks over the padded range, so that a tick just beyond the data still shows.
+    xTicks = ticks(x0, x1, 6, intX).filter((t) => t.v >= x0 && t.v <= x1);
   } else {
     const pad = (x1 - x0) * 0.02;
     x0 -= pad;
@@ -330,13 +391,55 @@ export function layoutChart(chart: Chart, measure: (s: string) => number, textH:
     const pad = (y1 - y0) * (chart.yRange ? 0.02 : 0.05);
     y0 -= pad;
     y1 += pad;
+    if (!logY) yTicks = ticks(y0, y1, 6);
     yTicks = yTicks.filter((t) => t.v >= y0 && t.v <= y1);
   }
-  const yTickW = Math.max(0, ...yTicks.map((t) => measure(t.label)));
-  const left = 12 + (chart.yLabel ? textH + 12 : 0) + yTickW + 10;
-  const top = chart.title ? textH * 2 + 14 : 16;
-  const right = width - 24;
-  const bottom = height - (12 + textH + 10 + (chart.xLabel ? textH + 12 : 0));
+  const titleLines = chart.title ? wrap(chart.title, width - 24, TITLE_SIZE) : [];
+  const top = titleLines.length ? 10 + titleLines.length * TITLE_SIZE * LINE + 8 : 16;
+  const yTickW = Math.max(0, ...yTicks.map((t) => measure(t.label, FONT_SIZE)));
+  const left = Math.ceil(12 + (chart.yLabel ? lh + 6 : 0) + yTickW + 10);
+  // The last x tick label is centred on the right edge of the plot: keep it on the canvas.
+  const lastX = xTicks[xTicks.length - 1];
+  const right = Math.floor(width - Math.max(24, lastX ? measure(lastX.label, FONT_SIZE) / 2 + 8 : 0));
+  const plotW = right - left;
+  const xLabelLines = chart.xLabel ? wrap(chart.xLabel, plotW, FONT_SIZE) : [];
+  // Below the plot: tick labels, x label lines, then (maybe) the legend.
+  const underPlot = 6 + FONT_SIZE + (xLabelLines.length ? 8 + xLabelLines.length * lh : 0) + 10;
+  const items = legendItems(chart);
+  const pos = chart.legend ?? 'upper right';
+  let legend: LegendLayout | null = null;
+  let bottom = height - underPlot;
+  if (pos !== 'none' && items.length > 0) {
+    const textW = Math.max(...items.map((r) => measure(r.s.label as string, FONT_SIZE)));
+    const w = LG_PAD + LG_LINE + LG_GAP + textW + LG_PAD;
+    const h = 2 * (LG_PAD / 2) + items.length * lh;
+    const m = 12;
+    const fitsInside = pos !== 'below' && w <= plotW - 2 * m && h <= (bottom - top) / 2;
+    if (fitsInside) {
+      const x = pos.endsWith('right') ? right - m - w : left + m;
+      const y = pos.startsWith('lower') ? bottom - m - h : top + m;
+      legend = { x, y, w, h, below: false, rows: items.map((r, k) => ({ ...r, lines: [r.s.label as string], y: y + LG_PAD / 2 + k * lh + lh / 2 })) };
+    } else {
+      // Below the plot, across the canvas; long labels wrap.
+      const maxText = width - 24 - (LG_PAD + LG_LINE + LG_GAP + LG_PAD);
+      const wrapped = items.map((r) => ({ ...r, lines: wrap(r.s.label as string, maxText, FONT_SIZE) }));
+      const lines = wrapped.reduce((a, r) => a + r.lines.length, 0);
+      const bh = LG_PAD + lines * lh + (wrapped.length - 1) * 4;
+      const bw = Math.min(width - 24, LG_PAD + LG_LINE + LG_GAP + Math.max(...wrapped.flatMap((r) => r.lines.map((l) => measure(l, FONT_SIZE)))) + LG_PAD);
+      bottom = height - underPlot - bh - 4;
+      const x = Math.max(12, Math.min(width - 12 - bw, (left + right) / 2 - bw / 2));
+      const y = bottom + underPlot - 4;
+      let yy = y + LG_PAD / 2;
+      const rows = wrapped.map((r) => {
+        const row = { ...r, y: yy + lh / 2 };
+        yy += r.lines.length * lh + 4;
+        return row;
+      });
+      legend = { x, y, w: bw, h: bh, below: true, rows };
+    }
+  }
+  bottom = Math.floor(bottom);
+  if (bottom - top < 40) throw new MetricsError('renderChart', 'invalid-argument', `canvas ${width}x${height} leaves no room for the plot (titles, labels and legend take ${Math.round(height - (bottom - top))} px)`);
   const sx = (right - left) / (x1 - x0);
   const sy = (bottom - top) / (y1 - y0);
   return {
@@ -350,6 +453,12 @@ export function layoutChart(chart: Chart, measure: (s: string) => number, textH:
     py: (y: number) => bottom - ((logY ? Math.log10(y) : y) - y0) * sy,
     xTicks,
     yTicks: yTicks.map((t) => ({ v: logY ? Math.pow(10, t.v) : t.v, label: t.label })),
+    titleLines,
+    xLabelLines,
+    yLabel: chart.yLabel ? fit(chart.yLabel, bottom - top, FONT_SIZE) : '',
+    xTickBaseline: bottom + 6 + FONT_SIZE * 0.8 + 2,
+    xLabelBaseline: bottom + 6 + FONT_SIZE + 8 + FONT_SIZE * 0.8,
+    legend,
   };
 }
 
@@ -370,16 +479,63 @@ export function seriesPoints(s: Series, L: Layout): { xs: number[]; ys: number[]
   return { xs, ys };
 }
 
-/** Legend rows and box. @internal */
-export function legendBox(chart: Chart, L: Layout, measure: (s: string) => number, textH: number): { x: number; y: number; w: number; h: number; rows: { s: Series; color: string; y: number }[] } | null {
-  const pos = chart.legend ?? 'upper right';
-  const items = chart.series.map((s, i) => ({ s, color: s.color ?? (PALETTE[i % PALETTE.length] as string) })).filter((r) => r.s.label);
-  if (pos === 'none' || items.length === 0) return null;
-  const rowH = textH + 10;
-  const w = 16 + 28 + 8 + Math.max(...items.map((r) => measure(r.s.label as string)));
-  const h = 10 + items.length * rowH;
-  const m = 12;
-  const x = pos.endsWith('right') ? L.right - m - w : L.left + m;
-  const y = pos.startsWith('lower') ? L.bottom - m - h : L.top + m;
-  return { x, y, w, h, rows: items.map((r, k) => ({ ...r, y: y + 5 + k * rowH + rowH / 2 })) };
+/** Several charts side by side (or in a grid) on one canvas, e.g. pretraining and fine-tuning losses. */
+export interface Figure {
+  /** Title above all panels. */
+  title?: string;
+  /** The panels, left to right, then top to bottom. */
+  panels: Chart[];
+  /** Panels per row. Default: all in one row. */
+  columns?: number;
+  /** Canvas width in pixels. Default `720` per column. */
+  width?: number;
+  /** Canvas height in pixels. Default `540` per row. */
+  height?: number;
+}
+
+/** Options of {@link figure}. */
+export interface FigureOptions {
+  /** Title above all panels. Default: none. */
+  title?: string;
+  /** Panels per row. Default: all in one row. */
+  columns?: number;
+  /** Canvas width in pixels. Default `720` per column. */
+  width?: number;
+  /** Canvas height in pixels. Default `540` per row. */
+  height?: number;
+}
+
+/**
+ * Puts charts into panels of one figure (one canvas, one SVG or PNG). Each
+ * panel keeps its own axes, title and legend; its `width`/`height` are set
+ * from the figure's grid.
+ * @throws {@link MetricsError} when there are no panels or a panel is invalid
+ */
+export function figure(panels: Chart[], options: FigureOptions = {}): Figure {
+  if (panels.length === 0) throw new MetricsError('figure', 'empty', 'no panels');
+  const columns = options.columns ?? panels.length;
+  if (!Number.isInteger(columns) || columns < 1) throw new MetricsError('figure', 'invalid-argument', `columns must be a positive integer, got ${columns}`);
+  const rows = Math.ceil(panels.length / columns);
+  const f: Figure = { panels, columns, width: options.width ?? 720 * Math.min(columns, panels.length), height: options.height ?? 540 * rows };
+  if (options.title !== undefined) f.title = options.title;
+  figureLayout(f).forEach((p) => validateChart(p.chart));
+  return f;
+}
+
+/** Whether `x` is a {@link Figure} (has panels) rather than a single chart. @internal */
+export function isFigure(x: Chart | Figure): x is Figure {
+  return Array.isArray((x as Figure).panels);
+}
+
+/** Panel rectangles of a figure, each with its chart sized to fit. @internal */
+export function figureLayout(f: Figure): { x: number; y: number; chart: Chart; titleLines: string[] }[] {
+  const columns = Math.max(1, f.columns ?? f.panels.length);
+  const rows = Math.ceil(f.panels.length / columns);
+  const width = f.width ?? 720 * Math.min(columns, f.panels.length);
+  const height = f.height ?? 540 * rows;
+  const titleLines = f.title ? wrapText(f.title, width - 24, TITLE_SIZE + 2) : [];
+  const top = titleLines.length ? 10 + titleLines.length * (TITLE_SIZE + 2) * LINE + 4 : 0;
+  const pw = Math.floor(width / columns);
+  const ph = Math.floor((height - top) / rows);
+  return f.panels.map((c, k) => ({ x: (k % columns) * pw, y: top + Math.floor(k / columns) * ph, chart: { ...c, width: pw, height: ph }, titleLines }));
 }

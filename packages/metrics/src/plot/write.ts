@@ -1,6 +1,7 @@
 import { MetricsError } from '../errors.js';
-import type { Chart } from './chart.js';
-import { renderPng, renderSvg, type PngOptions } from './render.js';
+import type { Chart, Figure } from './chart.js';
+import { renderSvg } from './render.js';
+import { renderPng, type PngOptions } from './png.js';
 
 /**
  * Node only: renders `chart` and writes it to `path`, as SVG when the path
@@ -11,7 +12,7 @@ import { renderPng, renderSvg, type PngOptions } from './render.js';
  * @returns the path written
  * @throws {@link MetricsError} for another extension or an invalid chart
  */
-export async function writeChart(path: string, chart: Chart, options: PngOptions = {}): Promise<string> {
+export async function writeChart(path: string, chart: Chart | Figure, options: PngOptions = {}): Promise<string> {
   const lower = path.toLowerCase();
   let bytes: Uint8Array | string;
   if (lower.endsWith('.svg')) bytes = renderSvg(chart);

@@ -4,6 +4,7 @@ import { VideoReadError } from '../errors.js';
 import { DTYPE_SIZE, allocTyped, bytesToTyped } from '../dtype.js';
 import type { VideoDType, VideoTypedArray } from '../types.js';
 import { TAG, TS, type DicomFile, type Fragment } from './dataset.js';
+import { newDecoder, resetCodec, MissingCodecError, type DicomCodecName } from './codecs.js';
 
 /** Pixel module attributes of a DICOM image. */
 export interface PixelInfo {
@@ -167,8 +168,13 @@ function joinFragments(bytes: Uint8Array, frags: Fragment[]): Uint8Array {
   return out;
 }
 
-/** Groups encapsulated fragments into frames (Basic Offset Table, one-per-frame, or JPEG SOI markers). */
-export function framesOfFragments(file: string, bytes: Uint8Array, all: Fragment[], frames: number, jpeg: boolean): Uint8Array[] {
+/**
+ * Groups encapsulated fragments into frames (Basic Offset Table,
+ * one-per-frame, or the codestream's start marker: `true` or `0xd8` for the
+ * JPEG SOI `FF D8`, `0x4f` for the JPEG 2000 SOC `FF 4F`).
+ */
+export function framesOfFragments(file: string, bytes: Uint8Array, all: Fragment[], frames: number, jpeg: boolean | number): Uint8Array[] {
+  const marker = jpeg === true ? 0xd8 : jpeg === false ? -1 : jpeg;
   if (all.length < 1) fail(file, 'encapsulated pixel data without a Basic Offset Table item');
   const bot = all[0] as Fragment;
   const frags = all.slice(1);
@@ -191,10 +197,10 @@ export function framesOfFragments(file: string, bytes: Uint8Array, all: Fragment
     if (groups.some((g) => g.length === 0)) fail(file, 'Basic Offset Table points between fragments');
     return groups.map((g) => joinFragments(bytes, g));
   }
-  if (jpeg) {
+  if (marker >= 0) {
     const groups: Fragment[][] = [];
     for (const fr of frags) {
-      const soi = bytes[fr.offset] === 0xff && bytes[fr.offset + 1] === 0xd8;
+      const soi = bytes[fr.offset] === 0xff && bytes[fr.offset + 1] === marker;
       if (soi || groups.length === 0) groups.push([fr]);
       else (groups[groups.length - 1] as Fragment[]).push(fr);
     }
@@ -252,8 +258,23 @@ export interface DecodedPixels {
   photometric: string;
 }
 
-/** Decodes the pixel data of a parsed DICOM file (uncompressed, RLE, JPEG baseline/extended 8-bit, JPEG lossless). */
-export async function decodePixels(f: DicomFile, maxBytes: number): Promise<DecodedPixels> {
+/** Options for the video transfer syntaxes (MPEG-2, H.264, HEVC), decoded by the system ffmpeg. */
+export interface DicomVideoOptions {
+  /** ffmpeg program. Default `'ffmpeg'`. */
+  ffmpegPath?: string;
+  /** ffprobe program. Default: beside `ffmpegPath`. */
+  ffprobePath?: string;
+  /** Kill ffmpeg/ffprobe after this many milliseconds. Default `120000`. */
+  timeoutMs?: number;
+}
+
+/**
+ * Decodes the pixel data of a parsed DICOM file: uncompressed, RLE, JPEG
+ * baseline/extended 8-bit, JPEG lossless, and (through optional WebAssembly
+ * codecs) JPEG 2000, HTJ2K and JPEG-LS; the video syntaxes (MPEG-2, H.264,
+ * HEVC) go to the system ffmpeg.
+ */
+export async function decodePixels(f: DicomFile, maxBytes: number, video: DicomVideoOptions = {}): Promise<DecodedPixels> {
   const info = pixelInfo(f);
   const ds = f.dataset;
   const el = ds.elements.get(TAG.PixelData) ?? ds.elements.get(TAG.FloatPixelData) ?? ds.elements.get(TAG.DoubleFloatPixelData);
@@ -299,7 +320,7 @@ export async function decodePixels(f: DicomFile, maxBytes: number): Promise<Deco
     chunks.forEach((c, i) => decodeRleFrame(f.file, c, info, outBytes, i * frameBytes));
     data = out;
   } else if (ts === TS.JpegBaseline || ts === TS.JpegExtended) {
-    if (info.bitsAllocated !== 8) fail(f.file, `JPEG with BitsAllocated ${info.bitsAllocated} (12-bit extended JPEG) is not supported`);
+    if (info.bitsAllocated !== 8) fail(f.file, `JPEG with BitsAllocated ${info.bitsAllocated} (12-bit extended JPEG) is not supported: ${UNSUPPORTED_WHY[TS.JpegExtended]}`);
     const chunks = framesOfFragments(f.file, ds.bytes, el.fragments, frames, true);
     const jpeg = await import('jpeg-js');
     const decode = (jpeg.decode ?? (jpeg as unknown as { default: typeof jpeg }).default.decode) as typeof jpeg.decode;
@@ -360,8 +381,16 @@ export async function decodePixels(f: DicomFile, maxBytes: number): Promise<Deco
     if (!out) fail(f.file, 'no JPEG lossless frames');
     data = out;
     if (samples === 3) photometric = 'RGB';
+  } else if (WASM_SYNTAXES[ts]) {
+    const codec = WASM_SYNTAXES[ts];
+    const chunks = framesOfFragments(f.file, ds.bytes, el.fragments, frames, codec === 'charls' ? 0xd8 : 0x4f);
+    data = await decodeWasmFrames(f.file, chunks, info, codec, count);
+    if (samples === 3) photometric = 'RGB';
+  } else if (VIDEO_SYNTAXES[ts]) {
+    const { decodeVideoPixels } = await import('./video.js');
+    ({ data, photometric } = await decodeVideoPixels(f.file, ds.bytes, el.fragments, info, VIDEO_SYNTAXES[ts], { ...video, maxBytes }));
   } else {
-    fail(f.file, `unsupported transfer syntax ${ts}${TS_NAMES[ts] ? ` (${TS_NAMES[ts]})` : ''}`);
+    fail(f.file, `unsupported transfer syntax ${ts}${TS_NAMES[ts] ? ` (${TS_NAMES[ts]})` : ''}${UNSUPPORTED_WHY[ts] ? `: ${UNSUPPORTED_WHY[ts]}` : ''}`);
   }
   if (info.pixelRepresentation === 1 && (info.dtype === 'int16' || info.dtype === 'int32' || info.dtype === 'int8')) {
     signExtend(data, info.bitsStored, info.bitsAllocated);
@@ -369,12 +398,180 @@ export async function decodePixels(f: DicomFile, maxBytes: number): Promise<Deco
   return { data, dtype: info.dtype, info, photometric };
 }
 
-const TS_NAMES: Record<string, string> = {
-  '1.2.840.10008.1.2.4.80': 'JPEG-LS lossless',
-  '1.2.840.10008.1.2.4.81': 'JPEG-LS near-lossless',
-  '1.2.840.10008.1.2.4.90': 'JPEG 2000 lossless',
-  '1.2.840.10008.1.2.4.91': 'JPEG 2000',
-  '1.2.840.10008.1.2.4.100': 'MPEG2',
-  '1.2.840.10008.1.2.4.102': 'MPEG-4 AVC/H.264',
-  '1.2.840.10008.1.2.4.201': 'HTJ2K lossless',
+
+/** Transfer syntaxes decoded by a WebAssembly codec. */
+const WASM_SYNTAXES: Record<string, DicomCodecName> = {
+  '1.2.840.10008.1.2.4.80': 'charls',
+  '1.2.840.10008.1.2.4.81': 'charls',
+  '1.2.840.10008.1.2.4.90': 'openjpeg',
+  '1.2.840.10008.1.2.4.91': 'openjpeg',
+  '1.2.840.10008.1.2.4.92': 'openjpeg',
+  '1.2.840.10008.1.2.4.93': 'openjpeg',
+  '1.2.840.10008.1.2.4.201': 'openjph',
+  '1.2.840.10008.1.2.4.202': 'openjph',
+  '1.2.840.10008.1.2.4.203': 'openjph',
 };
+
+/** Video transfer syntaxes, with the file suffix that hints ffmpeg at the stream. */
+const VIDEO_SYNTAXES: Record<string, string> = {
+  '1.2.840.10008.1.2.4.100': '.mpg',
+  '1.2.840.10008.1.2.4.100.1': '.mpg',
+  '1.2.840.10008.1.2.4.101': '.mpg',
+  '1.2.840.10008.1.2.4.101.1': '.mpg',
+  '1.2.840.10008.1.2.4.102': '.h264',
+  '1.2.840.10008.1.2.4.102.1': '.h264',
+  '1.2.840.10008.1.2.4.103': '.h264',
+  '1.2.840.10008.1.2.4.103.1': '.h264',
+  '1.2.840.10008.1.2.4.104': '.h264',
+  '1.2.840.10008.1.2.4.104.1': '.h264',
+  '1.2.840.10008.1.2.4.105': '.h264',
+  '1.2.840.10008.1.2.4.105.1': '.h264',
+  '1.2.840.10008.1.2.4.106': '.h264',
+  '1.2.840.10008.1.2.4.106.1': '.h264',
+  '1.2.840.10008.1.2.4.107': '.hevc',
+  '1.2.840.10008.1.2.4.108': '.hevc',
+};
+
+const TS_NAMES: Record<string, string> = {
+  '1.2.840.10008.1.2.4.51': 'JPEG extended 12-bit',
+  '1.2.840.10008.1.2.4.94': 'JPIP referenced',
+  '1.2.840.10008.1.2.4.95': 'JPIP referenced deflate',
+  '1.2.840.10008.1.2.4.204': 'HTJ2K JPIP referenced',
+  '1.2.840.10008.1.2.4.205': 'HTJ2K JPIP referenced deflate',
+  '1.2.840.10008.1.2.1.98': 'encapsulated uncompressed',
+  '1.2.840.10008.1.2.8.1': 'deflated image frame compression',
+};
+
+/** Why a syntax stays unsupported. */
+const UNSUPPORTED_WHY: Record<string, string> = {
+  '1.2.840.10008.1.2.4.51': 'no 12-bit JPEG decoder is published on npm (@cornerstonejs ships only libjpeg-turbo 8-bit); transcode with dcmdjpeg or gdcmconv',
+  '1.2.840.10008.1.2.4.94': 'the pixels are not in the file (JPIP server reference)',
+  '1.2.840.10008.1.2.4.95': 'the pixels are not in the file (JPIP server reference)',
+  '1.2.840.10008.1.2.4.204': 'the pixels are not in the file (JPIP server reference)',
+  '1.2.840.10008.1.2.4.205': 'the pixels are not in the file (JPIP server reference)',
+};
+
+/** The raw codestream of a JPEG 2000 frame: strips a JP2 file wrapper (signature box ... `jp2c` box) when present. */
+export function j2kCodestream(c: Uint8Array): Uint8Array {
+  if (c[0] === 0xff && c[1] === 0x4f) return c;
+  // JP2 boxes: 4-byte big-endian length, 4-byte type.
+  let p = 0;
+  while (p + 8 <= c.length) {
+    const len = (((c[p] as number) << 24) | ((c[p + 1] as number) << 16) | ((c[p + 2] as number) << 8) | (c[p + 3] as number)) >>> 0;
+    const type = String.fromCharCode(c[p + 4] as number, c[p + 5] as number, c[p + 6] as number, c[p + 7] as number);
+    if (type === 'jp2c') return c.subarray(p + 8, len === 0 ? c.length : Math.min(c.length, p + len));
+    if (len < 8) break;
+    p += len;
+  }
+  return c;
+}
+
+/** Image size in a JPEG 2000 / HTJ2K codestream's SIZ marker, or undefined. */
+export function j2kSize(c: Uint8Array): { width: number; height: number; components: number } | undefined {
+  if (c.length < 42 || c[0] !== 0xff || c[1] !== 0x4f || c[2] !== 0xff || c[3] !== 0x51) return undefined;
+  const dv = new DataView(c.buffer, c.byteOffset, c.byteLength);
+  const xs = dv.getUint32(8);
+  const ys = dv.getUint32(12);
+  const xo = dv.getUint32(16);
+  const yo = dv.getUint32(20);
+  return { width: xs - xo, height: ys - yo, components: dv.getUint16(40) };
+}
+
+/** Image size in a JPEG-LS frame header (SOF55), or undefined. */
+export function jpegLsSize(b: Uint8Array): { width: number; height: number; components: number } | undefined {
+  if (b[0] !== 0xff || b[1] !== 0xd8) return undefined;
+  let p = 2;
+  while (p + 4 <= b.length) {
+    if (b[p] !== 0xff) return undefined;
+    const m = b[p + 1] as number;
+    if (m === 0xff) {
+      p++;
+      continue;
+    }
+    const len = ((b[p + 2] as number) << 8) | (b[p + 3] as number);
+    if (m === 0xf7) {
+      if (p + 10 > b.length) return undefined;
+      return {
+        height: ((b[p + 5] as number) << 8) | (b[p + 6] as number),
+        width: ((b[p + 7] as number) << 8) | (b[p + 8] as number),
+        components: b[p + 9] as number,
+      };
+    }
+    if (m === 0xda || len < 2) return undefined;
+    p += 2 + len;
+  }
+  return undefined;
+}
+
+const CODEC_WHAT: Record<DicomCodecName, string> = { openjpeg: 'JPEG 2000', openjph: 'HTJ2K', charls: 'JPEG-LS' };
+
+function errText(e: unknown): string {
+  if (e instanceof Error) return e.message;
+  if (typeof e === 'number') return `codec exception ${e}`;
+  return String(e);
+}
+
+/**
+ * Decodes frames with a WebAssembly codec into `[frames, rows, columns,
+ * samples]` elements of `info.dtype`. The codestream's own size is checked
+ * against the header before decoding, so a corrupt header never makes the
+ * codec allocate more than the header (already checked against maxBytes)
+ * claims.
+ */
+async function decodeWasmFrames(file: string, chunks: Uint8Array[], info: PixelInfo, codec: DicomCodecName, count: number): Promise<VideoTypedArray> {
+  const what = CODEC_WHAT[codec];
+  const { rows, columns, samples } = info;
+  const pixels = rows * columns;
+  const frameLen = pixels * samples;
+  let out: VideoTypedArray | undefined;
+  for (const [i, raw] of chunks.entries()) {
+    const c = codec === 'charls' ? raw : j2kCodestream(raw);
+    const h = codec === 'charls' ? jpegLsSize(c) : j2kSize(c);
+    if (!h) fail(file, `${what} frame ${i} has no ${codec === 'charls' ? 'JPEG-LS frame header (SOF55)' : 'codestream header (SOC + SIZ)'}`);
+    if (h.width !== columns || h.height !== rows || h.components !== samples) {
+      fail(file, `${what} frame ${i} is ${h.width}x${h.height}x${h.components}, header says ${columns}x${rows}x${samples}`);
+    }
+    const dec = await newDecoder(codec, file);
+    let decoded: Uint8Array;
+    let fi: ReturnType<typeof dec.getFrameInfo>;
+    let planar = false;
+    try {
+      dec.getEncodedBuffer(c.length).set(c);
+      dec.decode();
+      fi = dec.getFrameInfo();
+      if (codec === 'charls' && samples > 1) planar = dec.getInterleaveMode?.() === 0;
+      decoded = dec.getDecodedBuffer().slice();
+    } catch (e) {
+      // A WebAssembly trap leaves the instance unusable: start a fresh one next time.
+      if (e instanceof WebAssembly.RuntimeError || !(e instanceof Error)) resetCodec(codec);
+      if (e instanceof MissingCodecError) throw e;
+      fail(file, `${what} frame ${i}: ${errText(e)}`);
+    } finally {
+      try {
+        dec.delete();
+      } catch {
+        resetCodec(codec);
+      }
+    }
+    if (fi.width === 0 || fi.height === 0 || fi.componentCount === 0) fail(file, `${what} frame ${i} could not be decoded (corrupt or unsupported codestream)`);
+    if (fi.width !== columns || fi.height !== rows || fi.componentCount !== samples) {
+      fail(file, `${what} frame ${i} decoded to ${fi.width}x${fi.height}x${fi.componentCount}, header says ${columns}x${rows}x${samples}`);
+    }
+    const bps = fi.bitsPerSample <= 8 ? 1 : fi.bitsPerSample <= 16 ? 2 : 0;
+    if (bps === 0) fail(file, `${what} frame ${i} has ${fi.bitsPerSample} bits per sample (at most 16 supported)`);
+    if (bps * 8 > info.bitsAllocated) fail(file, `${what} frame ${i} has ${fi.bitsPerSample} bits per sample, more than BitsAllocated ${info.bitsAllocated}`);
+    if (decoded.length !== frameLen * bps) fail(file, `${what} frame ${i} decoded to ${decoded.length} bytes, expected ${frameLen * bps}`);
+    // Allocate only after a frame decoded to the claimed size.
+    out ??= allocTyped(info.dtype, count);
+    const o = out as unknown as { [k: number]: number };
+    const base = i * frameLen;
+    const src = bps === 2 ? new DataView(decoded.buffer, decoded.byteOffset, decoded.byteLength) : undefined;
+    // The header's PixelRepresentation decides the sign (the codestream's sign flag is often wrong in the wild).
+    for (let k = 0; k < frameLen; k++) {
+      const pos = planar ? (k % samples) * pixels + Math.floor(k / samples) : k;
+      o[base + k] = src ? src.getUint16(pos * 2, true) : (decoded[pos] as number);
+    }
+  }
+  if (!out) fail(file, `no ${what} frames`);
+  return out;
+}

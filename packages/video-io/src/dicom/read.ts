@@ -2,10 +2,10 @@ import { VideoReadError } from '../errors.js';
 import { axcodes } from '../affine.js';
 import type { MedicalVideo, VideoDType, VideoTypedArray } from '../types.js';
 import { TAG, parseDicom, type DicomDataset, type DicomFile } from './dataset.js';
-import { decodePixels, pixelInfo, type DecodedPixels } from './pixels.js';
+import { decodePixels, pixelInfo, type DecodedPixels, type DicomVideoOptions } from './pixels.js';
 
-/** Options of the DICOM readers. */
-export interface DicomReadOptions {
+/** Options of the DICOM readers (with those of the video transfer syntaxes, decoded by ffmpeg). */
+export interface DicomReadOptions extends DicomVideoOptions {
   /** Largest decoded size in bytes. */
   maxBytes: number;
   /** Apply RescaleSlope/Intercept (default true). */
@@ -139,7 +139,7 @@ function baseMeta(f: DicomFile, px: DecodedPixels, g: Geometry): Record<string, 
 /** Reads one DICOM file (single frame or multi-frame cine) into `[frames, rows, columns, samples]`. */
 export async function decodeDicomFile(bytes: Uint8Array, file: string, options: DicomReadOptions): Promise<MedicalVideo> {
   const f = parseDicom(bytes, file, options.maxBytes);
-  const px = await decodePixels(f, options.maxBytes);
+  const px = await decodePixels(f, options.maxBytes, options);
   const g = geometry(f.dataset);
   const { rows, columns, frames, samples } = px.info;
   let data = px.data;
@@ -240,7 +240,7 @@ export async function decodeDicomSeries(entries: SeriesEntry[], label: string, o
   let t = 0;
   for (const idx of order) {
     const f = files[idx]!;
-    const px = await decodePixels(f, options.maxBytes);
+    const px = await decodePixels(f, options.maxBytes, options);
     first ??= px;
     let part: VideoTypedArray = px.data;
     if (rescale) {
