@@ -1,5 +1,5 @@
 import { backend_util, util, type KernelConfig, type KernelFunc, type NamedAttrMap, type TensorInfo } from '@tensorflow/tfjs-core';
-import { colsOf, geomOf, isPointwise, rowsOf } from '../geometry.js';
+import { colsOf, geomOf, isPointwise, rowsOf, type ConvGeom } from '../geometry.js';
 import { alias, alloc, dropAlias, free, heapF32, matMul, offsetOf, type Wasm } from '../heap.js';
 import { im2col, transpose } from '../im2col.js';
 import { rowsPerChunk } from '../chunk.js';
@@ -22,6 +22,7 @@ export const conv3dBackpropFilter: KernelFunc = (args) => {
   const g = geomOf(info);
   const M = rowsOf(g), K = colsOf(g), C = g.co;
   util.assert(util.arraysEqual(dy.shape, info.outShape), () => `Conv3DBackpropFilterV2 (tfjs-portable): dy shape [${dy.shape}] is not the conv output shape [${info.outShape}]`);
+  if (M > 0 && M < K) return viaTransposed(backend, x, dy, g, filterShape);
   const pointwise = isPointwise(g);
   const rows = rowsPerChunk(M, K);
   let acc: Float32Array | undefined;
@@ -63,6 +64,24 @@ export const conv3dBackpropFilter: KernelFunc = (args) => {
   }
   return dw;
 };
+
+/**
+ * Few output positions: `dw [K, co] = col^T [K, M] x dy [M, co]` in one
+ * matmul, so XNNPACK packs the small `dy` and the result needs no transpose.
+ */
+function viaTransposed(backend: Wasm, x: TensorInfo, dy: TensorInfo, g: ConvGeom, filterShape: Shape5): TensorInfo {
+  const M = rowsOf(g), K = colsOf(g), C = g.co;
+  const col = alloc(backend, [1, M, K]);
+  const colT = alloc(backend, [1, K, M]);
+  im2col(heapF32(backend), offsetOf(backend, x), offsetOf(backend, col), g, 0, M);
+  transpose(heapF32(backend), offsetOf(backend, col), offsetOf(backend, colT), M, K);
+  free(backend, col);
+  const b = alias(backend, offsetOf(backend, dy), [1, M, C]);
+  const dw = matMul(backend, colT, b);
+  dropAlias(backend, b);
+  free(backend, colT);
+  return { ...dw, shape: [...filterShape] };
+}
 
 /** Kernel config of {@link conv3dBackpropFilter} for `backendName`. @internal */
 export const conv3dBackpropFilterConfig = (backendName: string): KernelConfig => ({ kernelName: 'Conv3DBackpropFilterV2', backendName, kernelFunc: conv3dBackpropFilter });
