@@ -5,12 +5,13 @@ import { setMatMul } from './heap.js';
 import { conv3dConfig } from './kernels/conv3d.js';
 import { conv3dBackpropInputConfig } from './kernels/conv3d_backprop_input.js';
 import { conv3dBackpropFilterConfig } from './kernels/conv3d_backprop_filter.js';
+import { sliceConfig } from './kernels/slice.js';
 
 /** Name of the tfjs backend the portable kernels run on: tfjs-backend-wasm's `wasm` backend. */
 export const PORTABLE_BACKEND = 'wasm';
 
 /** Names of the wasm backend's kernels this package replaces. */
-export const PORTABLE_KERNELS: readonly string[] = ['Conv3D', 'Conv3DBackpropInputV2', 'Conv3DBackpropFilterV2'];
+export const PORTABLE_KERNELS: readonly string[] = ['Conv3D', 'Conv3DBackpropInputV2', 'Conv3DBackpropFilterV2', 'Slice'];
 
 /** Options of {@link registerPortableBackend}. */
 export interface PortableBackendOptions {
@@ -38,13 +39,16 @@ export class PortableBackendError extends Error {
   }
 }
 
+let registered = false;
+
 /**
  * Makes tfjs-backend-wasm's `wasm` backend fast and correct for 3D CNN
  * training: replaces its Conv3D, Conv3DBackpropInputV2 and
  * Conv3DBackpropFilterV2 kernels (slow, and the backprop ones give wrong
  * values in tfjs 4.22) with im2col / col2im in JS on the wasm heap plus the
- * backend's own XNNPACK matmul (WebAssembly SIMD). Every other op is the
- * stock wasm kernel. No native code: runs in Node and in browsers (one
+ * backend's own XNNPACK matmul (WebAssembly SIMD), and its Slice kernel
+ * (element by element above rank 4) with one that copies contiguous runs.
+ * Every other op is the stock wasm kernel. No native code: runs in Node and in browsers (one
  * thread in Node; tfjs-backend-wasm's threads where the page allows them).
  *
  * Returns the backend name to activate with `tf.setBackend` (`'wasm'`).
@@ -66,11 +70,15 @@ export async function registerPortableBackend(options: PortableBackendOptions = 
   const mm = tf.getKernel('BatchMatMul', PORTABLE_BACKEND);
   if (!mm) throw new PortableBackendError('@tensorflow/tfjs-backend-wasm registered no BatchMatMul kernel (version mismatch with @tensorflow/tfjs-core?)');
   setMatMul(mm.kernelFunc);
-  for (const cfg of [conv3dConfig, conv3dBackpropInputConfig, conv3dBackpropFilterConfig].map((f) => f(PORTABLE_BACKEND))) {
-    const current = tf.getKernel(cfg.kernelName, PORTABLE_BACKEND);
-    if (current?.kernelFunc === cfg.kernelFunc) continue;
-    if (current) tf.unregisterKernel(cfg.kernelName, PORTABLE_BACKEND);
-    tf.registerKernel(cfg);
+  if (!registered) {
+    const stockSlice = tf.getKernel('Slice', PORTABLE_BACKEND);
+    if (!stockSlice) throw new PortableBackendError('@tensorflow/tfjs-backend-wasm registered no Slice kernel');
+    const configs = [conv3dConfig(PORTABLE_BACKEND), conv3dBackpropInputConfig(PORTABLE_BACKEND), conv3dBackpropFilterConfig(PORTABLE_BACKEND), sliceConfig(PORTABLE_BACKEND, stockSlice.kernelFunc)];
+    for (const cfg of configs) {
+      if (tf.getKernel(cfg.kernelName, PORTABLE_BACKEND)) tf.unregisterKernel(cfg.kernelName, PORTABLE_BACKEND);
+      tf.registerKernel(cfg);
+    }
+    registered = true;
   }
   return Promise.resolve(PORTABLE_BACKEND);
 }
