@@ -14,7 +14,7 @@ export function sliceKernel(fallback: KernelFunc): KernelFunc {
     const { x } = args.inputs as { x: TensorInfo };
     const { begin, size } = args.attrs as NamedAttrMap as unknown as { begin: number | number[]; size: number | number[] };
     if (x.dtype !== 'float32' && x.dtype !== 'int32') return fallback(args);
-    const [b, s] = slice_util.parseSliceParams(x as unknown as Parameters<typeof slice_util.parseSliceParams>[0], begin, size);
+    const [b, s] = slice_util.parseSliceParams(x as unknown as Parameters<typeof slice_util.parseSliceParams>[0], begin, size) as [number[], number[]];
     slice_util.assertParamsValid(x as unknown as Parameters<typeof slice_util.assertParamsValid>[0], b, s);
     const out = backend.makeOutput(s, x.dtype);
     const n = util.sizeFromShape(s);
