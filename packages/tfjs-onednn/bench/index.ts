@@ -272,7 +272,7 @@ async function main(): Promise<void> {
   // composed one, interleaved with the PyTorch peers.
   if (parts.has("fwdbwd")) {
     const peers = await torchPeers("fwdbwd");
-    const portable = await PortablePeer.start("fwdbwd", [N, T, H, W], Math.min(warmup, 1));
+    const fit = await PortablePeer.startFitting("fwdbwd", [N, T, H, W], Math.min(warmup, 1)), portable = fit?.peer;
     const fused = new R3d18(1, "r3d", fusedBn);
     const composed = new R3d18(1, "r3dc");
     const x = tf.randomNormal([N, T, H, W, 3], 0, 1, "float32", 7) as tf.Tensor5D;
@@ -316,13 +316,13 @@ async function main(): Promise<void> {
         fb ? `; per-round ratios vs ${fb.name}: ${fmtRatios(roundRatios(ours, fb.r))}` : ""
       }`,
     });
-    if (portable) rows.push(portableRow(`r3d_18 fwd+bwd ${clip}`, N, res, portable.name, "onednn fused BN", peers.map((p) => p.name), torchVersion));
+    if (fit) rows.push(portableRow(`r3d_18 fwd+bwd ${fit.clips}x${T}x${H}x${W}`, fit.clips, res, fit.peer.name, "onednn fused BN", peers.map((p) => p.name), torchVersion, N));
   }
 
   // BYOL step, interleaved with the PyTorch peers.
   if (parts.has("byol")) {
     const peers = await torchPeers("byol");
-    const portable = await PortablePeer.start("byol", [N, T, H, W], Math.min(warmup, 1));
+    const fit = await PortablePeer.startFitting("byol", [N, T, H, W], Math.min(warmup, 1)), portable = fit?.peer;
     const b = new ByolBench(fusedBn);
     const v1 = tf.randomNormal([N, T, H, W, 3], 0, 1, "float32", 8) as tf.Tensor5D;
     const v2 = tf.randomNormal([N, T, H, W, 3], 0, 1, "float32", 9) as tf.Tensor5D;
@@ -353,8 +353,8 @@ async function main(): Promise<void> {
         bb ? `; per-round ratios vs ${bb.name}: ${fmtRatios(ratios)}` : ""
       }`,
     });
-    if (portable) {
-      const row = portableRow(`BYOL step r3d_18, micro-batch ${N}, two views ${T}x${H}x${W}`, N, res, portable.name, "onednn", peers.map((p) => p.name), torchVersion);
+    if (fit) {
+      const row = portableRow(`BYOL step r3d_18, micro-batch ${fit.clips}, two views ${T}x${H}x${W}`, fit.clips, res, fit.peer.name, "onednn", peers.map((p) => p.name), torchVersion, N);
       rows.push({ ...row, notes: `${row.notes ?? ""}; its process peak RSS ${(portableRss ?? 0).toFixed(0)} MB` });
     }
     const iPeer = bb ? peers.findIndex((p) => p.name === bb.name) : -1;

@@ -25,6 +25,9 @@ const cases: Case[] = [
   { name: '[3,1,1] stride [2,1,1] valid, 5->4', x: [1, 7, 4, 5, 5], w: [3, 1, 1, 5, 4], strides: [2, 1, 1], pad: 'valid' },
   { name: 'few output positions (transposed backprop products), 3x3x3 stride 2 same, 41->9', x: [2, 2, 3, 3, 41], w: [3, 3, 3, 41, 9], strides: 2, pad: 'same' },
   { name: 'even kernel [2,2,2] stride [1,2,1] same, batch 2, 3->4', x: [2, 4, 5, 6, 3], w: [2, 2, 2, 3, 4], strides: [1, 2, 1], pad: 'same' },
+  // r2plus1d_18 (width 1/4) layer1 shapes: spatial [1,3,3] and temporal [3,1,1] halves.
+  { name: 'r2plus1d spatial [1,3,3] stride 1 same, 16->36', x: [2, 8, 16, 16, 16], w: [1, 3, 3, 16, 36], strides: 1, pad: 'same' },
+  { name: 'r2plus1d temporal [3,1,1] stride 1 same, 36->16', x: [2, 8, 16, 16, 36], w: [3, 1, 1, 36, 16], strides: 1, pad: 'same' },
 ];
 
 /** Forward and both gradients of sum(conv3d(x, w) * r) on the cpu backend and on ours. */
