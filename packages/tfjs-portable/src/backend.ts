@@ -6,12 +6,17 @@ import { conv3dConfig } from './kernels/conv3d.js';
 import { conv3dBackpropInputConfig } from './kernels/conv3d_backprop_input.js';
 import { conv3dBackpropFilterConfig } from './kernels/conv3d_backprop_filter.js';
 import { sliceConfig } from './kernels/slice.js';
+import { BATCH_NORM_TRAIN, batchNormTrainConfig } from './kernels/batchnorm_train.js';
+import { BATCH_NORM_TRAIN_GRAD, batchNormTrainGradConfig } from './kernels/batchnorm_train_grad.js';
 
 /** Name of the tfjs backend the portable kernels run on: tfjs-backend-wasm's `wasm` backend. */
 export const PORTABLE_BACKEND = 'wasm';
 
 /** Names of the wasm backend's kernels this package replaces. */
 export const PORTABLE_KERNELS: readonly string[] = ['Conv3D', 'Conv3DBackpropInputV2', 'Conv3DBackpropFilterV2', 'Slice'];
+
+/** Kernels this package adds to the wasm backend: the fused training batch norm and its gradient that `@byolmed3d/resnet3d` runs on when present. */
+export const PORTABLE_EXTRA_KERNELS: readonly string[] = [BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD];
 
 /** Options of {@link registerPortableBackend}. */
 export interface PortableBackendOptions {
@@ -47,8 +52,10 @@ let registered = false;
  * Conv3DBackpropFilterV2 kernels (slow, and the backprop ones give wrong
  * values in tfjs 4.22) with im2col / col2im in JS on the wasm heap plus the
  * backend's own XNNPACK matmul (WebAssembly SIMD), and its Slice kernel
- * (element by element above rank 4) with one that copies contiguous runs.
- * Every other op is the stock wasm kernel. No native code: runs in Node and in browsers (one
+ * (element by element above rank 4) with one that copies contiguous runs;
+ * adds the fused training batch norm kernels that `@byolmed3d/resnet3d`'s
+ * `batchNormTrain` runs on ({@link PORTABLE_EXTRA_KERNELS}). Every other op
+ * is the stock wasm kernel. No native code: runs in Node and in browsers (one
  * thread in Node; tfjs-backend-wasm's threads where the page allows them).
  *
  * Returns the backend name to activate with `tf.setBackend` (`'wasm'`).
@@ -73,7 +80,7 @@ export async function registerPortableBackend(options: PortableBackendOptions = 
   if (!registered) {
     const stockSlice = tf.getKernel('Slice', PORTABLE_BACKEND);
     if (!stockSlice) throw new PortableBackendError('@tensorflow/tfjs-backend-wasm registered no Slice kernel');
-    const configs = [conv3dConfig(PORTABLE_BACKEND), conv3dBackpropInputConfig(PORTABLE_BACKEND), conv3dBackpropFilterConfig(PORTABLE_BACKEND), sliceConfig(PORTABLE_BACKEND, stockSlice.kernelFunc)];
+    const configs = [conv3dConfig(PORTABLE_BACKEND), conv3dBackpropInputConfig(PORTABLE_BACKEND), conv3dBackpropFilterConfig(PORTABLE_BACKEND), sliceConfig(PORTABLE_BACKEND, stockSlice.kernelFunc), batchNormTrainConfig(PORTABLE_BACKEND), batchNormTrainGradConfig(PORTABLE_BACKEND)];
     for (const cfg of configs) {
       if (tf.getKernel(cfg.kernelName, PORTABLE_BACKEND)) tf.unregisterKernel(cfg.kernelName, PORTABLE_BACKEND);
       tf.registerKernel(cfg);

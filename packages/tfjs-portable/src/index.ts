@@ -5,5 +5,7 @@
  *
  * @packageDocumentation
  */
-export { registerPortableBackend, PORTABLE_BACKEND, PORTABLE_KERNELS, PortableBackendError } from './backend.js';
+export { registerPortableBackend, PORTABLE_BACKEND, PORTABLE_KERNELS, PORTABLE_EXTRA_KERNELS, PortableBackendError } from './backend.js';
+export { BATCH_NORM_TRAIN } from './kernels/batchnorm_train.js';
+export { BATCH_NORM_TRAIN_GRAD } from './kernels/batchnorm_train_grad.js';
 export type { PortableBackendOptions } from './backend.js';
