@@ -64,7 +64,7 @@ describe('Conv3D and its gradients on the portable backend', () => {
     afterAll(async () => {
       await registerPortableBackend();
     });
-    for (const c of cases.slice(0, 4)) {
+    for (const c of [...cases.slice(0, 4), cases[8] as Case]) {
       it(`${c.name}: still matches the cpu backend`, async () => {
         for (const e of await compare(c)) expect(e).toBeLessThan(1e-5);
       });

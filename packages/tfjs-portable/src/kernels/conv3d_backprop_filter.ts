@@ -22,7 +22,8 @@ export const conv3dBackpropFilter: KernelFunc = (args) => {
   const g = geomOf(info);
   const M = rowsOf(g), K = colsOf(g), C = g.co;
   util.assert(util.arraysEqual(dy.shape, info.outShape), () => `Conv3DBackpropFilterV2 (tfjs-portable): dy shape [${dy.shape}] is not the conv output shape [${info.outShape}]`);
-  if (M > 0 && M < K) return viaTransposed(backend, x, dy, g, filterShape);
+  // Few output positions, and the whole column matrix fits one chunk.
+  if (M > 0 && M < K && rowsPerChunk(M, K) === M) return viaTransposed(backend, x, dy, g, filterShape);
   const pointwise = isPointwise(g);
   const rows = rowsPerChunk(M, K);
   let acc: Float32Array | undefined;

@@ -21,7 +21,8 @@ export const conv3dBackpropInput: KernelFunc = (args) => {
   const g = geomOf(info);
   const M = rowsOf(g), K = colsOf(g), C = g.co;
   util.assert(util.arraysEqual(dy.shape, info.outShape), () => `Conv3DBackpropInputV2 (tfjs-portable): dy shape [${dy.shape}] is not the conv output shape [${info.outShape}]`);
-  if (M > 0 && M < K) return viaTransposed(backend, dy, filter, g, inputShape);
+  // Few output positions, and the whole column matrix fits one chunk.
+  if (M > 0 && M < K && rowsPerChunk(M, K) === M) return viaTransposed(backend, dy, filter, g, inputShape);
   // w^T [co, K], a fresh tensor each call (XNNPACK packs it under its id).
   const wT = alloc(backend, [1, C, K]);
   transpose(heapF32(backend), offsetOf(backend, filter), offsetOf(backend, wT), K, C);
