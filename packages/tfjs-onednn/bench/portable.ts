@@ -147,7 +147,7 @@ export function portableRow(what: string, clips: number, res: Map<string, Interl
   }
   // Throughput of the other over ours (> 1: the other is faster), overall and per round.
   const scale = peerClips / clips;
-  const times = (o: Interleaved): string => `${((ours.median / o.median) * scale).toFixed(1)}x (per round ${roundRatios(o, ours).map((v) => (scale / v).toFixed(1)).join(', ')})`;
+  const times = (o: Interleaved): string => `${((ours.median / o.median) * scale).toFixed(1)}x (per round ${roundRatios(o, ours).map((v) => (scale * v).toFixed(1)).join(', ')})`;
   return {
     case: `${what}, portable (tfjs-portable: wasm backend, im2col + XNNPACK conv, 1 thread, composed BN), median of ${ours.all.times.length}`,
     unit: 'clips/s',
