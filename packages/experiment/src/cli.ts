@@ -170,7 +170,7 @@ function experimentCommand(name: string, summary: string, body: (args: RunArgs, 
 
 const backendCommand: Command = {
   name: 'backend',
-  summary: 'Show which tfjs backend would be used (tfjs-node-gpu, tfjs-node, oneDNN, cpu, wasm).',
+  summary: 'Show which tfjs backend would be used (tfjs-node-gpu, tfjs-node, oneDNN, portable, cpu, wasm).',
   run: async (argv) => {
     const args = parseRunArgs(argv);
     const sel = await selectBackend({ backend: args.config.backend as BackendChoice });
@@ -277,7 +277,7 @@ function usage(): string {
     ...lines,
     '',
     'Global options:',
-    '  --backend NAME  auto | tensorflow-gpu | tensorflow | onednn | cpu | wasm (default auto)',
+    '  --backend NAME  auto | tensorflow-gpu | tensorflow | onednn | portable | cpu | wasm (default auto)',
     '  --help, -h      Show help (also `byolmed3d <command> --help`)',
     '  --version       Print the version',
   ].join('\n');

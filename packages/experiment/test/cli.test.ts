@@ -1,3 +1,4 @@
+import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it, vi } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -29,10 +30,22 @@ describe('byolmed3d CLI', () => {
 describe('selectBackend', () => {
   it('falls back to a pure-JS backend when tfjs-node is absent, and can be forced', async () => {
     const auto = await selectBackend();
-    expect(['tensorflow-gpu', 'tensorflow', 'onednn', 'cpu']).toContain(auto.choice);
+    expect(['tensorflow-gpu', 'tensorflow', 'onednn', 'portable', 'cpu']).toContain(auto.choice);
     expect(auto.message).toMatch(/^backend: /);
     const cpu = await selectBackend({ backend: 'cpu' });
     expect(cpu.tfBackend).toBe('cpu');
+  });
+
+  it('--backend portable runs the wasm backend with the portable Conv3D kernels', async () => {
+    const p = await selectBackend({ backend: 'portable' });
+    expect(p).toMatchObject({ choice: 'portable', tfBackend: 'wasm', message: 'backend: portable' });
+    expect(tf.getBackend()).toBe('wasm');
+    // The stock wasm Conv3DBackpropInputV2 is wrong; the portable one gives
+    // d/dx sum(conv3d(x, ones 3x3x3)) = the number of output taps covering each voxel.
+    const dx = tf.tidy(() => tf.grad((x: tf.Tensor) => tf.sum(tf.conv3d(x as tf.Tensor5D, tf.ones([3, 3, 3, 1, 1]) as tf.Tensor5D, 1, 'same')))(tf.zeros([1, 3, 3, 3, 1])).dataSync());
+    expect(Array.from(dx.slice(0, 3))).toEqual([8, 12, 8]);
+    expect(dx[13]).toBe(27);
+    await selectBackend({ backend: 'cpu' });
   });
 
   const hasTfjsNode = (() => {

@@ -31,6 +31,7 @@ import {
   type Interleaved,
 } from "./interleave.js";
 import { R3d18, type BatchNormFn, type ConvShape } from "./r3d18.js";
+import { PortablePeer, portableRow } from "./portable.js";
 
 /** The package's training batch norm: fused native kernels on onednn. */
 const fusedBn: BatchNormFn = (x, g, b) => {
@@ -271,6 +272,7 @@ async function main(): Promise<void> {
   // composed one, interleaved with the PyTorch peers.
   if (parts.has("fwdbwd")) {
     const peers = await torchPeers("fwdbwd");
+    const fit = await PortablePeer.startFitting("fwdbwd", [N, T, H, W], Math.min(warmup, 1)), portable = fit?.peer;
     const fused = new R3d18(1, "r3d", fusedBn);
     const composed = new R3d18(1, "r3dc");
     const x = tf.randomNormal([N, T, H, W, 3], 0, 1, "float32", 7) as tf.Tensor5D;
@@ -283,6 +285,7 @@ async function main(): Promise<void> {
       inProcess("onednn fused BN", stepFused),
       inProcess("onednn composed BN", stepComposed),
       ...peers,
+      ...(portable ? [portable] : []),
     ];
     console.log(`r3d_18 fwd+bwd ${clip}: ${rounds} interleaved rounds of ${perRound} step(s) after ${warmup} warm-up steps`);
     const res = await interleave(contenders, rounds, perRound);
@@ -291,6 +294,7 @@ async function main(): Promise<void> {
     composed.dispose();
     meta.rssFwdBwdMb = maxRssMb();
     const peerRss = await Promise.all(peers.map((p) => p.stop()));
+    await portable?.stop();
     const ours = res.get("onednn fused BN") as Interleaved;
     const comp = res.get("onednn composed BN") as Interleaved;
     const fb = fasterPeer(res, peers);
@@ -312,11 +316,13 @@ async function main(): Promise<void> {
         fb ? `; per-round ratios vs ${fb.name}: ${fmtRatios(roundRatios(ours, fb.r))}` : ""
       }`,
     });
+    if (fit) rows.push(portableRow(`r3d_18 fwd+bwd ${fit.clips}x${T}x${H}x${W}`, fit.clips, res, fit.peer.name, "onednn fused BN", peers.map((p) => p.name), torchVersion, N));
   }
 
   // BYOL step, interleaved with the PyTorch peers.
   if (parts.has("byol")) {
     const peers = await torchPeers("byol");
+    const fit = await PortablePeer.startFitting("byol", [N, T, H, W], Math.min(warmup, 1)), portable = fit?.peer;
     const b = new ByolBench(fusedBn);
     const v1 = tf.randomNormal([N, T, H, W, 3], 0, 1, "float32", 8) as tf.Tensor5D;
     const v2 = tf.randomNormal([N, T, H, W, 3], 0, 1, "float32", 9) as tf.Tensor5D;
@@ -325,11 +331,12 @@ async function main(): Promise<void> {
     };
     for (let i = 0; i < warmup; i++) step();
     console.log(`BYOL step ${clip}: ${rounds} interleaved rounds of ${perRound} step(s) after ${warmup} warm-up steps`);
-    const res = await interleave([inProcess("onednn", step), ...peers], rounds, perRound);
+    const res = await interleave([inProcess("onednn", step), ...peers, ...(portable ? [portable] : [])], rounds, perRound);
     tf.dispose([v1, v2]);
     b.dispose();
     const rssByol = maxRssMb();
     const peerRss = await Promise.all(peers.map((p) => p.stop()));
+    const portableRss = (await portable?.stop())?.maxrss_mb;
     const ours = res.get("onednn") as Interleaved;
     const bb = fasterPeer(res, peers);
     const torchVersion = peerRss[0]?.torch ?? "";
@@ -346,6 +353,10 @@ async function main(): Promise<void> {
         bb ? `; per-round ratios vs ${bb.name}: ${fmtRatios(ratios)}` : ""
       }`,
     });
+    if (fit) {
+      const row = portableRow(`BYOL step r3d_18, micro-batch ${fit.clips}, two views ${T}x${H}x${W}`, fit.clips, res, fit.peer.name, "onednn", peers.map((p) => p.name), torchVersion, N);
+      rows.push({ ...row, notes: `${row.notes ?? ""}; its process peak RSS ${(portableRss ?? 0).toFixed(0)} MB` });
+    }
     const iPeer = bb ? peers.findIndex((p) => p.name === bb.name) : -1;
     const rssPeer = iPeer >= 0 ? peerRss[iPeer]?.maxrss_mb : undefined;
     rows.push({

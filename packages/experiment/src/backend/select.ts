@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 /** Names accepted by `--backend`. `auto` picks the fastest one present. */
-export type BackendChoice = 'auto' | 'tensorflow-gpu' | 'tensorflow' | 'onednn' | 'wasm' | 'cpu';
+export type BackendChoice = 'auto' | 'tensorflow-gpu' | 'tensorflow' | 'onednn' | 'portable' | 'wasm' | 'cpu';
 
 /** What {@link selectBackend} chose and why. */
 export interface SelectedBackend {
@@ -65,6 +65,16 @@ const candidates: Candidate[] = [
     },
   },
   {
+    // No native code: the wasm backend with fast, correct Conv3D kernels.
+    choice: 'portable',
+    load: async () => {
+      const { registerPortableBackend } = await import('@byolmed3d/tfjs-portable');
+      const name = await registerPortableBackend();
+      if (!(await tf.setBackend(name))) throw new Error(`backend ${name} failed to start`);
+      return name;
+    },
+  },
+  {
     choice: 'cpu',
     load: async () => {
       await import('@tensorflow/tfjs-backend-cpu');
@@ -91,10 +101,11 @@ function reason(err: unknown): string {
 /**
  * Picks and activates the tfjs backend: `tfjs-node-gpu` when installed and a
  * GPU is usable, else `tfjs-node`, else the oneDNN kernel package when its
- * addon is built, else the pure-JS `cpu` backend (correct gradients
- * everywhere; the stock wasm backend is only used when asked for, since its
- * Conv3D backprop kernels are wrong in tfjs 4.22). Gradients are registered
- * for every backend.
+ * addon is built, else `portable` (`@byolmed3d/tfjs-portable`: the wasm
+ * backend with its Conv3D kernels replaced by fast, correct ones), else the
+ * pure-JS `cpu` backend (correct gradients everywhere; the stock wasm backend
+ * is only used when asked for, since its Conv3D backprop kernels are wrong in
+ * tfjs 4.22). Gradients are registered for every backend.
  */
 export async function selectBackend(options: SelectBackendOptions = {}): Promise<SelectedBackend> {
   const want = options.backend ?? 'auto';

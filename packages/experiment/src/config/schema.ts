@@ -35,7 +35,7 @@ const schemaDefinition = {
   name: { type: 'string', default: 'mrnet-byol', doc: 'Run name; the run directory is <runsDir>/<name>.' },
   runsDir: { type: 'string', default: 'runs', doc: 'Parent folder of run directories.' },
   seed: { type: 'integer', default: 0, doc: 'Seed of every random choice (splits, order, augmentation, init).' },
-  backend: { type: 'string', default: 'auto', enum: ['auto', 'tensorflow-gpu', 'tensorflow', 'onednn', 'cpu', 'wasm'], doc: 'tfjs backend; auto picks the fastest present.' },
+  backend: { type: 'string', default: 'auto', enum: ['auto', 'tensorflow-gpu', 'tensorflow', 'onednn', 'portable', 'cpu', 'wasm'], doc: 'tfjs backend; auto picks the fastest present.' },
   threads: { type: 'integer', default: 0, min: 0, doc: 'Threads for native kernels (0: all cores).' },
   strict: { type: 'boolean', default: false, doc: 'Stop at the first unreadable exam instead of skipping it with a warning.' },
   data: {

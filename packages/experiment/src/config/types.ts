@@ -125,7 +125,7 @@ export interface ExperimentConfig {
   /** Seed of every random choice (splits, order, augmentation, init). Default `0`. */
   seed: number;
   /** tfjs backend; auto picks the fastest present. Default `"auto"`. */
-  backend: 'auto' | 'tensorflow-gpu' | 'tensorflow' | 'onednn' | 'cpu' | 'wasm';
+  backend: 'auto' | 'tensorflow-gpu' | 'tensorflow' | 'onednn' | 'portable' | 'cpu' | 'wasm';
   /** Threads for native kernels (0: all cores). Default `0`. */
   threads: number;
   /** Stop at the first unreadable exam instead of skipping it with a warning. Default `false`. */
