@@ -91,3 +91,15 @@ export function getOneDnnInfo(): OneDnnInfo {
     label: `onednn (${precision}: ${cpu.isa})`,
   };
 }
+
+/**
+ * Switches the compute precision of the native kernels (process-wide, takes
+ * effect at the next kernel; primitives are cached per precision) and
+ * returns {@link getOneDnnInfo}. `registerOneDnnBackend({ precision })` does
+ * the same at registration. Throws a {@link OneDnnError} when the addon is
+ * unavailable or `precision` is not one of `'fp32'`, `'bf16'`, `'auto'`.
+ */
+export function setOneDnnPrecision(precision: OneDnnPrecision): OneDnnInfo {
+  applyPrecision(precision);
+  return getOneDnnInfo();
+}
