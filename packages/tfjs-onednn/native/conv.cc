@@ -186,8 +186,9 @@ struct BwdWeights {
   // 1.7x slower than the NDHWC one on r3d_18's first stage on AVX2 (and the
   // default there is im2col + GEMM). bf16: the inputs are converted anyway,
   // so into the blocked layout (TFJS_ONEDNN_BF16_BWDW_BLOCKED=0: NDHWC bf16).
-  explicit BwdWeights(const Geometry &g)
-      : base(g, lowPrecision() && bf16BwdWeightsBlocked(), lowPrecision(), lowPrecision() ? dt::bf16 : dt::f32) {
+  // `blocked`: activations on oneDNN's preferred layout (reordered in).
+  BwdWeights(const Geometry &g, bool blocked)
+      : base(g, blocked, lowPrecision(), lowPrecision() ? dt::bf16 : dt::f32) {
     memory::desc wAny(g.wei, dt::f32, tag::any);  // weight gradient in f32
     auto d = convolution_backward_weights::desc(algorithm::convolution_direct, base.primSrcMd, wAny, base.primDstMd, g.strides, g.dil, g.pl, g.pr);
     pd = convolution_backward_weights::primitive_desc(d, engine(), base.fwd);
@@ -205,6 +206,21 @@ struct BwdWeights {
 std::unordered_map<std::string, std::unique_ptr<Fwd>> fwdCache;
 std::unordered_map<std::string, std::unique_ptr<BwdData>> bwdDataCache;
 std::unordered_map<std::string, std::unique_ptr<BwdWeights>> bwdWeightsCache;
+
+// Backward-weights primitive for `v`, blocked or NDHWC (cached separately).
+BwdWeights &bwdWeights(const std::vector<int64_t> &v, bool blocked) {
+  std::string k = key(v) + (blocked ? "B" : "P");
+  auto it = bwdWeightsCache.find(k);
+  if (it != bwdWeightsCache.end()) return *it->second;
+  auto p = std::make_unique<BwdWeights>(geometry(v), blocked);
+  BwdWeights &ref = *p;
+  bwdWeightsCache.emplace(k, std::move(p));
+  return ref;
+}
+
+// Default layout of the backward-weights primitive: bf16 blocked (the
+// inputs are converted anyway); fp32 NDHWC.
+bool bwdWeightsBlockedDefault() { return lowPrecision() && bf16BwdWeightsBlocked(); }
 
 template <typename T>
 T &lookup(std::unordered_map<std::string, std::unique_ptr<T>> &cache, const std::vector<int64_t> &v) {
@@ -226,16 +242,48 @@ void checkLen(Napi::Env env, size_t have, const memory::dims &d, const char *wha
 void forwardGemm(const float *x, const float *w, float *y, const std::vector<int64_t> &v);
 int bwdWeightsMode();
 
-// Whether the forward in 'auto' mode runs as im2col + GEMM: measured (r3d_18,
-// AVX2) GEMM wins for 1x1x1 strided shortcuts at any size and for 3x3x3
-// strided convs with many output positions; oneDNN's blocked kernel wins on
-// the small late-stage ones. fp32 only (bf16 runs oneDNN's bf16 kernels).
+// Whether oneDNN dispatches to AVX-512 (or newer) kernels here, and the
+// AVX-512 dispatch rules below are on (TFJS_ONEDNN_AVX512_RULES=0: the AVX2
+// rules everywhere).
+bool avx512Rules() {
+  static const bool on = [] {
+    const char *e = std::getenv("TFJS_ONEDNN_AVX512_RULES");
+    if (e && std::strcmp(e, "0") == 0) return false;
+    const unsigned isa = static_cast<unsigned>(dnnl::get_effective_cpu_isa()), core = static_cast<unsigned>(dnnl_cpu_isa_avx512_core);
+    return (isa & core) == core;
+  }();
+  return on;
+}
+
+bool allStrided(const std::vector<int64_t> &v) { return v[12] > 1 && v[13] > 1 && v[14] > 1; }
+
+// Whether the forward in 'auto' mode runs as im2col + GEMM. fp32 only (bf16
+// runs oneDNN's bf16 kernels). Measured per r3d_18 layer at 2x16x112x112
+// (CPU ms, 2 threads):
+// - AVX2 (oneDNN's jit:avx2): GEMM wins for 1x1x1 strided shortcuts at any
+//   size and for 3x3x3 strided convs with many output positions; oneDNN's
+//   blocked kernel wins on the small late-stage ones.
+// - AVX-512 (jit:avx512_core): GEMM wins on every strided conv (stage entries
+//   24-31 vs 40-66, shortcuts 0-9 vs 22-30) and on the smallest stride-1 one
+//   (2x2x7x7x512: 21 vs 27-40); oneDNN wins or ties on the larger stride-1 ones.
 bool forwardAutoGemm(const std::vector<int64_t> &v) {
   if (lowPrecision() || bwdWeightsMode() != 1) return false;
-  const bool allStrided = v[12] > 1 && v[13] > 1 && v[14] > 1;
   const bool pointwise = v[9] == 1 && v[10] == 1 && v[11] == 1;
   const int64_t positions = v[0] * v[5] * v[6] * v[7];
-  return allStrided && (blockedLayouts() ? (pointwise || positions >= 8192) : positions >= 1024);
+  if (avx512Rules()) return allStrided(v) || positions < 1024;
+  return allStrided(v) && (blockedLayouts() ? (pointwise || positions >= 8192) : positions >= 1024);
+}
+
+// Whether the backward-weights in 'auto' mode (fp32) runs as im2col + GEMM.
+// AVX2: always (oneDNN 2.6 has no fast 3D kernel there). AVX-512: oneDNN's
+// jit:avx512_core NDHWC kernel wins on the stem (50 vs 78 CPU ms) and the
+// stride-1 3x3x3 convs of stages 2-3 (64 vs 80, 33 vs 71), ties on stage 1
+// and 4; GEMM wins on every conv strided in all axes (45 vs 130 on stage 2's
+// entry), so: GEMM for those, the primitive elsewhere.
+bool backwardWeightsAutoGemm(const std::vector<int64_t> &v) {
+  if (lowPrecision() || bwdWeightsMode() != 1) return false;
+  if (avx512Rules()) return allStrided(v);
+  return true;
 }
 
 // conv3dForward(x, w, y, geometry)
@@ -443,14 +491,20 @@ int bwdWeightsMode() {
   return mode;
 }
 
-// conv3dBackwardWeights(x, dy, dw, geometry, mode?) mode: 'gemm' | 'onednn'
+// conv3dBackwardWeights(x, dy, dw, geometry, mode?) mode: 'gemm' | 'onednn' (default layout) | 'onednn-blocked' | 'onednn-plain'
 Napi::Value Conv3dBackwardWeights(const Napi::CallbackInfo &info) {
   size_t nx, ndy, ndw;
   float *x = f32(info, 0, &nx), *dy = f32(info, 1, &ndy), *dw = f32(info, 2, &ndw);
   auto v = ints(info, 3);
   // bf16: the oneDNN primitive (bf16 kernels) unless 'gemm' (fp32) is forced.
-  int mode = lowPrecision() ? 0 : bwdWeightsMode();
-  if (info.Length() > 4 && info[4].IsString()) mode = info[4].As<Napi::String>().Utf8Value() == "onednn" ? 0 : 1;
+  int mode = backwardWeightsAutoGemm(v) ? 1 : 0;
+  bool blocked = bwdWeightsBlockedDefault();
+  if (info.Length() > 4 && info[4].IsString()) {
+    const std::string m = info[4].As<Napi::String>().Utf8Value();
+    mode = m == "gemm" ? 1 : 0;
+    if (m == "onednn-blocked") blocked = true;
+    if (m == "onednn-plain") blocked = false;
+  }
   try {
     Geometry g = geometry(v);
     checkLen(info.Env(), nx, g.src, "x");
@@ -460,7 +514,7 @@ Napi::Value Conv3dBackwardWeights(const Napi::CallbackInfo &info) {
       backwardWeightsGemm(x, dy, dw, v);
       return info.Env().Undefined();
     }
-    BwdWeights &c = lookup(bwdWeightsCache, v);
+    BwdWeights &c = bwdWeights(v, blocked);
     memory src(c.base.srcMd, engine(), x), ddst(c.base.dstMd, engine(), dy), uw(c.base.userWMd, engine(), dw);
     auto &s = stream();
     memory isrc = c.src.in(s, src, 0), iddst = c.ddst.in(s, ddst, 1);
@@ -483,10 +537,10 @@ Napi::Value Conv3dImpl(const Napi::CallbackInfo &info) {
   try {
     o.Set("forward", lookup(fwdCache, v).base.fwd.impl_info_str());
     o.Set("backwardData", lookup(bwdDataCache, v).pd.impl_info_str());
-    o.Set("backwardWeights", lookup(bwdWeightsCache, v).pd.impl_info_str());
+    o.Set("backwardWeights", bwdWeights(v, bwdWeightsBlockedDefault()).pd.impl_info_str());
     // What the kernels run by default ('auto'): the primitive or im2col + sgemm.
     o.Set("forwardPath", forwardAutoGemm(v) ? "im2col+sgemm" : "onednn");
-    o.Set("backwardWeightsPath", !lowPrecision() && bwdWeightsMode() == 1 ? "im2col+sgemm" : "onednn");
+    o.Set("backwardWeightsPath", backwardWeightsAutoGemm(v) ? "im2col+sgemm" : "onednn");
     o.Set("precision", lowPrecision() ? "bf16" : "fp32");
   } catch (const dnnl::error &e) {
     throw Napi::Error::New(info.Env(), std::string("oneDNN conv3d: ") + e.what());

@@ -30,7 +30,9 @@ export interface OneDnnBackendOptions {
    * Compute precision of convolutions and matmuls: `'fp32'`, `'bf16'` (bf16
    * inputs, fp32 accumulation and outputs) or `'auto'` (bf16 where oneDNN
    * runs it natively, else fp32; see {@link OneDnnPrecision}); default
-   * `'auto'`. Process-wide; {@link getOneDnnInfo} says what was chosen and why.
+   * `'auto'`, or the environment variable `TFJS_ONEDNN_PRECISION` when set
+   * (`fp32`, `bf16`, `auto`; handy to force a precision under a CLI).
+   * Process-wide; {@link getOneDnnInfo} says what was chosen and why.
    */
   precision?: OneDnnPrecision;
 }
@@ -132,7 +134,7 @@ export function getOneDnnThreads(): number {
 export async function registerOneDnnBackend(options: OneDnnBackendOptions = {}): Promise<string> {
   const addon = loadAddon();
   setOneDnnThreads(options.threads);
-  applyPrecision(options.precision ?? 'auto');
+  applyPrecision(options.precision ?? ((process.env.TFJS_ONEDNN_PRECISION as OneDnnPrecision | undefined) || 'auto'));
   const reuse = options.reuseBytes ?? Math.min(2 ** 31, Math.floor(totalmem() / 8));
   if (!(reuse >= 0)) throw new OneDnnError('options', `reuseBytes must be a non-negative number, got ${String(options.reuseBytes)}`);
   outputPool.maxIdleBytes = reuse;
