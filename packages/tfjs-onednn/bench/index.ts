@@ -5,22 +5,30 @@
 // peak RSS. Environment: BENCH_THREADS (default 2), BENCH_ROUNDS (default 3)
 // and BENCH_STEPS (timed steps per contender and round, default 1),
 // BENCH_WARMUP (untimed steps first, default 3), BENCH_REPEATS (conv layers
-// and the small-shape comparison, default 3), BENCH_SHAPE (default 2,16,112,112).
+// and the small-shape comparison, default 3), BENCH_SHAPE (default 2,16,112,112),
+// BENCH_PRECISIONS (default fp32,bf16: ours in each precision and PyTorch in
+// fp32 and under bf16 autocast, all in the same interleaved rounds).
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
 import "@tensorflow/tfjs-layers";
+import { backend_util } from "@tensorflow/tfjs-core";
 import { loadavg } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { writeBenchResult, type BenchRow } from "@byolmed3d/test-utils";
 import {
   batchNormTrain,
+  getOneDnnInfo,
   isOneDnnAvailable,
   measureFp32Peak,
+  measureGemmPeak,
   oneDnnUnavailableReason,
   oneDnnVersion,
   registerOneDnnBackend,
+  setOneDnnPrecision,
 } from "@byolmed3d/tfjs-onednn";
+import { loadAddon } from "../src/addon.js";
+import { convGeometry } from "../src/kernels/conv3d.js";
 import { ByolBench } from "./byol.js";
 import {
   inProcess,
@@ -54,6 +62,12 @@ const SMALL: [number, number, number, number] = [2, 4, 32, 32];
 const parts = new Set(
   (process.env.BENCH_PARTS ?? "conv,fwdbwd,byol,small").split(",")
 );
+type Precision = "fp32" | "bf16";
+const precisions = (process.env.BENCH_PRECISIONS ?? "fp32,bf16")
+  .split(",")
+  .filter((p): p is Precision => p === "fp32" || p === "bf16");
+/** Suffix of a contender's name: none for fp32 (the names of earlier runs), " bf16" otherwise. */
+const tag = (p: Precision): string => (p === "fp32" ? "" : " bf16");
 const rows: BenchRow[] = [];
 const meta: Record<string, unknown> = {
   threads,
@@ -63,6 +77,7 @@ const meta: Record<string, unknown> = {
   warmup,
   shape: [N, T, H, W],
   loadavgStart: loadavg(),
+  precisions,
 };
 
 interface Timing {
@@ -180,13 +195,15 @@ function convLayers(model: R3d18): {
   };
 }
 
-/** Starts the NCDHW and channels_last_3d PyTorch peers for `mode` (warmed up). */
-async function torchPeers(mode: "fwdbwd" | "byol"): Promise<TorchPeer[]> {
-  const args = (format: string): string[] => [
+/** Starts the NCDHW and channels_last_3d PyTorch peers for `mode`, in each precision (warmed up). */
+async function torchPeers(mode: "fwdbwd" | "byol"): Promise<Map<Precision, TorchPeer[]>> {
+  const args = (format: string, p: Precision): string[] => [
     "--mode",
     mode,
     "--format",
     format,
+    "--precision",
+    p,
     "--threads",
     String(threads),
     "--shape",
@@ -195,9 +212,53 @@ async function torchPeers(mode: "fwdbwd" | "byol"): Promise<TorchPeer[]> {
     String(warmup),
   ];
   const script = join(here, "torch_peer.py");
-  const nc = await TorchPeer.start(script, "PyTorch NCDHW", args("ncdhw"));
-  const cl = await TorchPeer.start(script, "PyTorch channels_last_3d", args("cl"));
-  return [nc, cl].filter((p): p is TorchPeer => p !== undefined);
+  const out = new Map<Precision, TorchPeer[]>();
+  for (const p of precisions) {
+    const suffix = p === "fp32" ? "" : " bf16 autocast";
+    const nc = await TorchPeer.start(script, `PyTorch NCDHW${suffix}`, args("ncdhw", p));
+    const cl = await TorchPeer.start(script, `PyTorch channels_last_3d${suffix}`, args("cl", p));
+    out.set(p, [nc, cl].filter((x): x is TorchPeer => x !== undefined));
+  }
+  return out;
+}
+
+/** Stops every peer; peak RSS and torch version by peer name. */
+async function stopPeers(peers: Map<Precision, TorchPeer[]>): Promise<Map<string, { maxrss_mb: number; torch: string }>> {
+  const res = new Map<string, { maxrss_mb: number; torch: string }>();
+  for (const list of peers.values()) for (const p of list) res.set(p.name, await p.stop());
+  return res;
+}
+
+/**
+ * Prints once, for every distinct r3d_18 conv layer and the BYOL MLP matmuls,
+ * the implementation oneDNN picked (impl_info_str) in each precision, and
+ * which path the kernels take by default (the primitive or im2col + sgemm).
+ */
+function printImplementations(model: R3d18): void {
+  const addon = loadAddon();
+  const seen = new Set<string>();
+  const lines: string[] = [];
+  for (const p of precisions) {
+    setOneDnnPrecision(p);
+    for (const s of model.convShapes([N, T, H, W, 3])) {
+      const padded = s.x.map((d, i) => (i >= 1 && i <= 3 ? d + 2 * (s.pad[i - 1] as number) : d)) as [number, number, number, number, number];
+      const info = backend_util.computeConv3DInfo(padded, s.w as [number, number, number, number, number], s.stride, 1, "valid");
+      const g = convGeometry(info);
+      const k = `${p} ${JSON.stringify([s.x, s.w, s.stride])}`;
+      if (!g || seen.has(k)) continue;
+      seen.add(k);
+      const im = addon.conv3dImpl(g);
+      const fwd = im.forwardPath === "onednn" ? im.forward : `im2col+sgemm (primitive: ${im.forward})`;
+      const bww = im.backwardWeightsPath === "onednn" ? im.backwardWeights : `im2col+sgemm (primitive: ${im.backwardWeights})`;
+      lines.push(`  ${p} conv x ${s.x.join("x")} w ${s.w.slice(0, 3).join("x")} ${s.w[3]}->${s.w[4]} stride ${s.stride.join(",")}: fwd ${fwd}; bwd-data ${im.backwardData}; bwd-weights ${bww}`);
+    }
+    for (const [m, k, n] of [[N, 512, 4096], [N, 4096, 256], [N, 256, 4096]] as const) {
+      lines.push(`  ${p} matmul ${m}x${k} * ${k}x${n}: ${addon.matmulImpl([1, 1, m, k, n, 0, 0])}`);
+    }
+  }
+  setOneDnnPrecision("fp32");
+  meta.implementations = lines;
+  console.log(`oneDNN ${oneDnnVersion() ?? ""} on ${getOneDnnInfo().isa}: implementations per primitive\n${lines.join("\n")}`);
 }
 
 /** The faster of the PyTorch peers (by median step), with its label. */
@@ -230,8 +291,10 @@ async function main(): Promise<void> {
     writeBenchResult("tfjs-onednn", [], { skipped: oneDnnUnavailableReason() });
     return;
   }
-  const name = await registerOneDnnBackend({ threads });
+  const name = await registerOneDnnBackend({ threads, precision: "fp32" });
   meta.onednn = oneDnnVersion();
+  const isa = getOneDnnInfo().isa;
+  meta.isa = isa;
   const peak = measureFp32Peak({ threads, durationMs: 1000 });
   meta.peak = peak;
   rows.push({
@@ -242,49 +305,76 @@ async function main(): Promise<void> {
     value: peak.cpu,
     notes: `${peak.lanes} float lanes`,
   });
-  await tf.setBackend(name);
-  const clip = `${N}x${T}x${H}x${W}`;
-
-  // Conv layers of r3d_18.
-  if (parts.has("conv")) {
-    const model = new R3d18(1);
-    const c = convLayers(model);
-    model.dispose();
-    meta.conv = c;
+  // GEMM peaks: oneDNN matmul 2048^3 in f32 and in bf16 (fp32 accumulation).
+  const gemmPeaks: Partial<Record<Precision, number>> = {};
+  for (const p of ["fp32", "bf16"] as const) {
+    const g = measureGemmPeak({ dtype: p === "fp32" ? "f32" : "bf16", size: 2048, durationMs: 1500 });
+    gemmPeaks[p] = g.cpu;
+    meta[`gemmPeak_${p}`] = g;
     rows.push({
-      case: `r3d_18 conv layers fwd+bwd (${clip}), best of 2, wall`,
+      case: `${p === "fp32" ? "FP32" : "BF16"} GEMM peak, oneDNN matmul 2048^3${p === "bf16" ? " (bf16 in, fp32 accumulate)" : ""}, ${threads} threads (by CPU time; wall ${g.wall.toFixed(0)})`,
       unit: "GFLOP/s",
-      value: c.gflops,
-      notes: `${((100 * c.gflops) / peak.cpu).toFixed(
-        0
-      )}% of the ${peak.cpu.toFixed(
-        0
-      )} GFLOP/s peak; by CPU time ${c.gflopsCpu.toFixed(0)} GFLOP/s (${(
-        (100 * c.gflopsCpu) /
-        peak.cpu
-      ).toFixed(0)}%); ${(c.flop / 1e9).toFixed(
-        0
-      )} GFLOP in ${c.seconds.toFixed(2)} s`,
+      value: g.cpu,
+      notes: g.impl,
     });
   }
+  console.log(`ISA ${isa}; FP32 FMA peak ${peak.cpu.toFixed(0)} GFLOP/s; GEMM peaks fp32 ${(gemmPeaks.fp32 ?? 0).toFixed(0)}, bf16 ${(gemmPeaks.bf16 ?? 0).toFixed(0)} GFLOP/s (by CPU time)`);
+  await tf.setBackend(name);
+  const clip = `${N}x${T}x${H}x${W}`;
+  {
+    const m = new R3d18(1);
+    printImplementations(m);
+    m.dispose();
+  }
 
-  // r3d_18 forward+backward, with the fused batch norm kernels and with the
-  // composed one, interleaved with the PyTorch peers.
+  // Conv layers of r3d_18, in each precision.
+  if (parts.has("conv")) {
+    const model = new R3d18(1);
+    for (const p of precisions) {
+      setOneDnnPrecision(p);
+      const c = convLayers(model);
+      meta[`conv${tag(p)}`] = c;
+      const pk = p === "fp32" ? peak.cpu : (gemmPeaks.bf16 ?? peak.cpu);
+      const pkName = p === "fp32" ? "FP32 FMA" : "BF16 GEMM";
+      rows.push({
+        case: `r3d_18 conv layers fwd+bwd (${clip})${tag(p)}, best of 2, wall`,
+        unit: "GFLOP/s",
+        value: c.gflops,
+        notes: `${((100 * c.gflops) / pk).toFixed(0)}% of the ${pk.toFixed(0)} GFLOP/s ${pkName} peak; by CPU time ${c.gflopsCpu.toFixed(0)} GFLOP/s (${(
+          (100 * c.gflopsCpu) /
+          pk
+        ).toFixed(0)}%); ${(c.flop / 1e9).toFixed(0)} GFLOP in ${c.seconds.toFixed(2)} s`,
+      });
+    }
+    setOneDnnPrecision("fp32");
+    model.dispose();
+  }
+
+  /** `step` run in `p` (the precision is process-wide; primitives are cached per precision). */
+  const inPrecision = (p: Precision, step: () => void) => (): void => {
+    setOneDnnPrecision(p);
+    step();
+  };
+
+  // r3d_18 forward+backward, with the fused batch norm kernels (each
+  // precision) and with the composed one (fp32), interleaved with the
+  // PyTorch peers (fp32 and bf16 autocast, both layouts).
   if (parts.has("fwdbwd")) {
     const peers = await torchPeers("fwdbwd");
     const fit = await PortablePeer.startFitting("fwdbwd", [N, T, H, W], Math.min(warmup, 1)), portable = fit?.peer;
     const fused = new R3d18(1, "r3d", fusedBn);
     const composed = new R3d18(1, "r3dc");
     const x = tf.randomNormal([N, T, H, W, 3], 0, 1, "float32", 7) as tf.Tensor5D;
-    const stepFused = fwdBwd(fused, x), stepComposed = fwdBwd(composed, x);
+    const stepFused = fwdBwd(fused, x), stepComposed = inPrecision("fp32", fwdBwd(composed, x));
+    const ourSteps = precisions.map((p) => ({ p, step: inPrecision(p, stepFused) }));
     for (let i = 0; i < warmup; i++) {
-      stepFused();
+      for (const o of ourSteps) o.step();
       stepComposed();
     }
     const contenders: Contender[] = [
-      inProcess("onednn fused BN", stepFused),
+      ...ourSteps.map((o) => inProcess(`onednn fused BN${tag(o.p)}`, o.step)),
       inProcess("onednn composed BN", stepComposed),
-      ...peers,
+      ...[...peers.values()].flat(),
       ...(portable ? [portable] : []),
     ];
     console.log(`r3d_18 fwd+bwd ${clip}: ${rounds} interleaved rounds of ${perRound} step(s) after ${warmup} warm-up steps`);
@@ -293,78 +383,90 @@ async function main(): Promise<void> {
     fused.dispose();
     composed.dispose();
     meta.rssFwdBwdMb = maxRssMb();
-    const peerRss = await Promise.all(peers.map((p) => p.stop()));
+    const peerRss = await stopPeers(peers);
     await portable?.stop();
-    const ours = res.get("onednn fused BN") as Interleaved;
-    const comp = res.get("onednn composed BN") as Interleaved;
-    const fb = fasterPeer(res, peers);
-    const torchVersion = peerRss[0]?.torch ?? "";
+    const torchVersion = [...peerRss.values()][0]?.torch ?? "";
     meta.fwdbwd = Object.fromEntries(res);
-    const peerNotes = peerSummary(res, peers);
+    const comp = res.get("onednn composed BN") as Interleaved;
+    const fp32Peers = peers.get("fp32") ?? [];
+    const fb32 = fasterPeer(res, fp32Peers);
     rows.push({
       case: `r3d_18 fwd+bwd ${clip}, composed training BN (tfjs ops; resnet3d on other backends), median of ${rounds * perRound}`,
       unit: "clips/s",
       value: N / comp.median,
-      ...(fb ? { peer: { name: `${fb.name} ${torchVersion}`, value: N / fb.r.median } } : {}),
+      ...(fb32 ? { peer: { name: `${fb32.name} ${torchVersion}`, value: N / fb32.r.median } } : {}),
     });
-    rows.push({
-      case: `r3d_18 fwd+bwd ${clip}, fused training BN, median of ${rounds * perRound}`,
-      unit: "clips/s",
-      value: N / ours.median,
-      ...(fb ? { peer: { name: `${fb.name} ${torchVersion}`, value: N / fb.r.median } } : {}),
-      notes: `onednn ${ours.median.toFixed(2)} s/step (best ${ours.best.toFixed(2)}, CPU ${ours.cpu.toFixed(2)} s), composed BN ${comp.median.toFixed(2)} s; ${peerNotes}${
-        fb ? `; per-round ratios vs ${fb.name}: ${fmtRatios(roundRatios(ours, fb.r))}` : ""
-      }`,
-    });
-    if (fit) rows.push(portableRow(`r3d_18 fwd+bwd ${fit.clips}x${T}x${H}x${W}`, fit.clips, res, fit.peer.name, "onednn fused BN", peers.map((p) => p.name), torchVersion, N));
+    for (const p of precisions) {
+      const ours = res.get(`onednn fused BN${tag(p)}`) as Interleaved;
+      const pp = peers.get(p) ?? [];
+      const fb = fasterPeer(res, pp);
+      rows.push({
+        case: `r3d_18 fwd+bwd ${clip}, fused training BN${tag(p)}, median of ${rounds * perRound}`,
+        unit: "clips/s",
+        value: N / ours.median,
+        ...(fb ? { peer: { name: `${fb.name} ${torchVersion}`, value: N / fb.r.median } } : {}),
+        notes: `onednn ${p} ${ours.median.toFixed(2)} s/step (best ${ours.best.toFixed(2)}, CPU ${ours.cpu.toFixed(2)} s)${
+          p === "fp32" ? `, composed BN ${comp.median.toFixed(2)} s` : ""
+        }; ${peerSummary(res, pp)}${fb ? `; per-round ratios vs ${fb.name}: ${fmtRatios(roundRatios(ours, fb.r))}` : ""}`,
+      });
+    }
+    if (fit) rows.push(portableRow(`r3d_18 fwd+bwd ${fit.clips}x${T}x${H}x${W}`, fit.clips, res, fit.peer.name, "onednn fused BN", (peers.get("fp32") ?? []).map((p) => p.name), torchVersion, N));
   }
 
-  // BYOL step, interleaved with the PyTorch peers.
+  // BYOL step in each precision, interleaved with the PyTorch peers.
   if (parts.has("byol")) {
     const peers = await torchPeers("byol");
     const fit = await PortablePeer.startFitting("byol", [N, T, H, W], Math.min(warmup, 1)), portable = fit?.peer;
     const b = new ByolBench(fusedBn);
     const v1 = tf.randomNormal([N, T, H, W, 3], 0, 1, "float32", 8) as tf.Tensor5D;
     const v2 = tf.randomNormal([N, T, H, W, 3], 0, 1, "float32", 9) as tf.Tensor5D;
-    const step = (): void => {
-      b.step(v1, v2);
-    };
-    for (let i = 0; i < warmup; i++) step();
+    const ourSteps = precisions.map((p) => ({
+      p,
+      step: inPrecision(p, () => {
+        b.step(v1, v2);
+      }),
+    }));
+    for (let i = 0; i < warmup; i++) for (const o of ourSteps) o.step();
     console.log(`BYOL step ${clip}: ${rounds} interleaved rounds of ${perRound} step(s) after ${warmup} warm-up steps`);
-    const res = await interleave([inProcess("onednn", step), ...peers, ...(portable ? [portable] : [])], rounds, perRound);
+    const res = await interleave([...ourSteps.map((o) => inProcess(`onednn${tag(o.p)}`, o.step)), ...[...peers.values()].flat(), ...(portable ? [portable] : [])], rounds, perRound);
     tf.dispose([v1, v2]);
     b.dispose();
+    setOneDnnPrecision("fp32");
     const rssByol = maxRssMb();
-    const peerRss = await Promise.all(peers.map((p) => p.stop()));
+    const peerRss = await stopPeers(peers);
     const portableRss = (await portable?.stop())?.maxrss_mb;
-    const ours = res.get("onednn") as Interleaved;
-    const bb = fasterPeer(res, peers);
-    const torchVersion = peerRss[0]?.torch ?? "";
+    const torchVersion = [...peerRss.values()][0]?.torch ?? "";
     meta.byol = Object.fromEntries(res);
-    const ratios = bb ? roundRatios(ours, bb.r) : [];
-    meta.byolRoundRatios = ratios;
-    const peerNotes = peerSummary(res, peers);
-    rows.push({
-      case: `BYOL step r3d_18 (fused BN), micro-batch ${N}, two views ${T}x${H}x${W}, median of ${rounds * perRound}`,
-      unit: "clips/s",
-      value: N / ours.median,
-      ...(bb ? { peer: { name: `${bb.name} ${torchVersion}`, value: N / bb.r.median } } : {}),
-      notes: `onednn ${ours.median.toFixed(2)} s/step (best ${ours.best.toFixed(2)}, CPU ${ours.cpu.toFixed(2)} s); ${peerNotes}${
-        bb ? `; per-round ratios vs ${bb.name}: ${fmtRatios(ratios)}` : ""
-      }`,
-    });
+    for (const p of precisions) {
+      const ours = res.get(`onednn${tag(p)}`) as Interleaved;
+      const pp = peers.get(p) ?? [];
+      const bb = fasterPeer(res, pp);
+      const ratios = bb ? roundRatios(ours, bb.r) : [];
+      meta[`byolRoundRatios${tag(p).trim()}`] = ratios;
+      rows.push({
+        case: `BYOL step r3d_18 (fused BN)${tag(p)}, micro-batch ${N}, two views ${T}x${H}x${W}, median of ${rounds * perRound}`,
+        unit: "clips/s",
+        value: N / ours.median,
+        ...(bb ? { peer: { name: `${bb.name} ${torchVersion}`, value: N / bb.r.median } } : {}),
+        notes: `onednn ${p} ${ours.median.toFixed(2)} s/step (best ${ours.best.toFixed(2)}, CPU ${ours.cpu.toFixed(2)} s); ${peerSummary(res, pp)}${
+          bb ? `; per-round ratios vs ${bb.name}: ${fmtRatios(ratios)}` : ""
+        }`,
+      });
+    }
+    const fp32Peers = peers.get("fp32") ?? [];
+    const bb = fasterPeer(res, fp32Peers);
+    const rssPeer = bb ? peerRss.get(bb.name)?.maxrss_mb : undefined;
     if (fit) {
-      const row = portableRow(`BYOL step r3d_18, micro-batch ${fit.clips}, two views ${T}x${H}x${W}`, fit.clips, res, fit.peer.name, "onednn", peers.map((p) => p.name), torchVersion, N);
+      const row = portableRow(`BYOL step r3d_18, micro-batch ${fit.clips}, two views ${T}x${H}x${W}`, fit.clips, res, fit.peer.name, "onednn", fp32Peers.map((p) => p.name), torchVersion, N);
       rows.push({ ...row, notes: `${row.notes ?? ""}; its process peak RSS ${(portableRss ?? 0).toFixed(0)} MB` });
     }
-    const iPeer = bb ? peers.findIndex((p) => p.name === bb.name) : -1;
-    const rssPeer = iPeer >= 0 ? peerRss[iPeer]?.maxrss_mb : undefined;
     rows.push({
-      case: `peak RSS, BYOL step (process max; fwd+bwd alone ${Number(meta.rssFwdBwdMb ?? 0).toFixed(0)} MB)`,
+      case: `peak RSS, BYOL step (process max, ${precisions.join(" and ")} in one process; fwd+bwd alone ${Number(meta.rssFwdBwdMb ?? 0).toFixed(0)} MB)`,
       unit: "MB",
       value: rssByol,
       higherIsBetter: false,
       ...(rssPeer !== undefined && bb ? { peer: { name: bb.name, value: rssPeer } } : {}),
+      notes: [...peerRss].map(([n, r]) => `${n} ${r.maxrss_mb.toFixed(0)} MB`).join(", "),
     });
   }
 

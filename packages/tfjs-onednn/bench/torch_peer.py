@@ -3,7 +3,10 @@
 Times torchvision r3d_18 forward+backward (training-mode batch norm) or a BYOL
 step (two views, online encoder+projector+predictor forward+backward, target
 encoder+projector forward, SGD-momentum step, EMA target update) at the
-given batch and clip size, in NCDHW or channels_last_3d. Prints one JSON line:
+given batch and clip size, in NCDHW or channels_last_3d, in fp32 or (--precision
+bf16) under torch.autocast('cpu', dtype=torch.bfloat16) around the forward
+passes and the loss (PyTorch's mixed-precision recipe: parameters, gradients
+and optimizer state stay fp32). Prints one JSON line:
 per-step seconds, peak RSS (this process only), CPU seconds per step.
 
 With --serve it warms up, prints {"ready": true}, then reads commands from
@@ -39,12 +42,16 @@ def main():
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--hidden", type=int, default=4096)
     ap.add_argument("--proj", type=int, default=256)
+    ap.add_argument("--precision", choices=["fp32", "bf16"], default="fp32")
     ap.add_argument("--serve", action="store_true")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(0)
     n, t, h, w = (int(v) for v in a.shape.split(","))
     mf = torch.channels_last_3d if a.format == "cl" else torch.contiguous_format
+
+    def amp():
+        return torch.autocast("cpu", dtype=torch.bfloat16, enabled=a.precision == "bf16")
 
     enc = r3d_18()
     enc.fc = nn.Identity()
@@ -59,7 +66,9 @@ def main():
         def step():
             for p in params:
                 p.grad = None
-            enc(v1).sum().backward()
+            with amp():
+                out = enc(v1).float().sum()
+            out.backward()
 
     else:
         proj = mlp(512, a.hidden, a.proj)
@@ -77,12 +86,13 @@ def main():
             return (2 - 2 * F.cosine_similarity(p, z, dim=-1)).mean()
 
         def step():
-            with torch.no_grad():
-                z1 = tproj(tenc(v1))
-                z2 = tproj(tenc(v2))
-            p1 = pred(proj(enc(v1)))
-            p2 = pred(proj(enc(v2)))
-            loss = loss_fn(p1, z2) + loss_fn(p2, z1)
+            with amp():
+                with torch.no_grad():
+                    z1 = tproj(tenc(v1))
+                    z2 = tproj(tenc(v2))
+                p1 = pred(proj(enc(v1)))
+                p2 = pred(proj(enc(v2)))
+                loss = loss_fn(p1.float(), z2.float()) + loss_fn(p2.float(), z1.float())
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
@@ -120,7 +130,7 @@ def main():
     times, cpus = timed(a.repeats)
     s = sorted(times)
     print(json.dumps({
-        "mode": a.mode, "format": a.format, "threads": a.threads, "shape": [n, t, h, w],
+        "mode": a.mode, "format": a.format, "precision": a.precision, "threads": a.threads, "shape": [n, t, h, w],
         "times": times, "median": s[len(s) // 2], "best": s[0], "cpu_seconds": sorted(cpus)[len(cpus) // 2],
         "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0,
         "torch": torch.__version__,

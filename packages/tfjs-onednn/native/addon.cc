@@ -5,6 +5,9 @@
 namespace tfo {
 
 static int g_threads = 0;
+static bool g_lowp = false;
+bool lowPrecision() { return g_lowp; }
+void setLowPrecision(bool on) { g_lowp = on; }
 
 dnnl::engine &engine() {
   static dnnl::engine e(dnnl::engine::kind::cpu, 0);
@@ -38,6 +41,41 @@ static Napi::Value Version(const Napi::CallbackInfo &info) {
   return Napi::String::New(info.Env(), std::to_string(v->major) + "." + std::to_string(v->minor) + "." + std::to_string(v->patch));
 }
 
+// Name of the ISA oneDNN dispatches to (respects ONEDNN_MAX_CPU_ISA / DNNL_MAX_CPU_ISA).
+static const char *isaName(dnnl::cpu_isa isa) {
+  switch (isa) {
+    case dnnl::cpu_isa::sse41: return "sse41";
+    case dnnl::cpu_isa::avx: return "avx";
+    case dnnl::cpu_isa::avx2: return "avx2";
+    case dnnl::cpu_isa::avx2_vnni: return "avx2_vnni";
+    case dnnl::cpu_isa::avx512_mic: return "avx512_mic";
+    case dnnl::cpu_isa::avx512_mic_4ops: return "avx512_mic_4ops";
+    case dnnl::cpu_isa::avx512_core: return "avx512_core";
+    case dnnl::cpu_isa::avx512_core_vnni: return "avx512_core_vnni";
+    case dnnl::cpu_isa::avx512_core_bf16: return "avx512_core_bf16";
+    case dnnl::cpu_isa::avx512_core_amx: return "avx512_core_amx";
+    default: return "all";
+  }
+}
+
+// cpuIsa() -> { isa: name, nativeBf16: whether the ISA has bf16 dot products (AVX512_BF16 or AMX) }
+static Napi::Value CpuIsa(const Napi::CallbackInfo &info) {
+  const auto isa = dnnl::get_effective_cpu_isa();
+  const unsigned bits = static_cast<unsigned>(isa), bf16 = static_cast<unsigned>(dnnl_cpu_isa_avx512_core_bf16);
+  auto o = Napi::Object::New(info.Env());
+  o.Set("isa", isaName(isa));
+  o.Set("nativeBf16", (bits & bf16) == bf16);
+  return o;
+}
+static Napi::Value SetPrecision(const Napi::CallbackInfo &info) {
+  if (info.Length() < 1 || !info[0].IsString()) throw Napi::TypeError::New(info.Env(), "setPrecision: expected 'fp32' or 'bf16'");
+  const std::string p = info[0].As<Napi::String>().Utf8Value();
+  if (p != "fp32" && p != "bf16") throw Napi::RangeError::New(info.Env(), "setPrecision: expected 'fp32' or 'bf16', got '" + p + "'");
+  setLowPrecision(p == "bf16");
+  return info.Env().Undefined();
+}
+static Napi::Value GetPrecision(const Napi::CallbackInfo &info) { return Napi::String::New(info.Env(), lowPrecision() ? "bf16" : "fp32"); }
+
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   setThreads(omp_get_num_procs());
   exports.Set("setThreads", Napi::Function::New(env, SetThreads));
@@ -45,6 +83,9 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("numProcs", Napi::Function::New(env, NumProcs));
   exports.Set("clearCache", Napi::Function::New(env, ClearCache));
   exports.Set("version", Napi::Function::New(env, Version));
+  exports.Set("cpuIsa", Napi::Function::New(env, CpuIsa));
+  exports.Set("setPrecision", Napi::Function::New(env, SetPrecision));
+  exports.Set("getPrecision", Napi::Function::New(env, GetPrecision));
   initConv(env, exports);
   initEltwise(env, exports);
   initMatmulPool(env, exports);

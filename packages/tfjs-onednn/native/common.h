@@ -14,6 +14,11 @@ dnnl::engine &engine();
 dnnl::stream &stream();
 int threads();
 void setThreads(int n);
+// Compute precision of convolutions and matmuls: false = fp32, true = bf16
+// inputs (converted inside the kernels' reorders) with fp32 accumulation and
+// fp32 outputs. Process-wide; part of every primitive cache key.
+bool lowPrecision();
+void setLowPrecision(bool on);
 
 // Float32Array argument -> raw pointer and length (zero-copy).
 inline float *f32(const Napi::CallbackInfo &info, size_t i, size_t *len = nullptr) {
@@ -47,6 +52,7 @@ inline std::string key(const std::vector<int64_t> &v) {
   std::string s;
   for (auto x : v) { s += std::to_string(x); s += ','; }
   s += "t" + std::to_string(threads());
+  if (lowPrecision()) s += "b";
   return s;
 }
 

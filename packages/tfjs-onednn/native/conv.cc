@@ -70,17 +70,36 @@ void releaseScratch() {
   for (int i = 0; i < 2; i++) std::vector<float>().swap(scratchBuffers()[i]);
 }
 
+// Whether bf16 backward-weights runs on the blocked layout (default) or
+// NDHWC bf16 (TFJS_ONEDNN_BF16_BWDW_BLOCKED=0). Either needs a reorder, since
+// the f32 tensors are converted to bf16 on the way in.
+bool bf16BwdWeightsBlocked() {
+  static const bool on = [] {
+    const char *e = std::getenv("TFJS_ONEDNN_BF16_BWDW_BLOCKED");
+    return !(e && std::strcmp(e, "0") == 0);
+  }();
+  return on;
+}
+
+// Descriptors shared by the three primitives of one geometry. `lowp`: bf16
+// activations and weights on the primitive side (fp32 accumulation inside
+// oneDNN's bf16 kernels); the caller's tensors stay f32 and are converted in
+// the reorders that also change the layout. `dstDt`: data type of the
+// primitive's destination (f32 for the forward output; the backward passes'
+// diff_dst is an input, bf16 when lowp).
 struct Base {
   convolution_forward::primitive_desc fwd;
-  memory::desc srcMd, dstMd, userWMd;  // the caller's layouts: NDHWC, DHWIO
+  memory::desc srcMd, dstMd, userWMd;  // the caller's layouts: NDHWC, DHWIO, f32
   memory::desc primSrcMd, primDstMd;   // activation descs the primitives are created with: 'any' when blocked
-  Base(const Geometry &g, bool blocked) {
+  dt act;                              // primitive-side activation / weight type
+  Base(const Geometry &g, bool blocked, bool lowp, dt dstDt) {
+    act = lowp ? dt::bf16 : dt::f32;
     srcMd = memory::desc(g.src, dt::f32, tag::ndhwc);
     dstMd = memory::desc(g.dst, dt::f32, tag::ndhwc);
     userWMd = memory::desc(g.wei, dt::f32, tag::dhwio);
-    primSrcMd = blocked ? memory::desc(g.src, dt::f32, tag::any) : srcMd;
-    primDstMd = blocked ? memory::desc(g.dst, dt::f32, tag::any) : dstMd;
-    memory::desc wAny(g.wei, dt::f32, tag::any);
+    primSrcMd = memory::desc(g.src, act, blocked ? tag::any : tag::ndhwc);
+    primDstMd = memory::desc(g.dst, dstDt, blocked ? tag::any : tag::ndhwc);
+    memory::desc wAny(g.wei, act, tag::any);
     auto d = convolution_forward::desc(prop_kind::forward_training, algorithm::convolution_direct, primSrcMd, wAny, primDstMd, g.strides, g.dil, g.pl, g.pr);
     fwd = convolution_forward::primitive_desc(d, engine());
   }
@@ -118,7 +137,7 @@ struct Fwd {
   reorder wReorder;
   memory wMem;
   Relayout src, dst;
-  explicit Fwd(const Geometry &g) : base(g, blockedLayouts()) {
+  explicit Fwd(const Geometry &g) : base(g, blockedLayouts(), lowPrecision(), dt::f32) {
     prim = convolution_forward(base.fwd);
     reorderW = base.fwd.weights_desc() != base.userWMd;
     if (reorderW) {
@@ -138,9 +157,11 @@ struct BwdData {
   reorder wReorder;
   memory wMem;
   Relayout ddst, dsrc;
-  explicit BwdData(const Geometry &g) : base(g, blockedLayouts()) {
-    memory::desc wAny(g.wei, dt::f32, tag::any);
-    auto d = convolution_backward_data::desc(algorithm::convolution_direct, base.primSrcMd, wAny, base.primDstMd, g.strides, g.dil, g.pl, g.pr);
+  explicit BwdData(const Geometry &g) : base(g, blockedLayouts(), lowPrecision(), lowPrecision() ? dt::bf16 : dt::f32) {
+    memory::desc wAny(g.wei, base.act, tag::any);
+    // diff_src (the output) stays f32 in bf16 mode too.
+    memory::desc diffSrc(g.src, dt::f32, blockedLayouts() ? tag::any : tag::ndhwc);
+    auto d = convolution_backward_data::desc(algorithm::convolution_direct, diffSrc, wAny, base.primDstMd, g.strides, g.dil, g.pl, g.pr);
     pd = convolution_backward_data::primitive_desc(d, engine(), base.fwd);
     prim = convolution_backward_data(pd);
     reorderW = pd.weights_desc() != base.userWMd;
@@ -160,11 +181,16 @@ struct BwdWeights {
   bool reorderW;
   reorder wReorder;
   memory wMem;
-  // Plain NDHWC: oneDNN's blocked backward-weights kernel measured 1.7x slower
-  // than the NDHWC one on r3d_18's first stage (and the default is im2col + GEMM).
-  explicit BwdWeights(const Geometry &g) : base(g, false) {
-    memory::desc wAny(g.wei, dt::f32, tag::any);
-    auto d = convolution_backward_weights::desc(algorithm::convolution_direct, base.srcMd, wAny, base.dstMd, g.strides, g.dil, g.pl, g.pr);
+  Relayout src, ddst;  // f32 NDHWC -> the primitive's (bf16 only; fp32 runs on the tensors as they are)
+  // fp32: plain NDHWC: oneDNN's blocked f32 backward-weights kernel measured
+  // 1.7x slower than the NDHWC one on r3d_18's first stage on AVX2 (and the
+  // default there is im2col + GEMM). bf16: the inputs are converted anyway,
+  // so into the blocked layout (TFJS_ONEDNN_BF16_BWDW_BLOCKED=0: NDHWC bf16).
+  // `blocked`: activations on oneDNN's preferred layout (reordered in).
+  BwdWeights(const Geometry &g, bool blocked)
+      : base(g, blocked, lowPrecision(), lowPrecision() ? dt::bf16 : dt::f32) {
+    memory::desc wAny(g.wei, dt::f32, tag::any);  // weight gradient in f32
+    auto d = convolution_backward_weights::desc(algorithm::convolution_direct, base.primSrcMd, wAny, base.primDstMd, g.strides, g.dil, g.pl, g.pr);
     pd = convolution_backward_weights::primitive_desc(d, engine(), base.fwd);
     prim = convolution_backward_weights(pd);
     reorderW = pd.diff_weights_desc() != base.userWMd;
@@ -172,12 +198,29 @@ struct BwdWeights {
       wMem = memory(pd.diff_weights_desc(), engine());
       wReorder = reorder(reorder::primitive_desc(engine(), pd.diff_weights_desc(), engine(), base.userWMd));
     }
+    src = Relayout(base.srcMd, pd.src_desc(), true);
+    ddst = Relayout(base.dstMd, pd.diff_dst_desc(), true);
   }
 };
 
 std::unordered_map<std::string, std::unique_ptr<Fwd>> fwdCache;
 std::unordered_map<std::string, std::unique_ptr<BwdData>> bwdDataCache;
 std::unordered_map<std::string, std::unique_ptr<BwdWeights>> bwdWeightsCache;
+
+// Backward-weights primitive for `v`, blocked or NDHWC (cached separately).
+BwdWeights &bwdWeights(const std::vector<int64_t> &v, bool blocked) {
+  std::string k = key(v) + (blocked ? "B" : "P");
+  auto it = bwdWeightsCache.find(k);
+  if (it != bwdWeightsCache.end()) return *it->second;
+  auto p = std::make_unique<BwdWeights>(geometry(v), blocked);
+  BwdWeights &ref = *p;
+  bwdWeightsCache.emplace(k, std::move(p));
+  return ref;
+}
+
+// Default layout of the backward-weights primitive: bf16 blocked (the
+// inputs are converted anyway); fp32 NDHWC.
+bool bwdWeightsBlockedDefault() { return lowPrecision() && bf16BwdWeightsBlocked(); }
 
 template <typename T>
 T &lookup(std::unordered_map<std::string, std::unique_ptr<T>> &cache, const std::vector<int64_t> &v) {
@@ -199,6 +242,50 @@ void checkLen(Napi::Env env, size_t have, const memory::dims &d, const char *wha
 void forwardGemm(const float *x, const float *w, float *y, const std::vector<int64_t> &v);
 int bwdWeightsMode();
 
+// Whether oneDNN dispatches to AVX-512 (or newer) kernels here, and the
+// AVX-512 dispatch rules below are on (TFJS_ONEDNN_AVX512_RULES=0: the AVX2
+// rules everywhere).
+bool avx512Rules() {
+  static const bool on = [] {
+    const char *e = std::getenv("TFJS_ONEDNN_AVX512_RULES");
+    if (e && std::strcmp(e, "0") == 0) return false;
+    const unsigned isa = static_cast<unsigned>(dnnl::get_effective_cpu_isa()), core = static_cast<unsigned>(dnnl_cpu_isa_avx512_core);
+    return (isa & core) == core;
+  }();
+  return on;
+}
+
+bool allStrided(const std::vector<int64_t> &v) { return v[12] > 1 && v[13] > 1 && v[14] > 1; }
+
+// Whether the forward in 'auto' mode runs as im2col + GEMM. fp32 only (bf16
+// runs oneDNN's bf16 kernels). Measured per r3d_18 layer at 2x16x112x112
+// (CPU ms, 2 threads):
+// - AVX2 (oneDNN's jit:avx2): GEMM wins for 1x1x1 strided shortcuts at any
+//   size and for 3x3x3 strided convs with many output positions; oneDNN's
+//   blocked kernel wins on the small late-stage ones.
+// - AVX-512 (jit:avx512_core): GEMM wins on every strided conv (stage entries
+//   24-31 vs 40-66, shortcuts 0-9 vs 22-30) and on the smallest stride-1 one
+//   (2x2x7x7x512: 21 vs 27-40); oneDNN wins or ties on the larger stride-1 ones.
+bool forwardAutoGemm(const std::vector<int64_t> &v) {
+  if (lowPrecision() || bwdWeightsMode() != 1) return false;
+  const bool pointwise = v[9] == 1 && v[10] == 1 && v[11] == 1;
+  const int64_t positions = v[0] * v[5] * v[6] * v[7];
+  if (avx512Rules()) return allStrided(v) || positions < 1024;
+  return allStrided(v) && (blockedLayouts() ? (pointwise || positions >= 8192) : positions >= 1024);
+}
+
+// Whether the backward-weights in 'auto' mode (fp32) runs as im2col + GEMM.
+// AVX2: always (oneDNN 2.6 has no fast 3D kernel there). AVX-512: oneDNN's
+// jit:avx512_core NDHWC kernel wins on the stem (50 vs 78 CPU ms) and the
+// stride-1 3x3x3 convs of stages 2-3 (64 vs 80, 33 vs 71), ties on stage 1
+// and 4; GEMM wins on every conv strided in all axes (45 vs 130 on stage 2's
+// entry), so: GEMM for those, the primitive elsewhere.
+bool backwardWeightsAutoGemm(const std::vector<int64_t> &v) {
+  if (lowPrecision() || bwdWeightsMode() != 1) return false;
+  if (avx512Rules()) return allStrided(v);
+  return true;
+}
+
 // conv3dForward(x, w, y, geometry)
 Napi::Value Conv3dForward(const Napi::CallbackInfo &info) {
   size_t nx, nw, ny;
@@ -213,14 +300,7 @@ Napi::Value Conv3dForward(const Napi::CallbackInfo &info) {
     // jit:avx2 kernel (some of r3d_18's stage-entry and shortcut convs, see
     // below), the oneDNN primitive elsewhere; `mode` 'gemm' / 'onednn' forces one.
     std::string fmode = info.Length() > 4 && info[4].IsString() ? info[4].As<Napi::String>().Utf8Value() : "auto";
-    // Measured (r3d_18, AVX2): GEMM wins for 1x1x1 strided shortcuts at any
-    // size and for 3x3x3 strided convs with many output positions; oneDNN's
-    // blocked kernel wins on the small late-stage ones.
-    const bool allStrided = v[12] > 1 && v[13] > 1 && v[14] > 1;
-    const bool pointwise = v[9] == 1 && v[10] == 1 && v[11] == 1;
-    const int64_t positions = v[0] * v[5] * v[6] * v[7];
-    const bool autoGemm = allStrided && (blockedLayouts() ? (pointwise || positions >= 8192) : positions >= 1024);
-    if (fmode == "gemm" || (fmode == "auto" && autoGemm && bwdWeightsMode() == 1)) {
+    if (fmode == "gemm" || (fmode == "auto" && forwardAutoGemm(v))) {
       forwardGemm(x, w, y, v);
       return info.Env().Undefined();
     }
@@ -411,13 +491,20 @@ int bwdWeightsMode() {
   return mode;
 }
 
-// conv3dBackwardWeights(x, dy, dw, geometry, mode?) mode: 'gemm' | 'onednn'
+// conv3dBackwardWeights(x, dy, dw, geometry, mode?) mode: 'gemm' | 'onednn' (default layout) | 'onednn-blocked' | 'onednn-plain'
 Napi::Value Conv3dBackwardWeights(const Napi::CallbackInfo &info) {
   size_t nx, ndy, ndw;
   float *x = f32(info, 0, &nx), *dy = f32(info, 1, &ndy), *dw = f32(info, 2, &ndw);
   auto v = ints(info, 3);
-  int mode = bwdWeightsMode();
-  if (info.Length() > 4 && info[4].IsString()) mode = info[4].As<Napi::String>().Utf8Value() == "onednn" ? 0 : 1;
+  // bf16: the oneDNN primitive (bf16 kernels) unless 'gemm' (fp32) is forced.
+  int mode = backwardWeightsAutoGemm(v) ? 1 : 0;
+  bool blocked = bwdWeightsBlockedDefault();
+  if (info.Length() > 4 && info[4].IsString()) {
+    const std::string m = info[4].As<Napi::String>().Utf8Value();
+    mode = m == "gemm" ? 1 : 0;
+    if (m == "onednn-blocked") blocked = true;
+    if (m == "onednn-plain") blocked = false;
+  }
   try {
     Geometry g = geometry(v);
     checkLen(info.Env(), nx, g.src, "x");
@@ -427,10 +514,11 @@ Napi::Value Conv3dBackwardWeights(const Napi::CallbackInfo &info) {
       backwardWeightsGemm(x, dy, dw, v);
       return info.Env().Undefined();
     }
-    BwdWeights &c = lookup(bwdWeightsCache, v);
+    BwdWeights &c = bwdWeights(v, blocked);
     memory src(c.base.srcMd, engine(), x), ddst(c.base.dstMd, engine(), dy), uw(c.base.userWMd, engine(), dw);
     auto &s = stream();
-    c.prim.execute(s, {{DNNL_ARG_SRC, src}, {DNNL_ARG_DIFF_DST, ddst}, {DNNL_ARG_DIFF_WEIGHTS, c.reorderW ? c.wMem : uw}});
+    memory isrc = c.src.in(s, src, 0), iddst = c.ddst.in(s, ddst, 1);
+    c.prim.execute(s, {{DNNL_ARG_SRC, isrc}, {DNNL_ARG_DIFF_DST, iddst}, {DNNL_ARG_DIFF_WEIGHTS, c.reorderW ? c.wMem : uw}});
     if (c.reorderW) c.wReorder.execute(s, c.wMem, uw);
     s.wait();
   } catch (const dnnl::error &e) {
@@ -449,7 +537,11 @@ Napi::Value Conv3dImpl(const Napi::CallbackInfo &info) {
   try {
     o.Set("forward", lookup(fwdCache, v).base.fwd.impl_info_str());
     o.Set("backwardData", lookup(bwdDataCache, v).pd.impl_info_str());
-    o.Set("backwardWeights", lookup(bwdWeightsCache, v).pd.impl_info_str());
+    o.Set("backwardWeights", bwdWeights(v, bwdWeightsBlockedDefault()).pd.impl_info_str());
+    // What the kernels run by default ('auto'): the primitive or im2col + sgemm.
+    o.Set("forwardPath", forwardAutoGemm(v) ? "im2col+sgemm" : "onednn");
+    o.Set("backwardWeightsPath", backwardWeightsAutoGemm(v) ? "im2col+sgemm" : "onednn");
+    o.Set("precision", lowPrecision() ? "bf16" : "fp32");
   } catch (const dnnl::error &e) {
     throw Napi::Error::New(info.Env(), std::string("oneDNN conv3d: ") + e.what());
   }

@@ -12,18 +12,46 @@ using dt = memory::data_type;
 namespace {
 
 struct MatMul {
-  memory::desc a, b, c;
+  memory::desc a, b, c;    // the caller's f32 operands
+  memory::desc la, lb;     // bf16 mode: the operands as the primitive reads them
+  matmul::primitive_desc pd;
   matmul prim;
+  bool lowp;
+  reorder ra, rb;          // bf16 mode: f32 -> bf16 conversions (same strides)
   // v: Ba, Bb, M, K, N, transA, transB
-  explicit MatMul(const std::vector<int64_t> &v) {
+  explicit MatMul(const std::vector<int64_t> &v) : lowp(lowPrecision()) {
     const int64_t Ba = v[0], Bb = v[1], M = v[2], K = v[3], N = v[4];
     const bool ta = v[5] != 0, tb = v[6] != 0;
-    a = memory::desc({Ba, M, K}, dt::f32, ta ? memory::dims{M * K, 1, M} : memory::dims{M * K, K, 1});
-    b = memory::desc({Bb, K, N}, dt::f32, tb ? memory::dims{K * N, 1, K} : memory::dims{K * N, N, 1});
+    const memory::dims sa = ta ? memory::dims{M * K, 1, M} : memory::dims{M * K, K, 1};
+    const memory::dims sb = tb ? memory::dims{K * N, 1, K} : memory::dims{K * N, N, 1};
+    a = memory::desc({Ba, M, K}, dt::f32, sa);
+    b = memory::desc({Bb, K, N}, dt::f32, sb);
     c = memory::desc({std::max(Ba, Bb), M, N}, dt::f32, tag::abc);
-    prim = matmul(matmul::primitive_desc(matmul::desc(a, b, c), engine()));
+    if (lowp) {
+      // bf16 inputs, f32 accumulation and output; the primitive picks its weights layout.
+      la = memory::desc({Ba, M, K}, dt::bf16, sa);
+      lb = memory::desc({Bb, K, N}, dt::bf16, sb);
+      ra = reorder(reorder::primitive_desc(engine(), a, engine(), la));
+      rb = reorder(reorder::primitive_desc(engine(), b, engine(), lb));
+      pd = matmul::primitive_desc(matmul::desc(la, lb, c), engine());
+    } else {
+      pd = matmul::primitive_desc(matmul::desc(a, b, c), engine());
+    }
+    prim = matmul(pd);
   }
 };
+
+// bf16 copies of the matmul operands (one call runs at a time).
+std::vector<uint16_t> &mmScratch(int slot) {
+  static std::vector<uint16_t> bufs[2];
+  return bufs[slot];
+}
+
+uint16_t *mmScratchFor(int slot, size_t bytes) {
+  auto &b = mmScratch(slot);
+  if (b.size() * 2 < bytes) b.resize((bytes + 1) / 2);
+  return b.data();
+}
 
 std::unordered_map<std::string, std::unique_ptr<MatMul>> mmCache;
 
@@ -42,12 +70,33 @@ Napi::Value MatMulFn(const Napi::CallbackInfo &info) {
     if (it == mmCache.end()) it = mmCache.emplace(k, std::make_unique<MatMul>(v)).first;
     MatMul &m = *it->second;
     memory ma(m.a, engine(), a), mb(m.b, engine(), b), mc(m.c, engine(), c);
-    m.prim.execute(stream(), {{DNNL_ARG_SRC, ma}, {DNNL_ARG_WEIGHTS, mb}, {DNNL_ARG_DST, mc}});
+    if (m.lowp) {
+      memory la(m.la, engine(), mmScratchFor(0, m.la.get_size())), lb(m.lb, engine(), mmScratchFor(1, m.lb.get_size()));
+      m.ra.execute(stream(), ma, la);
+      m.rb.execute(stream(), mb, lb);
+      m.prim.execute(stream(), {{DNNL_ARG_SRC, la}, {DNNL_ARG_WEIGHTS, lb}, {DNNL_ARG_DST, mc}});
+    } else {
+      m.prim.execute(stream(), {{DNNL_ARG_SRC, ma}, {DNNL_ARG_WEIGHTS, mb}, {DNNL_ARG_DST, mc}});
+    }
     stream().wait();
   } catch (const dnnl::error &e) {
     throw Napi::Error::New(info.Env(), std::string("oneDNN matmul: ") + e.what());
   }
   return info.Env().Undefined();
+}
+
+// matmulImpl([Ba, Bb, M, K, N, transA, transB]) -> the implementation oneDNN picked (current precision).
+Napi::Value MatMulImpl(const Napi::CallbackInfo &info) {
+  auto v = ints(info, 0);
+  if (v.size() != 7) throw Napi::RangeError::New(info.Env(), "matmulImpl: expected 7 integers");
+  try {
+    std::string k = key(v);
+    auto it = mmCache.find(k);
+    if (it == mmCache.end()) it = mmCache.emplace(k, std::make_unique<MatMul>(v)).first;
+    return Napi::String::New(info.Env(), it->second->pd.impl_info_str());
+  } catch (const dnnl::error &e) {
+    throw Napi::Error::New(info.Env(), std::string("oneDNN matmul: ") + e.what());
+  }
 }
 
 // Pool geometry: N D H W C | oD oH oW | kD kH kW | sD sH sW | pF pT pL | pBk pBo pR | max(1)/avg(0)
@@ -134,11 +183,13 @@ size_t clearMatmulPoolCache() {
   size_t n = mmCache.size() + poolCache.size();
   mmCache.clear();
   poolCache.clear();
+  for (int i = 0; i < 2; i++) std::vector<uint16_t>().swap(mmScratch(i));
   return n;
 }
 
 void initMatmulPool(Napi::Env env, Napi::Object exports) {
   exports.Set("matmul", Napi::Function::New(env, MatMulFn));
+  exports.Set("matmulImpl", Napi::Function::New(env, MatMulImpl));
   exports.Set("pool3dForward", Napi::Function::New(env, Pool3dForward));
   exports.Set("pool3dBackward", Napi::Function::New(env, Pool3dBackward));
 }

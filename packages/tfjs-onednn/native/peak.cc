@@ -4,6 +4,7 @@
 #include <omp.h>
 #include <chrono>
 #include <ctime>
+#include <cstring>
 
 namespace tfo {
 namespace {
@@ -62,10 +63,68 @@ Napi::Value PeakGflops(const Napi::CallbackInfo &info) {
   return o;
 }
 
+// gemmPeak(dtype 'bf16' | 'f32', size, milliseconds) -> { wall, cpu, impl }:
+// GFLOP/s of a size x size x size oneDNN matmul (bf16 inputs with f32
+// accumulation and output, or f32) repeated for about `ms`, at the current
+// thread count; `cpu` uses the process CPU time scaled by the thread count
+// (the cores' rate when not shared); `impl` is oneDNN's implementation name.
+Napi::Value GemmPeak(const Napi::CallbackInfo &info) {
+  if (info.Length() < 1 || !info[0].IsString()) throw Napi::TypeError::New(info.Env(), "gemmPeak: dtype must be 'bf16' or 'f32'");
+  const std::string dtype = info[0].As<Napi::String>().Utf8Value();
+  if (dtype != "bf16" && dtype != "f32") throw Napi::RangeError::New(info.Env(), "gemmPeak: dtype must be 'bf16' or 'f32'");
+  const int64_t n = i64(info, 1);
+  const double ms = f64(info, 2);
+  if (n < 16 || n > 8192) throw Napi::RangeError::New(info.Env(), "gemmPeak: size must be in [16, 8192]");
+  using namespace dnnl;
+  using dt = memory::data_type;
+  using tag = memory::format_tag;
+  try {
+    const dt in = dtype == "bf16" ? dt::bf16 : dt::f32;
+    memory::desc a({n, n}, in, tag::ab), bAny({n, n}, in, tag::any), c({n, n}, dt::f32, tag::ab);
+    matmul::primitive_desc pd(matmul::desc(a, bAny, c), engine());
+    matmul prim(pd);
+    memory ma(a, engine()), mb(pd.weights_desc(), engine()), mc(c, engine());
+    // Small values (bf16 zeros would be a special case for no kernel, but keep them finite).
+    if (in == dt::f32) {
+      float *pa = static_cast<float *>(ma.get_data_handle());
+      for (int64_t i = 0; i < n * n; i++) pa[i] = 1e-3f * static_cast<float>(i % 7);
+    } else {
+      uint16_t *pa = static_cast<uint16_t *>(ma.get_data_handle());
+      for (int64_t i = 0; i < n * n; i++) pa[i] = 0x3a83;  // ~1e-3
+    }
+    std::memset(mb.get_data_handle(), 0, pd.weights_desc().get_size());
+    auto &s = stream();
+    prim.execute(s, {{DNNL_ARG_SRC, ma}, {DNNL_ARG_WEIGHTS, mb}, {DNNL_ARG_DST, mc}});
+    s.wait();
+    long iters = 0;
+    timespec c0, c1;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c0);
+    auto t0 = std::chrono::steady_clock::now();
+    double el = 0;
+    do {
+      prim.execute(s, {{DNNL_ARG_SRC, ma}, {DNNL_ARG_WEIGHTS, mb}, {DNNL_ARG_DST, mc}});
+      s.wait();
+      iters++;
+      el = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    } while (el * 1000 < ms);
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c1);
+    const double cpu = (c1.tv_sec - c0.tv_sec) + (c1.tv_nsec - c0.tv_nsec) * 1e-9;
+    const double flop = 2.0 * n * n * n * iters;
+    auto o = Napi::Object::New(info.Env());
+    o.Set("wall", flop / el / 1e9);
+    o.Set("cpu", flop / cpu / 1e9 * threads());
+    o.Set("impl", pd.impl_info_str());
+    return o;
+  } catch (const dnnl::error &e) {
+    throw Napi::Error::New(info.Env(), std::string("oneDNN gemm peak: ") + e.what());
+  }
+}
+
 }  // namespace
 
 void initPeak(Napi::Env env, Napi::Object exports) {
   exports.Set("peakGflops", Napi::Function::New(env, PeakGflops));
+  exports.Set("gemmPeak", Napi::Function::New(env, GemmPeak));
   exports.Set("vectorLanes", Napi::Number::New(env, kLanes));
 }
 

@@ -11,12 +11,26 @@ export interface NativeAddon {
   numProcs(): number;
   clearCache(): number;
   version(): string;
+  /** The ISA oneDNN dispatches to (after `ONEDNN_MAX_CPU_ISA`) and whether it has native bf16 dot products. */
+  cpuIsa(): { isa: string; nativeBf16: boolean };
+  /** Compute precision of convolutions and matmuls (process-wide). */
+  setPrecision(p: 'fp32' | 'bf16'): void;
+  getPrecision(): 'fp32' | 'bf16';
+  matmulImpl(dims: number[]): string;
+  gemmPeak(dtype: 'bf16' | 'f32', size: number, ms: number): { wall: number; cpu: number; impl: string };
   /** `mode`: `'auto'` (default: im2col + sgemm for convolutions strided in all axes, else the primitive; `TFJS_ONEDNN_CONV_GEMM=0`: always the primitive), `'gemm'` or `'onednn'`. */
   conv3dForward(x: Float32Array, w: Float32Array, y: Float32Array, geometry: number[], mode?: 'auto' | 'gemm' | 'onednn'): void;
   conv3dBackwardData(dy: Float32Array, w: Float32Array, dx: Float32Array, geometry: number[]): void;
   /** `mode`: `'gemm'` (im2col + sgemm, the default) or `'onednn'` (the convolution primitive); default `'gemm'` unless `TFJS_ONEDNN_CONV_GEMM=0`. */
   conv3dBackwardWeights(x: Float32Array, dy: Float32Array, dw: Float32Array, geometry: number[], mode?: 'gemm' | 'onednn'): void;
-  conv3dImpl(geometry: number[]): { forward: string; backwardData: string; backwardWeights: string };
+  conv3dImpl(geometry: number[]): {
+    forward: string;
+    backwardData: string;
+    backwardWeights: string;
+    forwardPath: 'onednn' | 'im2col+sgemm';
+    backwardWeightsPath: 'onednn' | 'im2col+sgemm';
+    precision: 'fp32' | 'bf16';
+  };
   binary(op: number, a: Float32Array, b: Float32Array, out: Float32Array, dims: number[], aStrides: number[], bStrides: number[]): void;
   unary(op: number, x: Float32Array, y: Float32Array, alpha: number): void;
   reduce(op: number, x: Float32Array, out: Float32Array, outer: number, middle: number, inner: number): void;

@@ -4,6 +4,7 @@ import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { availableParallelism, totalmem } from 'node:os';
 import { loadAddon, type NativeAddon } from './addon.js';
 import { OneDnnError } from './errors.js';
+import { applyPrecision, type OneDnnPrecision } from './precision.js';
 import { outputPool } from './cpu_data.js';
 import { convKernels } from './kernels/conv3d.js';
 import { eltwiseKernels } from './kernels/eltwise.js';
@@ -25,6 +26,15 @@ export interface OneDnnBackendOptions {
    * 2 GiB and an eighth of the machine's memory. Process-wide.
    */
   reuseBytes?: number;
+  /**
+   * Compute precision of convolutions and matmuls: `'fp32'`, `'bf16'` (bf16
+   * inputs, fp32 accumulation and outputs) or `'auto'` (bf16 where oneDNN
+   * runs it natively, else fp32; see {@link OneDnnPrecision}); default
+   * `'auto'`, or the environment variable `TFJS_ONEDNN_PRECISION` when set
+   * (`fp32`, `bf16`, `auto`; handy to force a precision under a CLI).
+   * Process-wide; {@link getOneDnnInfo} says what was chosen and why.
+   */
+  precision?: OneDnnPrecision;
 }
 
 /**
@@ -107,7 +117,7 @@ export function getOneDnnThreads(): number {
  * kernels, with the hot kernels of 3D ResNet training ({@link ONEDNN_KERNELS})
  * replaced by native ones (oneDNN convolutions, pooling and matmul; OpenMP
  * element-wise ops, reductions and batch norm) that read and write the
- * tensors' Float32Arrays in place. Cases a native kernel does not cover
+ * tensors' Float32Arrays in place, in fp32 or bf16 (`options.precision`). Cases a native kernel does not cover
  * (other dtypes, broadcasts that need more than three runs of axes) run the
  * stock cpu kernel. Returns the backend name to pass to `tf.setBackend`.
  *
@@ -124,6 +134,7 @@ export function getOneDnnThreads(): number {
 export async function registerOneDnnBackend(options: OneDnnBackendOptions = {}): Promise<string> {
   const addon = loadAddon();
   setOneDnnThreads(options.threads);
+  applyPrecision(options.precision ?? ((process.env.TFJS_ONEDNN_PRECISION as OneDnnPrecision | undefined) || 'auto'));
   const reuse = options.reuseBytes ?? Math.min(2 ** 31, Math.floor(totalmem() / 8));
   if (!(reuse >= 0)) throw new OneDnnError('options', `reuseBytes must be a non-negative number, got ${String(options.reuseBytes)}`);
   outputPool.maxIdleBytes = reuse;

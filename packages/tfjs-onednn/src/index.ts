@@ -12,5 +12,7 @@ export { BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD } from './kernels/batchnorm_tra
 export type { OneDnnBackendOptions } from './backend.js';
 export { isOneDnnAvailable, oneDnnUnavailableReason, oneDnnVersion } from './addon.js';
 export { OneDnnError } from './errors.js';
-export { measureFp32Peak } from './peak.js';
-export type { Fp32Peak, Fp32PeakOptions } from './peak.js';
+export { getOneDnnInfo, setOneDnnPrecision } from './precision.js';
+export type { OneDnnInfo, OneDnnPrecision } from './precision.js';
+export { measureFp32Peak, measureGemmPeak } from './peak.js';
+export type { Fp32Peak, Fp32PeakOptions, GemmPeak, GemmPeakOptions } from './peak.js';

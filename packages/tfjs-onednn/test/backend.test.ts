@@ -44,7 +44,7 @@ describe.skipIf(!available)('the onednn backend (skipped when the addon is not b
   beforeAll(async () => setup());
 
   it('registers under a name, idempotently, and replaces the listed kernels', async () => {
-    expect(await registerOneDnnBackend({ threads: 2 })).toBe(onednn);
+    expect(await registerOneDnnBackend({ threads: 2, precision: 'fp32' })).toBe(onednn);
     expect(tf.findBackendFactory(onednn)).toBeTruthy();
     for (const k of ONEDNN_KERNELS) expect(tf.getKernel(k, onednn)?.kernelFunc, k).not.toBe(tf.getKernel(k, 'cpu')?.kernelFunc);
     // Every other cpu kernel is there too.

@@ -75,7 +75,7 @@ describe.skipIf(!available)('output reuse on the onednn backend (skipped when th
     tf.setBackend(onednn);
   });
   afterAll(async () => {
-    await registerOneDnnBackend({ threads: 2 });
+    await registerOneDnnBackend({ threads: 2, precision: 'fp32' });
     tf.setBackend('cpu');
   });
 
@@ -97,7 +97,7 @@ describe.skipIf(!available)('output reuse on the onednn backend (skipped when th
 
   it('a whole training loop gives bit-identical results with reuse on and off, without leaks', async () => {
     const run = async (reuseBytes: number): Promise<Float32Array[]> => {
-      await registerOneDnnBackend({ threads: 2, reuseBytes });
+      await registerOneDnnBackend({ threads: 2, reuseBytes, precision: 'fp32' });
       const model = new R3d18(3, 'pool', undefined, 0.25);
       const opt = tf.train.momentum(0.05, 0.9);
       const x = tf.tensor5d(rand(2 * 2 * 32 * 32 * 3, 5), [2, 2, 32, 32, 3]);

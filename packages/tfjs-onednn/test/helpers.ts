@@ -9,10 +9,14 @@ if (!available) console.warn(`tfjs-onednn tests of native kernels SKIPPED: ${one
 /** Name of the registered oneDNN backend (after {@link setup}). */
 export let onednn = 'onednn';
 
-/** Registers the cpu backend (reference, gradients) and the oneDNN backend. */
-export async function setup(threads = 2): Promise<void> {
+/**
+ * Registers the cpu backend (reference, gradients) and the oneDNN backend,
+ * in fp32 unless asked (the fp32 tests compare to the cpu backend at 1e-5;
+ * the default `'auto'` would pick bf16 on CPUs with native bf16).
+ */
+export async function setup(threads = 2, precision: 'fp32' | 'bf16' | 'auto' = 'fp32'): Promise<void> {
   await useBackend('cpu');
-  if (available) onednn = await registerOneDnnBackend({ threads });
+  if (available) onednn = await registerOneDnnBackend({ threads, precision });
 }
 
 /** Seeded uniform values in [lo, hi). */

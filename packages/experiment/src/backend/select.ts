@@ -9,8 +9,10 @@ export interface SelectedBackend {
   choice: Exclude<BackendChoice, 'auto'>;
   /** The tfjs backend name now active (`tf.getBackend()`). */
   tfBackend: string;
-  /** One human-readable line: what was chosen and what was skipped. */
+  /** One human-readable line: what was chosen (with the precision on onednn) and what was skipped. */
   message: string;
+  /** Compute precision of the native kernels: set on `onednn` (`'fp32'` or `'bf16'`), else undefined (fp32). */
+  precision?: 'fp32' | 'bf16';
 }
 
 /** Options of {@link selectBackend}. */
@@ -19,13 +21,24 @@ export interface SelectBackendOptions {
   backend?: BackendChoice;
   /** Threads for native kernels where the backend supports it; default all cores. */
   threads?: number;
+  /**
+   * Compute precision on the `onednn` backend: `'fp32'`, `'bf16'` (bf16
+   * convolutions and matmuls with fp32 accumulation) or `'auto'` (bf16 where
+   * the CPU runs it natively); default `'auto'`. Other backends run fp32.
+   */
+  precision?: 'fp32' | 'bf16' | 'auto';
 }
 
 interface Candidate {
   choice: Exclude<BackendChoice, 'auto'>;
   /** Loads the candidate; returns the tfjs backend name, or throws why it is unusable. */
   load: (opts: SelectBackendOptions) => Promise<string>;
+  /** After a successful load: e.g. `bf16: avx512_core_bf16` for the backend line, and the precision. */
+  detail?: () => { text: string; precision: 'fp32' | 'bf16' } | undefined;
 }
+
+/** What the oneDNN package reports about itself (`getOneDnnInfo`), when it has it. */
+let onednnInfo: (() => { precision: 'fp32' | 'bf16'; isa: string; reason: string }) | undefined;
 
 // Optional packages are imported by computed name so that neither TypeScript
 // nor bundlers require them to be installed.
@@ -56,12 +69,21 @@ const candidates: Candidate[] = [
     choice: 'onednn',
     load: async (opts) => {
       const mod = (await importOptional('@byolmed3d/tfjs-onednn')) as {
-        registerOneDnnBackend?: (o: { threads?: number }) => Promise<string>;
+        registerOneDnnBackend?: (o: { threads?: number; precision?: 'fp32' | 'bf16' | 'auto' }) => Promise<string>;
+        getOneDnnInfo?: () => { precision: 'fp32' | 'bf16'; isa: string; reason: string };
       };
       if (typeof mod.registerOneDnnBackend !== 'function') throw new Error('@byolmed3d/tfjs-onednn has no registerOneDnnBackend');
-      const name = await mod.registerOneDnnBackend(opts.threads === undefined ? {} : { threads: opts.threads });
+      const name = await mod.registerOneDnnBackend({
+        ...(opts.threads === undefined ? {} : { threads: opts.threads }),
+        ...(opts.precision === undefined ? {} : { precision: opts.precision }),
+      });
       if (!(await tf.setBackend(name))) throw new Error(`backend ${name} failed to start`);
+      onednnInfo = mod.getOneDnnInfo;
       return name;
+    },
+    detail: () => {
+      const i = onednnInfo?.();
+      return i ? { text: `${i.precision}: ${i.isa}; ${i.reason}`, precision: i.precision } : undefined;
     },
   },
   {
@@ -123,7 +145,13 @@ export async function selectBackend(options: SelectBackendOptions = {}): Promise
       const active = tf.backend() as unknown as { firstUse?: boolean };
       if (active.firstUse === true) active.firstUse = false;
       const skipped = tried.length > 0 ? ` (skipped: ${tried.join('; ')})` : '';
-      return { choice: c.choice, tfBackend, message: `backend: ${c.choice}${skipped}` };
+      const d = c.detail?.();
+      return {
+        choice: c.choice,
+        tfBackend,
+        message: `backend: ${c.choice}${d ? ` (${d.text})` : ''}${skipped}`,
+        ...(d ? { precision: d.precision } : {}),
+      };
     } catch (err) {
       tried.push(`${c.choice}: ${reason(err)}`);
     }
