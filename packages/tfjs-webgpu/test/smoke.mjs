@@ -1,0 +1,14 @@
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import { registerWebGpuBackend } from '../src/index.ts';
+const info = await registerWebGpuBackend();
+console.log(info);
+const x = tf.randomNormal([1, 5, 7, 6, 4], 0, 1, 'float32', 1);
+const w = tf.randomNormal([3, 3, 3, 4, 8], 0, 1, 'float32', 2);
+const y = tf.conv3d(x, w, 1, 'same');
+const yv = await y.data();
+await tf.setBackend('cpu');
+const xc = tf.tensor(await x.data(), x.shape); const wc = tf.tensor(await w.data(), w.shape);
+const yc = tf.conv3d(xc, wc, 1, 'same').dataSync();
+let md = 0; for (let i = 0; i < yc.length; i++) md = Math.max(md, Math.abs(yc[i] - yv[i]));
+console.log('maxdiff', md, yv.slice(0, 4), yc.slice(0, 4));
