@@ -186,13 +186,13 @@ async function findAdapter(options: WebGpuBackendOptions): Promise<Found> {
  * shader; and any shader the GPU rejects makes the next read throw a
  * `WebGpuShaderError` instead of returning zeros.
  *
- * Calling it again returns the first call's result.
+ * Calling it again (without `gpu`) returns the first call's result.
  *
  * @throws WebGpuUnavailableError when no adapter (or no hardware adapter, with
  *   `allowSoftware: false`) or device can be had.
  */
 export async function registerWebGpuBackend(options: WebGpuBackendOptions = {}): Promise<WebGpuBackendInfo> {
-  if (registered != null && engine().registryFactory.webgpu != null) {
+  if (registered != null && options.gpu == null && engine().registryFactory.webgpu != null) {
     if (options.allowSoftware === false && registered.info.adapter.isSoftware) {
       throw new WebGpuUnavailableError('the registered webgpu backend runs on a software adapter', [registered.info.adapter.name]);
     }
