@@ -12,3 +12,4 @@ export type {
   GpuLike, GpuAdapterLike, GpuAdapterInfoLike, GpuDeviceLike, GpuDeviceDescriptorLike, GpuErrorLike,
   GpuRequestAdapterOptionsLike,
 } from './gpu_types.js';
+export { foldPadding, routeRank5Pad, unrouteRank5Pad } from './workarounds/rank5_pad.js';

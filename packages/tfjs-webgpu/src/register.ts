@@ -6,6 +6,7 @@ import type { GpuAdapterLike, GpuDeviceLike, GpuLike, GpuRequestAdapterOptionsLi
 import { registerWebGpuKernels } from './kernels/register_kernels.js';
 import { requestDeviceFlat } from './workarounds/flatten_features.js';
 import { routeRank5Broadcast } from './workarounds/rank5_broadcast.js';
+import { routeRank5Pad } from './workarounds/rank5_pad.js';
 import { trapShaderErrors } from './workarounds/shader_errors.js';
 import type { ShaderErrorTrap } from './workarounds/shader_errors.js';
 import { guardSyncReads } from './workarounds/sync_read_guard.js';
@@ -226,6 +227,7 @@ export async function registerWebGpuBackend(options: WebGpuBackendOptions = {}):
   if (engine().registryFactory.webgpu != null) removeBackend('webgpu');
   registerBackend('webgpu', () => backend, options.priority ?? 3);
   routeRank5Broadcast('webgpu');
+  routeRank5Pad('webgpu');
   const fastKernels = options.fastKernels !== false;
   if (fastKernels) registerWebGpuKernels();
   const info: WebGpuBackendInfo = {

@@ -1,5 +1,6 @@
-import { getKernel, registerKernel, unregisterKernel } from '@tensorflow/tfjs-core';
-import type { KernelBackend, KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+import { getKernel } from '@tensorflow/tfjs-core';
+import type { KernelBackend, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+import { unwrapKernel, wrapKernel } from './kernel_wrap.js';
 
 /**
  * The webgpu kernels built on tfjs 4.22's `BinaryOpProgram`. With a 1-D
@@ -20,8 +21,6 @@ export function hitsRank5SharedPath(aShape: readonly number[], bShape: readonly 
   return bad(aShape, bShape) || bad(bShape, aShape);
 }
 
-const originals = new Map<string, KernelConfig>();
-
 /**
  * Re-registers every kernel of {@link BINARY_KERNELS} for `backendName` with
  * a wrapper that reshapes the 1-D operand to `[1, ..., 1, C]` (the rank of
@@ -30,17 +29,12 @@ const originals = new Map<string, KernelConfig>();
  * Idempotent; {@link unrouteRank5Broadcast} restores the originals.
  */
 export function routeRank5Broadcast(backendName = 'webgpu'): void {
+  const reshape = getKernel('Reshape', backendName);
+  if (reshape == null) return;
   for (const name of BINARY_KERNELS) {
-    const key = `${backendName}_${name}`;
-    if (originals.has(key)) continue;
-    const config = getKernel(name, backendName);
-    if (config == null) continue;
-    originals.set(key, config);
-    const inner = config.kernelFunc;
-    const reshape = getKernel('Reshape', backendName);
-    const kernelFunc: KernelFunc = (args) => {
+    wrapKernel(name, backendName, (inner): KernelFunc => (args) => {
       const { a, b } = args.inputs as { a?: TensorInfo; b?: TensorInfo };
-      if (a == null || b == null || reshape == null || !hitsRank5SharedPath(a.shape, b.shape)) return inner(args);
+      if (a == null || b == null || !hitsRank5SharedPath(a.shape, b.shape)) return inner(args);
       const vecIsA = a.shape.length <= 1;
       const vec = vecIsA ? a : b;
       const rank = (vecIsA ? b : a).shape.length;
@@ -51,20 +45,11 @@ export function routeRank5Broadcast(backendName = 'webgpu'): void {
       } finally {
         (args.backend as KernelBackend).disposeData(reshaped.dataId);
       }
-    };
-    unregisterKernel(name, backendName);
-    registerKernel({ ...config, kernelFunc });
+    });
   }
 }
 
 /** Restores the kernels {@link routeRank5Broadcast} wrapped (for tests). */
 export function unrouteRank5Broadcast(backendName = 'webgpu'): void {
-  for (const name of BINARY_KERNELS) {
-    const key = `${backendName}_${name}`;
-    const config = originals.get(key);
-    if (config == null) continue;
-    unregisterKernel(name, backendName);
-    registerKernel(config);
-    originals.delete(key);
-  }
+  for (const name of BINARY_KERNELS) unwrapKernel(name, backendName);
 }
