@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 /** Names accepted by `--backend`. `auto` picks the fastest one present. */
-export type BackendChoice = 'auto' | 'tensorflow-gpu' | 'tensorflow' | 'onednn' | 'wasm' | 'cpu';
+export type BackendChoice = 'auto' | 'tensorflow-gpu' | 'webgpu' | 'tensorflow' | 'onednn' | 'wasm' | 'cpu';
 
 /** What {@link selectBackend} chose and why. */
 export interface SelectedBackend {
@@ -23,8 +23,8 @@ export interface SelectBackendOptions {
 
 interface Candidate {
   choice: Exclude<BackendChoice, 'auto'>;
-  /** Loads the candidate; returns the tfjs backend name, or throws why it is unusable. */
-  load: (opts: SelectBackendOptions) => Promise<string>;
+  /** Loads the candidate; returns the tfjs backend name (and a detail for the backend line), or throws why it is unusable. */
+  load: (opts: SelectBackendOptions) => Promise<string | { tfBackend: string; detail: string }>;
 }
 
 // Optional packages are imported by computed name so that neither TypeScript
@@ -42,6 +42,21 @@ const candidates: Candidate[] = [
       const backend = tf.backend() as unknown as { isUsingGpuDevice?: boolean };
       if (!backend.isUsingGpuDevice) throw new Error('tfjs-node-gpu found no usable GPU');
       return 'tensorflow';
+    },
+  },
+  {
+    // WebGPU through @byolmed3d/tfjs-webgpu (Dawn in Node). Under `auto` only
+    // on a hardware adapter: a software one (llvmpipe, SwiftShader) is slower
+    // than the CPU backends and is used only when asked for.
+    choice: 'webgpu',
+    load: async (opts) => {
+      const mod = (await importOptional('@byolmed3d/tfjs-webgpu')) as {
+        registerWebGpuBackend?: (o: { allowSoftware?: boolean }) => Promise<{ name: string; adapter: { name: string; isSoftware: boolean } }>;
+      };
+      if (typeof mod.registerWebGpuBackend !== 'function') throw new Error('@byolmed3d/tfjs-webgpu has no registerWebGpuBackend');
+      const info = await mod.registerWebGpuBackend({ allowSoftware: (opts.backend ?? 'auto') !== 'auto' });
+      if (!(await tf.setBackend(info.name))) throw new Error(`backend ${info.name} failed to start`);
+      return { tfBackend: info.name, detail: `adapter: ${info.adapter.name}${info.adapter.isSoftware ? ', software' : ''}` };
     },
   },
   {
@@ -90,7 +105,8 @@ function reason(err: unknown): string {
 
 /**
  * Picks and activates the tfjs backend: `tfjs-node-gpu` when installed and a
- * GPU is usable, else `tfjs-node`, else the oneDNN kernel package when its
+ * GPU is usable, else WebGPU (`@byolmed3d/tfjs-webgpu`) on a hardware
+ * adapter (never a software one under `auto`), else `tfjs-node`, else the oneDNN kernel package when its
  * addon is built, else the pure-JS `cpu` backend (correct gradients
  * everywhere; the stock wasm backend is only used when asked for, since its
  * Conv3D backprop kernels are wrong in tfjs 4.22). Gradients are registered
@@ -105,14 +121,16 @@ export async function selectBackend(options: SelectBackendOptions = {}): Promise
   if (pool.length === 0) throw new Error(`unknown backend '${want}'`);
   for (const c of pool) {
     try {
-      const tfBackend = await c.load(options);
+      const loaded = await c.load(options);
+      const tfBackend = typeof loaded === 'string' ? loaded : loaded.tfBackend;
+      const detail = typeof loaded === 'string' ? '' : ` [${loaded.detail}]`;
       await tf.ready();
       // The cpu backend (and backends built on it) prints a banner recommending
       // tfjs-node on its first write; our own backend line already says what runs.
       const active = tf.backend() as unknown as { firstUse?: boolean };
       if (active.firstUse === true) active.firstUse = false;
       const skipped = tried.length > 0 ? ` (skipped: ${tried.join('; ')})` : '';
-      return { choice: c.choice, tfBackend, message: `backend: ${c.choice}${skipped}` };
+      return { choice: c.choice, tfBackend, message: `backend: ${c.choice}${detail}${skipped}` };
     } catch (err) {
       tried.push(`${c.choice}: ${reason(err)}`);
     }
