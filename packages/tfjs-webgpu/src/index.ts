@@ -13,3 +13,4 @@ export type {
   GpuRequestAdapterOptionsLike,
 } from './gpu_types.js';
 export { foldPadding, routeRank5Pad, unrouteRank5Pad } from './workarounds/rank5_pad.js';
+export { MIN_GEMM_ROWS } from './kernels/run_gemm.js';

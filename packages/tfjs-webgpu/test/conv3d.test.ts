@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { Conv3dGemmProgram, chooseSplits, gemmDims, unregisterWebGpuKernels, registerWebGpuKernels } from '../src/index.js';
+import { Conv3dGemmProgram, chooseSplits, gemmDims, MIN_GEMM_ROWS, unregisterWebGpuKernels, registerWebGpuKernels } from '../src/index.js';
 import { gpu, randomValues, relErr, runOn, skipReason } from './helpers.js';
 
 type Shape5 = [number, number, number, number, number];
@@ -103,5 +103,20 @@ describe('implicit-GEMM program (no GPU needed)', () => {
     expect(new Conv3dGemmProgram('forward', stem).variableComponents).toEqual([1, 4]);
     expect(new Conv3dGemmProgram('forward', info).variableComponents).toEqual([4, 4]);
     expect(new Conv3dGemmProgram('backpropFilter', stem).variableComponents).toEqual([1, 4]);
+  });
+});
+
+describe.skipIf(gpu.info == null)(`small-row fallback${skipReason}`, () => {
+  it('a layer with fewer than MIN_GEMM_ROWS output rows goes to tfjs\'s kernel and still matches cpu', async () => {
+    // layer4-like: 1x1x2x2 map, 16 -> 8 channels, 3x3x3 same: M = 4 rows.
+    const xv = randomValues(1 * 1 * 2 * 2 * 16, 8);
+    const wv = randomValues(3 * 3 * 3 * 16 * 8, 9);
+    const rv = randomValues(1 * 1 * 2 * 2 * 8, 10);
+    const c: Case = { name: 'small', x: [1, 1, 2, 2, 16], w: [3, 3, 3, 16, 8], strides: [1, 1, 1], pad: 'same' };
+    const fn = conv3dGradFn(c, xv, wv, rv);
+    const want = await runOn('cpu', fn);
+    const got = await runOn('webgpu', fn);
+    for (let i = 0; i < 3; i++) expect(relErr(got[i]!, want[i]!)).toBeLessThan(1e-4);
+    expect(gemmDims('forward', tf.backend_util.computeConv3DInfo(c.x, c.w, 1, 1, 'same')).M).toBeLessThan(MIN_GEMM_ROWS);
   });
 });

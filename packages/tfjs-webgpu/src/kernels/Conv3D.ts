@@ -1,6 +1,8 @@
 import { backend_util, Conv3D } from '@tensorflow/tfjs-core';
 import type { Conv3DAttrs, Conv3DInputs, KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
-import { reshape, runConv3dGemm } from './run_gemm.js';
+import { gemmDims } from './conv3d_gemm_webgpu.js';
+import { replacedKernel } from './replaced.js';
+import { MIN_GEMM_ROWS, reshape, runConv3dGemm } from './run_gemm.js';
 import type { WebGpuBackendLike } from './run_gemm.js';
 
 /** Conv3D forward on webgpu as a tiled implicit GEMM (NDHWC). */
@@ -15,6 +17,10 @@ export function conv3d(args: { inputs: Conv3DInputs; backend: WebGpuBackendLike;
     attrs.dilations,
     attrs.pad,
   );
+  const fallback = replacedKernel(Conv3D);
+  if (fallback != null && gemmDims('forward', info).M < MIN_GEMM_ROWS) {
+    return fallback.kernelFunc(args as unknown as Parameters<KernelFunc>[0]) as TensorInfo;
+  }
   const [n, d, h, w, cin] = x.shape as [number, number, number, number, number];
   const x2 = reshape(x, [n * d * h * w, cin], backend);
   const w2 = reshape(filter, [info.filterDepth * info.filterHeight * info.filterWidth * cin, info.outChannels], backend);

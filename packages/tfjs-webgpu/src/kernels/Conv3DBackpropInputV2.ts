@@ -2,7 +2,9 @@ import { backend_util, Conv3DBackpropInputV2 } from '@tensorflow/tfjs-core';
 import type {
   Conv3DBackpropInputV2Attrs, Conv3DBackpropInputV2Inputs, KernelConfig, KernelFunc, TensorInfo,
 } from '@tensorflow/tfjs-core';
-import { reshape, runConv3dGemm, runKernel } from './run_gemm.js';
+import { gemmDims } from './conv3d_gemm_webgpu.js';
+import { replacedKernel } from './replaced.js';
+import { MIN_GEMM_ROWS, reshape, runConv3dGemm, runKernel } from './run_gemm.js';
 import type { WebGpuBackendLike } from './run_gemm.js';
 
 /**
@@ -27,6 +29,10 @@ export function conv3DBackpropInputV2(args: {
     1,
     attrs.pad,
   );
+  const fallback = replacedKernel(Conv3DBackpropInputV2);
+  if (fallback != null && gemmDims('backpropInput', info).M < MIN_GEMM_ROWS) {
+    return fallback.kernelFunc(args as unknown as Parameters<KernelFunc>[0]) as TensorInfo;
+  }
   const fvol = info.filterDepth * info.filterHeight * info.filterWidth;
   const dy2 = reshape(dy, [info.batchSize * info.outDepth * info.outHeight * info.outWidth, info.outChannels], backend);
   const w3 = reshape(filter, [fvol, info.inChannels, info.outChannels], backend);

@@ -3,11 +3,10 @@ import type { KernelConfig } from '@tensorflow/tfjs-core';
 import { conv3dConfig } from './Conv3D.js';
 import { conv3DBackpropFilterV2Config } from './Conv3DBackpropFilterV2.js';
 import { conv3DBackpropInputV2Config } from './Conv3DBackpropInputV2.js';
+import { replaced } from './replaced.js';
 
 /** This package's webgpu kernels, replacing tfjs's naive ones of the same names. */
 export const WEBGPU_KERNELS: readonly KernelConfig[] = [conv3dConfig, conv3DBackpropInputV2Config, conv3DBackpropFilterV2Config];
-
-const replaced = new Map<string, KernelConfig | null>();
 
 /**
  * Registers {@link WEBGPU_KERNELS} for the webgpu backend, keeping tfjs's

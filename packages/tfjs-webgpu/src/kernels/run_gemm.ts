@@ -26,6 +26,13 @@ export function reshape(x: TensorInfo, shape: number[], backend: KernelBackend):
 }
 
 /**
+ * Below this many output rows (e.g. layer4 of r3d_18 on a 2x2 map at batch 1)
+ * a 64-row tile is mostly idle while the long K loop runs serially, and
+ * tfjs's direct kernel is faster: the GEMM kernels hand such calls back to it.
+ */
+export const MIN_GEMM_ROWS = 32;
+
+/**
  * Runs the implicit GEMM of `kind` on 2-D views `a` and `b`, sums split-K
  * partials, and returns the result reshaped to `outShape`. Disposes every
  * intermediate.
