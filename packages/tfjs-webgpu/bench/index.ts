@@ -169,6 +169,13 @@ async function main(): Promise<void> {
   } catch (e) {
     if (!(e instanceof WebGpuUnavailableError)) throw e;
     console.log(`tfjs-webgpu bench skipped: ${e.message}${allowSoftware ? '' : ' (BENCH_ALLOW_SOFTWARE=1 runs it on a software adapter)'}`);
+    // Still give PyTorch's figures where torch sees a GPU (they show what the machine can do).
+    if (parts.has('torch')) {
+      const shapes = (process.env.BENCH_SHAPES ?? '2,16,112,112;8,16,224,224').split(';').map((s) => s.split(',').map(Number) as Shape4);
+      meta.torchOnly = shapes.flatMap((shape) =>
+        (['fwdbwd', 'byol'] as const).flatMap((mode) => (['fp32', 'bf16'] as const).map((dtype) => ({ mode, dtype, shape, ...torchPeer(mode, dtype, shape) }))));
+      console.log(JSON.stringify(meta.torchOnly, null, 1));
+    }
     writeBenchResult('tfjs-webgpu', [], { ...meta, skipped: e.message });
     return;
   }
