@@ -4,6 +4,7 @@
  * backend tried returned no adapter. `attempts` lists what was tried.
  */
 export class WebGpuUnavailableError extends Error {
+  /** Always `WebGpuUnavailableError`. */
   override readonly name = 'WebGpuUnavailableError';
   /** One line per attempt, e.g. `dawn [backend=opengles]: no adapter`. */
   readonly attempts: readonly string[];
@@ -19,6 +20,7 @@ export class WebGpuUnavailableError extends Error {
  * synchronous WebGPU read path needs). Use `await tensor.data()` instead.
  */
 export class WebGpuSyncReadError extends Error {
+  /** Always `WebGpuSyncReadError`. */
   override readonly name = 'WebGpuSyncReadError';
   constructor() {
     super(
@@ -35,6 +37,7 @@ export class WebGpuSyncReadError extends Error {
  * failed (its cached pipeline is broken): every later read throws too.
  */
 export class WebGpuShaderError extends Error {
+  /** Always `WebGpuShaderError`. */
   override readonly name = 'WebGpuShaderError';
   /** The label of the rejected program (tfjs's program class name) when known. */
   readonly program: string;

@@ -31,7 +31,9 @@ export interface GpuDeviceLike {
 
 /** `GPUDeviceDescriptor`, as far as used. */
 export interface GpuDeviceDescriptorLike {
+  /** Feature names (tfjs 4.22 puts an array among them: see `flattenRequiredFeatures`). */
   requiredFeatures?: unknown[];
+  /** Limits to raise to the adapter's. */
   requiredLimits?: Record<string, number>;
 }
 
@@ -46,12 +48,16 @@ export interface GpuAdapterLike {
 
 /** `GPURequestAdapterOptions` (with Dawn's `featureLevel`). */
 export interface GpuRequestAdapterOptionsLike {
+  /** Which adapter to prefer where there are several. */
   powerPreference?: 'high-performance' | 'low-power';
+  /** `compatibility` admits OpenGL ES adapters (Mesa's llvmpipe). */
   featureLevel?: 'core' | 'compatibility';
+  /** Ask for the fallback (software) adapter. */
   forceFallbackAdapter?: boolean;
 }
 
-/** `navigator.gpu`. */
+/** `navigator.gpu` (or Dawn's `create()` result): what `registerWebGpuBackend`'s `gpu` option takes. */
 export interface GpuLike {
-  requestAdapter(options?: GpuRequestAdapterOptionsLike): Promise<GpuAdapterLike | null>;
+  /** Resolves to a `GPUAdapter`, or null when there is none. */
+  requestAdapter(options?: GpuRequestAdapterOptionsLike): Promise<object | null>;
 }

@@ -121,7 +121,7 @@ async function findAdapter(options: WebGpuBackendOptions): Promise<Found> {
     const req: GpuRequestAdapterOptionsLike = { powerPreference, featureLevel };
     let adapter: GpuAdapterLike | null = null;
     try {
-      adapter = await gpu.requestAdapter(req);
+      adapter = (await gpu.requestAdapter(req)) as GpuAdapterLike | null;
     } catch (e) {
       attempts.push(`${what}: ${(e as Error).message}`);
       return null;

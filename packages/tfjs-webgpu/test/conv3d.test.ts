@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { Conv3dGemmProgram, chooseSplits, gemmDims, MIN_GEMM_ROWS, unregisterWebGpuKernels, registerWebGpuKernels } from '../src/index.js';
+import { chooseSplits, gemmDims, MIN_GEMM_ROWS, unregisterWebGpuKernels, registerWebGpuKernels } from '../src/index.js';
+import { Conv3dGemmProgram } from '../src/kernels/conv3d_gemm_webgpu.js';
 import { gpu, randomValues, relErr, runOn, skipReason } from './helpers.js';
 
 type Shape5 = [number, number, number, number, number];

@@ -1,10 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import {
-  adapterName, canReadSync, flattenRequiredFeatures, isSoftwareAdapter, registerWebGpuBackend,
-  WebGpuSyncReadError, WebGpuUnavailableError,
-} from '../src/index.js';
-import type { GpuAdapterLike, GpuDeviceDescriptorLike, GpuDeviceLike } from '../src/index.js';
+import { canReadSync, flattenRequiredFeatures, registerWebGpuBackend, WebGpuSyncReadError, WebGpuUnavailableError } from '../src/index.js';
+import { adapterName, isSoftwareAdapter } from '../src/adapter.js';
+import type { GpuAdapterLike, GpuDeviceDescriptorLike, GpuDeviceLike } from '../src/gpu_types.js';
 import { requestDeviceFlat } from '../src/workarounds/flatten_features.js';
 import { gpu, skipReason } from './helpers.js';
 

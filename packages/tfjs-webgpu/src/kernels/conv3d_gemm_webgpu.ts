@@ -16,8 +16,11 @@ const UNIFORM_NAMES = [
 
 /** The GEMM view of a convolution product: C[M, N] = sum_k A[m, k] B[k, n]. */
 export interface GemmDims {
+  /** Output rows. */
   M: number;
+  /** Output columns. */
   N: number;
+  /** Reduction length. */
   K: number;
 }
 

@@ -2,6 +2,14 @@ import { getKernel } from '@tensorflow/tfjs-core';
 import type { KernelBackend, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import { unwrapKernel, wrapKernel } from './kernel_wrap.js';
 
+/** A padding folded to a lower rank by {@link foldPadding}. */
+export interface FoldedPadding {
+  /** The folded (reshaped) input shape. */
+  shape: number[];
+  /** The padding of each folded dimension. */
+  paddings: [number, number][];
+}
+
 /**
  * Folds a rank >= 5 padding into rank 4 or less by merging each dimension
  * whose padding is zero into the dimension before it (channels-last data is
@@ -11,7 +19,7 @@ import { unwrapKernel, wrapKernel } from './kernel_wrap.js';
 export function foldPadding(
   shape: readonly number[],
   paddings: readonly (readonly [number, number])[],
-): { shape: number[]; paddings: [number, number][] } | null {
+): FoldedPadding | null {
   const s = [...shape];
   const p = paddings.map(([a, b]) => [a, b] as [number, number]);
   for (let i = s.length - 1; i >= 1 && s.length > 4; i--) {
