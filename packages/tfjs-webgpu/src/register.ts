@@ -107,6 +107,24 @@ function installNodeGlobals(dawn: DawnModule, gpu: GpuLike): void {
   Object.defineProperty(g.navigator as object, 'gpu', { value: gpu, configurable: true, writable: true });
 }
 
+/**
+ * On Linux, whether any GPU device node exists (`/dev/dri/*`, `/dev/nvidia*`):
+ * without one Dawn's default (Vulkan) backend can only find a software driver
+ * and prints Vulkan errors while trying. `undefined` elsewhere.
+ */
+async function linuxHasGpuDeviceNodes(): Promise<boolean | undefined> {
+  const p = (globalThis as { process?: { platform?: string } }).process;
+  if (p?.platform !== 'linux') return undefined;
+  try {
+    const fsName = 'node:fs';
+    const fs = (await import(/* @vite-ignore */ fsName)) as { existsSync(p: string): boolean; readdirSync(p: string): string[] };
+    if (fs.existsSync('/dev/dri') && fs.readdirSync('/dev/dri').length > 0) return true;
+    return fs.readdirSync('/dev').some((n) => n.startsWith('nvidia'));
+  } catch {
+    return undefined;
+  }
+}
+
 interface Found {
   gpu: GpuLike;
   adapter: GpuAdapterLike;
@@ -146,16 +164,20 @@ async function findAdapter(options: WebGpuBackendOptions): Promise<Found> {
     return found;
   }
   const dawn = await loadDawn();
+  const gpuNodes = await linuxHasGpuDeviceNodes();
+  if (gpuNodes === false && options.dawnFlags == null) attempts.push('dawn []: skipped (no /dev/dri or /dev/nvidia* device)');
   const tries: { flags: string[]; featureLevel: 'core' | 'compatibility' }[] =
     options.dawnFlags != null
       ? [{ flags: options.dawnFlags, featureLevel: options.featureLevel ?? (options.dawnFlags.some((f) => /opengl/.test(f)) ? 'compatibility' : 'core') }]
       : [
-          { flags: [], featureLevel: options.featureLevel ?? 'core' },
+          ...(gpuNodes === false ? [] : [{ flags: [], featureLevel: options.featureLevel ?? ('core' as const) }]),
           { flags: ['backend=opengles'], featureLevel: options.featureLevel ?? 'compatibility' },
         ];
   for (const t of tries) {
     const proc = (globalThis as { process?: { env: Record<string, string | undefined> } }).process;
-    if (t.flags.some((f) => /opengl/.test(f)) && proc != null) proc.env.EGL_PLATFORM ??= 'surfaceless';
+    if (t.flags.some((f) => /opengl/.test(f)) && proc != null) {
+      if (!proc.env.EGL_PLATFORM) proc.env.EGL_PLATFORM = 'surfaceless';
+    }
     let gpu: GpuLike;
     try {
       gpu = dawn.create(t.flags);
