@@ -24,7 +24,7 @@ export default tseslint.config(
   {
     // Library sources never choose a tfjs backend: experiment, tests and benches do.
     files: ['packages/*/src/**/*.ts'],
-    ignores: ['packages/experiment/src/**', 'packages/tfjs-onednn/src/**', 'packages/tfjs-portable/src/**'],
+    ignores: ['packages/experiment/src/**', 'packages/tfjs-onednn/src/**', 'packages/tfjs-portable/src/**', 'packages/tfjs-webgpu/src/**'],
     rules: {
       'no-restricted-imports': [
         'error',

@@ -11,6 +11,7 @@ import { readVideo, describeVideo, toFloat32Clip, type MedicalVideo } from '@byo
 import { byolMed3dViews, byolViews, type Clip } from '@byolmed3d/augment3d';
 import { createVideoResNet, type VideoResNet } from '@byolmed3d/resnet3d';
 import './codecs.js';
+import { trainDemo } from './train.js';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const status = $('status');
@@ -181,6 +182,29 @@ async function start(): Promise<void> {
   };
   $('seed').addEventListener('change', rerun);
   $('preset').addEventListener('change', rerun);
+  $('train').addEventListener('click', () => void train());
+  const params = new URLSearchParams(location.search);
+  if (params.get('train') === 'webgpu') void train(Number(params.get('steps') ?? 3) || 3);
+}
+
+/** The training demo: BYOL steps on WebGPU, compared with the cpu backend. */
+async function train(steps = Number($<HTMLInputElement>('train-steps').value) || 3): Promise<void> {
+  const out = $('train-log');
+  const body = document.body.dataset;
+  body['train'] = 'running';
+  out.textContent = '';
+  const log = (line: string) => {
+    out.textContent += `${line}\n`;
+  };
+  try {
+    const report = await trainDemo(steps, $<HTMLInputElement>('train-cpu').checked, log);
+    if (report.maxLossRelDiff != null) log(`max relative loss difference webgpu vs cpu: ${report.maxLossRelDiff.toExponential(2)}`);
+    body['trainReport'] = JSON.stringify(report);
+    body['train'] = 'done';
+  } catch (err) {
+    log(`error: ${(err as Error).message}`);
+    body['train'] = 'error';
+  }
 }
 
 void start();

@@ -206,10 +206,39 @@ export abstract class SelfSupervisedBase implements SelfSupervisedLearner {
    * One micro-batch: the loss and the gradients of {@link SelfSupervisedBase.trainableVariables},
    * handed to the optimizer (one step) or the gradient consumer (which may
    * step); on a step the target network (BYOL) is updated with tau(k). Reads
-   * the statistics back with one synchronous download.
+   * the statistics back with one synchronous download; on backends that
+   * cannot read synchronously (webgpu in Node) use {@link SelfSupervisedBase.stepAsync}.
    */
   step(viewA: tf.Tensor, viewB: tf.Tensor): StepStats {
-    const context = `${this.objective}.step`;
+    const pending = this.runStep(`${this.objective}.step`, viewA, viewB);
+    let values: ArrayLike<number>;
+    try {
+      values = pending.packed.dataSync() as Float32Array;
+    } finally {
+      tf.dispose(pending.packed);
+    }
+    return pending.stats(values);
+  }
+
+  /**
+   * {@link SelfSupervisedBase.step} with the statistics read back
+   * asynchronously, in one download per step (`await tensor.data()`): the
+   * training path for GPU backends (webgpu, webgl), where a synchronous read
+   * stalls the pipeline or is impossible. Same result as `step`.
+   */
+  async stepAsync(viewA: tf.Tensor, viewB: tf.Tensor): Promise<StepStats> {
+    const pending = this.runStep(`${this.objective}.stepAsync`, viewA, viewB);
+    let values: ArrayLike<number>;
+    try {
+      values = (await pending.packed.data()) as Float32Array;
+    } finally {
+      tf.dispose(pending.packed);
+    }
+    return pending.stats(values);
+  }
+
+  /** The work of a step up to the read-back: `packed` holds [loss, projectionStd, viewCosine]. */
+  private runStep(context: string, viewA: tf.Tensor, viewB: tf.Tensor): { packed: tf.Tensor; stats: (values: ArrayLike<number>) => StepStats } {
     this.checkViews(context, viewA, viewB);
     const holder: { stats?: tf.Tensor1D } = {};
     let value: tf.Scalar;
@@ -238,16 +267,18 @@ export abstract class SelfSupervisedBase implements SelfSupervisedLearner {
     }
     const tau = result.stepped ? this.afterOptimizerStep(result.step - 1) : this.tauAt(result.step);
     const packed = tf.tidy(() => tf.concat([tf.reshape(value, [1]), holder.stats as tf.Tensor1D]));
-    const values = packed.dataSync();
-    tf.dispose([packed, value, holder.stats as tf.Tensor]);
+    tf.dispose([value, holder.stats as tf.Tensor]);
     return {
-      loss: values[0] as number,
-      projectionStd: values[1] as number,
-      projectionDim: this.projector.outputDim,
-      viewCosine: values[2] as number,
-      tau,
-      stepped: result.stepped,
-      step: result.step,
+      packed,
+      stats: (values) => ({
+        loss: values[0] as number,
+        projectionStd: values[1] as number,
+        projectionDim: this.projector.outputDim,
+        viewCosine: values[2] as number,
+        tau,
+        stepped: result.stepped,
+        step: result.step,
+      }),
     };
   }
 

@@ -134,6 +134,12 @@ export interface SelfSupervisedLearner {
    */
   step(viewA: tf.Tensor, viewB: tf.Tensor): StepStats;
   /**
+   * {@link SelfSupervisedLearner.step} with the statistics read back
+   * asynchronously in one download: the path for GPU backends (webgpu),
+   * which cannot or should not read synchronously. Same result as `step`.
+   */
+  stepAsync(viewA: tf.Tensor, viewB: tf.Tensor): Promise<StepStats>;
+  /**
    * The loss as a scalar tensor, with the online network in training mode
    * (batch-norm running statistics update). For use inside `tf.variableGrads`
    * or for evaluation; `step` is the training path.

@@ -92,6 +92,26 @@ describe('BYOL', () => {
     byol.dispose({ encoder: true });
   });
 
+  it('stepAsync gives the same stats and weights as step, reading back in one async download', async () => {
+    await useBackend();
+    const sync = makeByol({}, 11);
+    const asyn = makeByol({}, 11);
+    const before = tf.memory().numTensors;
+    for (let i = 0; i < 3; i++) {
+      const [a, b] = views(40 + i);
+      const s1 = sync.step(a, b);
+      const s2 = await asyn.stepAsync(a, b);
+      expect(s2).toEqual(s1);
+      expect(Number.isFinite(s2.loss)).toBe(true);
+      tf.dispose([a, b]);
+    }
+    expect(tf.memory().numTensors).toBe(before);
+    expect(sameSnapshot(snapshot(asyn.trainableVariables), snapshot(sync.trainableVariables))).toBe(true);
+    expect(sameSnapshot(snapshot(asyn.targetVariables), snapshot(sync.targetVariables))).toBe(true);
+    sync.dispose({ encoder: true });
+    asyn.dispose({ encoder: true });
+  });
+
   it('tau = 0: target equals online after the first update', async () => {
     await useBackend();
     const byol = makeByol({ tauBase: 0 });

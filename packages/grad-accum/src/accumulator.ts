@@ -229,6 +229,16 @@ export class GradientAccumulator {
     return this.normVar == null ? undefined : (this.normVar.dataSync()[0] as number);
   }
 
+  /**
+   * {@link GradientAccumulator.lastGradNorm} read back asynchronously
+   * (`await data()`), for GPU backends that cannot read synchronously
+   * (webgpu in Node).
+   */
+  async lastGradNormAsync(): Promise<number | undefined> {
+    if (this.normVar == null) return undefined;
+    return (await this.normVar.data())[0] as number;
+  }
+
   /** Discards the current window (e.g. after a non-finite loss) without stepping. */
   reset(): void {
     for (const slot of this.slots.values()) slot.count = 0;

@@ -88,6 +88,22 @@ describe('GradientAccumulator', () => {
     });
   });
 
+  it('lastGradNormAsync reads the same norm without a synchronous download', async () => {
+    await expectNoLeaks(async () => {
+      const a = mkVar([0], 'normAsync/a');
+      const b = mkVar([0], 'normAsync/b');
+      const accumulator = new GradientAccumulator(tf.train.sgd(1), { steps: 1, trackGradNorm: true });
+      expect(await accumulator.lastGradNormAsync()).toBeUndefined();
+      const g = { 'normAsync/a': tf.tensor1d([3]), 'normAsync/b': tf.tensor1d([4]) };
+      accumulator.accumulate(g);
+      expect(await accumulator.lastGradNormAsync()).toBeCloseTo(5, 5);
+      expect(await accumulator.lastGradNormAsync()).toBe(accumulator.lastGradNorm());
+      tf.dispose(Object.values(g));
+      accumulator.dispose();
+      tf.dispose([a, b]);
+    });
+  });
+
   it('clips the combined gradient by global norm', async () => {
     await expectNoLeaks(() => {
       const a = mkVar([0], 'clip/a');

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 /** Names accepted by `--backend`. `auto` picks the fastest one present. */
-export type BackendChoice = 'auto' | 'tensorflow-gpu' | 'tensorflow' | 'onednn' | 'portable' | 'wasm' | 'cpu';
+export type BackendChoice = 'auto' | 'tensorflow-gpu' | 'webgpu' | 'tensorflow' | 'onednn' | 'portable' | 'wasm' | 'cpu';
 
 /** What {@link selectBackend} chose and why. */
 export interface SelectedBackend {
@@ -37,6 +37,9 @@ interface Candidate {
   detail?: () => { text: string; precision: 'fp32' | 'bf16' } | undefined;
 }
 
+/** The adapter `@byolmed3d/tfjs-webgpu` opened, for the backend line. */
+let webgpuAdapter: { name: string; isSoftware: boolean } | undefined;
+
 /** What the oneDNN package reports about itself (`getOneDnnInfo`), when it has it. */
 let onednnInfo: (() => { precision: 'fp32' | 'bf16'; isa: string; reason: string }) | undefined;
 
@@ -56,6 +59,24 @@ const candidates: Candidate[] = [
       if (!backend.isUsingGpuDevice) throw new Error('tfjs-node-gpu found no usable GPU');
       return 'tensorflow';
     },
+  },
+  {
+    // WebGPU through @byolmed3d/tfjs-webgpu (Dawn in Node). Under `auto` only
+    // on a hardware adapter: a software one (llvmpipe, SwiftShader) is slower
+    // than the CPU backends and is used only when asked for.
+    choice: 'webgpu',
+    load: async (opts) => {
+      const mod = (await importOptional('@byolmed3d/tfjs-webgpu')) as {
+        registerWebGpuBackend?: (o: { allowSoftware?: boolean }) => Promise<{ name: string; adapter: { name: string; isSoftware: boolean } }>;
+      };
+      if (typeof mod.registerWebGpuBackend !== 'function') throw new Error('@byolmed3d/tfjs-webgpu has no registerWebGpuBackend');
+      const info = await mod.registerWebGpuBackend({ allowSoftware: (opts.backend ?? 'auto') !== 'auto' });
+      if (!(await tf.setBackend(info.name))) throw new Error(`backend ${info.name} failed to start`);
+      webgpuAdapter = info.adapter;
+      return info.name;
+    },
+    detail: () =>
+      webgpuAdapter ? { text: `adapter: ${webgpuAdapter.name}${webgpuAdapter.isSoftware ? ', software' : ''}`, precision: 'fp32' } : undefined,
   },
   {
     choice: 'tensorflow',
@@ -122,7 +143,9 @@ function reason(err: unknown): string {
 
 /**
  * Picks and activates the tfjs backend: `tfjs-node-gpu` when installed and a
- * GPU is usable, else `tfjs-node`, else the oneDNN kernel package when its
+ * GPU is usable, else WebGPU (`@byolmed3d/tfjs-webgpu`) on a hardware
+ * adapter (never a software one under `auto`), else `tfjs-node`, else the
+ * oneDNN kernel package when its
  * addon is built, else `portable` (`@byolmed3d/tfjs-portable`: the wasm
  * backend with its Conv3D kernels replaced by fast, correct ones), else the
  * pure-JS `cpu` backend (correct gradients everywhere; the stock wasm backend

@@ -1,0 +1,116 @@
+"""PyTorch CUDA peer of the tfjs-webgpu benchmark.
+
+Times torchvision r3d_18 forward+backward (training-mode batch norm) or a BYOL
+step (two views; online encoder+projector+predictor forward+backward, target
+encoder+projector forward, SGD-momentum step, EMA target update) on the GPU,
+in fp32 (TF32 off, so it computes what WebGPU's fp32 computes) or bf16
+autocast, channels_last_3d. Prints one JSON line; {"skipped": reason} when
+torch or CUDA is missing. Written for torch 2.x (tested API: torch.autocast,
+torch.cuda.synchronize, torch.cuda.max_memory_allocated).
+"""
+import argparse
+import copy
+import json
+import sys
+import time
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--mode", choices=["fwdbwd", "byol"], default="fwdbwd")
+    ap.add_argument("--dtype", choices=["fp32", "bf16"], default="fp32")
+    ap.add_argument("--shape", default="2,16,112,112")
+    ap.add_argument("--warmup", type=int, default=3)
+    ap.add_argument("--repeats", type=int, default=10)
+    ap.add_argument("--hidden", type=int, default=4096)
+    ap.add_argument("--proj", type=int, default=256)
+    a = ap.parse_args()
+    try:
+        import torch
+        import torch.nn as nn
+        import torch.nn.functional as F
+        from torchvision.models.video import r3d_18
+    except Exception as e:  # noqa: BLE001
+        print(json.dumps({"skipped": f"torch/torchvision not importable: {e}"}))
+        return
+    if not torch.cuda.is_available():
+        print(json.dumps({"skipped": f"torch {torch.__version__} sees no CUDA device"}))
+        return
+    torch.backends.cudnn.benchmark = True
+    torch.backends.cuda.matmul.allow_tf32 = False
+    torch.backends.cudnn.allow_tf32 = False
+    dev = torch.device("cuda")
+    torch.manual_seed(0)
+    n, t, h, w = (int(v) for v in a.shape.split(","))
+    mf = torch.channels_last_3d
+
+    def mlp(i, hid, o):
+        return nn.Sequential(nn.Linear(i, hid), nn.BatchNorm1d(hid), nn.ReLU(inplace=True), nn.Linear(hid, o))
+
+    enc = r3d_18()
+    enc.fc = nn.Identity()
+    enc = enc.to(dev).to(memory_format=mf).train()
+    v1 = torch.randn(n, 3, t, h, w, device=dev).to(memory_format=mf)
+    v2 = torch.randn(n, 3, t, h, w, device=dev).to(memory_format=mf)
+    amp = torch.autocast("cuda", dtype=torch.bfloat16, enabled=a.dtype == "bf16")
+
+    if a.mode == "fwdbwd":
+        params = list(enc.parameters())
+
+        def step():
+            for p in params:
+                p.grad = None
+            with amp:
+                out = enc(v1).float().sum()
+            out.backward()
+
+    else:
+        proj = mlp(512, a.hidden, a.proj).to(dev)
+        pred = mlp(a.proj, a.hidden, a.proj).to(dev)
+        tenc, tproj = copy.deepcopy(enc), copy.deepcopy(proj)
+        for p in list(tenc.parameters()) + list(tproj.parameters()):
+            p.requires_grad_(False)
+        online = list(enc.parameters()) + list(proj.parameters()) + list(pred.parameters())
+        target = list(tenc.parameters()) + list(tproj.parameters())
+        online_ema = list(enc.parameters()) + list(proj.parameters())
+        opt = torch.optim.SGD(online, lr=0.05, momentum=0.9)
+        tau = 0.99
+
+        def loss_fn(p, z):
+            return (2 - 2 * F.cosine_similarity(p.float(), z.float(), dim=-1)).mean()
+
+        def step():
+            with amp:
+                with torch.no_grad():
+                    z1 = tproj(tenc(v1))
+                    z2 = tproj(tenc(v2))
+                p1 = pred(proj(enc(v1)))
+                p2 = pred(proj(enc(v2)))
+                loss = loss_fn(p1, z2) + loss_fn(p2, z1)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            with torch.no_grad():
+                for tp, op in zip(target, online_ema):
+                    tp.mul_(tau).add_(op, alpha=1 - tau)
+
+    for _ in range(a.warmup):
+        step()
+    torch.cuda.synchronize()
+    times = []
+    for _ in range(a.repeats):
+        t0 = time.perf_counter()
+        step()
+        torch.cuda.synchronize()
+        times.append(time.perf_counter() - t0)
+    s = sorted(times)
+    print(json.dumps({
+        "mode": a.mode, "dtype": a.dtype, "shape": [n, t, h, w], "times": times,
+        "median": s[len(s) // 2], "best": s[0], "torch": torch.__version__,
+        "cuda": torch.version.cuda, "device": torch.cuda.get_device_name(0),
+        "max_memory_gb": torch.cuda.max_memory_allocated() / 2**30,
+    }))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
