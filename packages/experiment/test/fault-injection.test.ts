@@ -6,22 +6,10 @@ import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, re
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeNpy } from '@byolmed3d/video-io';
-import { demoPresets, generateDemoDataset, main, readResults } from '@byolmed3d/experiment';
+import { demoPresets, generateDemoDataset, readResults } from '@byolmed3d/experiment';
 import { checkpointPath, encodeCheckpoint, latestCheckpoint, listCheckpoints, loadCheckpoint, makeSplits, nonFiniteTensors, pruneCheckpoints, saveCheckpoint, writeResult } from '@byolmed3d/experiment/internal';
+import { cli } from './cli-helper.js';
 
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => ((out += String(s)), true));
-  vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => ((err += String(s)), true));
-  vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void (out += `${a.join(' ')}\n`));
-  vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void (err += `${a.join(' ')}\n`));
-  try {
-    return { code: await main(argv), out, err };
-  } finally {
-    vi.restoreAllMocks();
-  }
-}
 afterEach(() => vi.restoreAllMocks());
 
 const dir = mkdtempSync(join(tmpdir(), 'byolmed3d-faults-'));
