@@ -137,7 +137,7 @@ describe('5. bad volumes are bad exams: skipped and counted naming the file, the
     for (const id of badIds) expect(r.err).toMatch(new RegExp(`warning: .*skipping .*train/sagittal/${id}\\.npy`));
     expect(r.err).toMatch(/non-finite values/);
     expect(r.err).toMatch(/empty volume/);
-    expect(r.err).toMatch(/too small/);
+    expect(r.err).toMatch(/smaller than the minimum \[2, 8, 8\]/);
     const losses = JSON.parse(readFileSync(join(run, 'pretrain', 'losses.json'), 'utf8')) as { losses: number[] };
     // 12 train exams, 3 unreadable: the 9 others fill 4 micro-batches of 2 (2 optimizer steps), none thrown away.
     expect(losses.losses).toHaveLength(4);
