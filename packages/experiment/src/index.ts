@@ -13,7 +13,7 @@ export { selectBackend } from './backend/select.js';
 export type { BackendChoice, SelectBackendOptions, SelectedBackend } from './backend/select.js';
 export { configSchema, defaultConfig, parseConfig, mergeConfig, configJsonSchema, listFields, fieldSpec, flagToPartial, ConfigError, MAX_SEED } from './config/schema.js';
 export type { ExperimentConfig, ConfigInput, DataConfig, ModelConfig, PretrainConfig, FinetuneConfig, ProbeConfig, InitConfig, FieldEntry, FieldType } from './config/schema.js';
-export { readConfigFile, configToYaml, CONFIG_SCHEMA_FILE } from './config/io.js';
+export { readConfigFile, configToYaml, configReferenceMarkdown, CONFIG_SCHEMA_FILE } from './config/io.js';
 export { presets, demoPresets } from './config/presets.js';
 export type { DemoPreset } from './config/presets.js';
 export { generateDemoDataset } from './demo/generate.js';

@@ -70,6 +70,8 @@ describe('byolmed3d CLI', () => {
     expect(parseRunArgs(['--strict']).config.strict).toBe(true);
     expect(parseRunArgs(['--strict=true']).config.strict).toBe(true);
     expect(() => parseRunArgs(['--strict', 'maybe'])).toThrow(/strict.*expected true or false, got 'maybe'/);
+    // Cross-field checks see the final values of all flags, whatever their order.
+    expect(parseRunArgs(['--init', 'weights', '--weights', 'x.pth']).config.init).toMatchObject({ kind: 'weights', weights: 'x.pth' });
   });
 
   it('accepts --flag=value for every option, quickstart --out=DIR included', async () => {

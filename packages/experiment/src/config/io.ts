@@ -42,3 +42,12 @@ export function configToYaml(config: ExperimentConfig, schemaRef = `./${CONFIG_S
   }
   return `${lines.join('\n')}\n`;
 }
+
+/** The configuration reference as a Markdown table (field, default and allowed values, doc line), as in the package README. */
+export function configReferenceMarkdown(): string {
+  const rows = listFields().map((f) => {
+    const values = f.values ? ` (${f.values.join(' \\| ')})` : '';
+    return `| \`${f.path}\` | ${JSON.stringify(f.default)}${values} | ${f.doc.replace(/\|/g, '\\|')} |`;
+  });
+  return ['| field | default | meaning |', '| --- | --- | --- |', ...rows].join('\n');
+}
