@@ -86,3 +86,11 @@ describe('config reference', () => {
     expect(configToYaml(defaultConfig()).split('\n')[0]).toBe('# yaml-language-server: $schema=./config.schema.json');
   });
 });
+
+describe('config types', () => {
+  it('src/config/types.ts is the one generated from the schema (regenerate with configTypesSource())', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { configTypesSource } = await import('@byolmed3d/experiment');
+    expect(readFileSync(new URL('../src/config/types.ts', import.meta.url), 'utf8')).toBe(configTypesSource());
+  });
+});
