@@ -12,7 +12,7 @@ export type { CommandInfo, RunArgs, CommandContext } from './cli.js';
 export { selectBackend } from './backend/select.js';
 export type { BackendChoice, SelectBackendOptions, SelectedBackend } from './backend/select.js';
 export { configSchema, defaultConfig, parseConfig, mergeConfig, configJsonSchema, listFields, fieldSpec, flagToPartial, ConfigError, MAX_SEED } from './config/schema.js';
-export type { ExperimentConfig, ConfigInput, DataConfig, ModelConfig, PretrainConfig, FinetuneConfig, ProbeConfig, EvaluateConfig, InitConfig, ReportConfig, FieldEntry, FieldType } from './config/schema.js';
+export type { ExperimentConfig, ConfigInput, ConfigSchema, DeepPartial, DataConfig, ModelConfig, PretrainConfig, FinetuneConfig, ProbeConfig, EvaluateConfig, InitConfig, ReportConfig, FieldEntry, FieldType } from './config/schema.js';
 export { readConfigFile, configToYaml, configReferenceMarkdown, configTypesSource, CONFIG_SCHEMA_FILE } from './config/io.js';
 export { presets, demoPresets } from './config/presets.js';
 export type { DemoPreset } from './config/presets.js';
@@ -27,7 +27,7 @@ export { runDownstream, readResults, resultsDir } from './train/downstream/index
 export type { DownstreamOptions, MethodResult, Protocol, ValidationScores } from './train/downstream/index.js';
 export { startRun, runEvaluate, buildReport } from './commands/run-commands.js';
 export type { ReportRow, ReportSummary, Estimate, PairedComparison } from './report/report.js';
-export { exportEncoder, loadEncoderWeights, EXPORT_WEIGHTS, EXPORT_CONFIG } from './train/models.js';
-export type { EncoderExportConfig } from './train/models.js';
+export { exportEncoder, loadEncoderWeights, readEncoderWeights, EXPORT_WEIGHTS, EXPORT_CONFIG } from './train/models.js';
+export type { EncoderExportConfig, EncoderWeights, InputNormalization, LoadedWeights } from './train/models.js';
 export { TrainingError } from './train/errors.js';
 export { CheckpointError } from './run/checkpoint.js';
