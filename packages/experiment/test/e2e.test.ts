@@ -4,26 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { testdataPath } from '@byolmed3d/test-utils';
-import { main } from '@byolmed3d/experiment';
-
-/** Runs the CLI in-process and returns its exit code and what it printed. */
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const w = vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => ((out += String(s)), true));
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => ((err += String(s)), true));
-  const l = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void (out += `${a.join(' ')}\n`));
-  const ce = vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void (err += `${a.join(' ')}\n`));
-  try {
-    const code = await main(argv);
-    return { code, out, err };
-  } finally {
-    w.mockRestore();
-    e.mockRestore();
-    l.mockRestore();
-    ce.mockRestore();
-  }
-}
+import { cli } from './cli-helper.js';
 
 describe('byolmed3d end to end (tiny config, cpu backend)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'byolmed3d-e2e-'));
@@ -52,7 +33,9 @@ describe('byolmed3d end to end (tiny config, cpu backend)', () => {
     expect(pre.code).toBe(0);
     expect(pre.out).toMatch(/backend: cpu/);
     expect(pre.out).toMatch(/\[pretrain:byol\] step \d+\/\d+ +loss [\d.]+ +[\d.]+ clips\/s/);
-    expect(existsSync(join(run, 'pretrain', 'encoder.ckpt'))).toBe(true);
+    expect(existsSync(join(run, 'pretrain', 'encoder', 'model.safetensors'))).toBe(true);
+    expect(readFileSync(join(run, 'config.yaml'), 'utf8').split('\n')[0]).toBe('# yaml-language-server: $schema=./config.schema.json');
+    expect(existsSync(join(run, 'config.schema.json'))).toBe(true);
     expect(existsSync(join(run, 'config.yaml'))).toBe(true);
     const log = readFileSync(join(run, 'log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { event: string });
     expect(log.some((r) => r.event === 'checkpoint')).toBe(true);
@@ -115,7 +98,7 @@ describe('byolmed3d end to end (tiny config, cpu backend)', () => {
     const args = ['--preset', 'tiny', '--data', bad, '--run', join(dir, 'bad-run'), '--backend', 'cpu', '--init', 'random', '--quiet'];
     const ok = await cli('knn', ...args);
     expect(ok.code).toBe(0);
-    expect(ok.err).toMatch(/warning: skipping unreadable exam .*0001\.npy/);
+    expect(ok.err).toMatch(/warning: .*skipping .*0001\.npy/);
     const done = readFileSync(join(dir, 'bad-run', 'log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { event: string; warnings?: number }).filter((r) => r.event === 'done');
     expect(done.at(-1)?.warnings).toBe(1);
     await expect(cli('knn', ...args, '--strict')).rejects.toThrow(/0001\.npy/);

@@ -1,10 +1,12 @@
+import type { ConfigInput } from './schema.js';
+
 /**
  * Named presets merged over the defaults before a config file and flags:
  * `quickstart` (the CPU demo run of `byolmed3d quickstart`) and `tiny` (the
  * end-to-end test's run). Values chosen by measurement on 2 CPU cores with
  * the pure tfjs cpu backend.
  */
-export const presets: Record<string, Record<string, unknown>> = {
+export const presets: Record<string, ConfigInput> = {
   quickstart: {
     name: 'quickstart',
     data: { frames: 8, crop: 24, resize: 0, channels: 1, testClips: 2, valFraction: 0.2 },

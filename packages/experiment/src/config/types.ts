@@ -1,3 +1,5 @@
+// Generated from configSchema by configTypesSource() (src/config/io.ts); do not edit. A test checks it is current.
+
 /** The `data` section of an {@link ExperimentConfig}. */
 export interface DataConfig {
   /** MRNet-v1.0 folder (train/, valid/, label CSVs); the demo set works the same. Default `null`. */
@@ -14,14 +16,14 @@ export interface DataConfig {
   crop: number;
   /** Resize slices to this size before cropping (0: keep, MRNet 256). Default `0`. */
   resize: number;
-  /** Input channels (grey slices repeated; 3 for Kinetics weights). Default `3`. */
+  /** Input channels (grey slices repeated): 1 or 3 (3 for Kinetics weights). Default `3`. */
   channels: number;
   /** Clips per exam averaged at test time. Default `5`. */
   testClips: number;
   /** Imbalance sweep: subsample downstream training positives to this prevalence (0: keep). Default `0`. */
   positiveFraction: number;
-  /** Keep decoded exams in memory up to this many MB. Default `2048`. */
-  cacheMB: number;
+  /** Largest decoded exam accepted (MB); checked from file headers before anything is inflated. Default `2048`. */
+  maxMB: number;
 }
 
 /** The `model` section of an {@link ExperimentConfig}. */
@@ -40,7 +42,7 @@ export interface PretrainConfig {
   method: 'byol' | 'simsiam' | 'simclr';
   /** Pretraining epochs over the train part. Default `100`. */
   epochs: number;
-  /** Clips per micro-batch (what fits in memory). Default `8`. */
+  /** Clips per micro-batch (what fits in memory; at least 2 for the batch statistics). Default `8`. */
   microBatch: number;
   /** Micro-batches per optimizer step (effective batch = microBatch x accumulation). Default `8`. */
   accumulation: number;
@@ -60,19 +62,21 @@ export interface PretrainConfig {
   projectorOut: number;
   /** SimCLR NT-Xent temperature. Default `0.1`. */
   temperature: number;
-  /** Two-view augmentation: augment3d's byolMed3dViews (seed paper) or byolViews (BYOL paper), or the built-in fast grey-scale sampler. Default `"byolmed3d"`. */
-  views: 'byolmed3d' | 'byol' | 'fast';
+  /** Two-view augmentation: augment3d's byolMed3dViews (seed paper) or byolViews (BYOL paper). Default `"byolmed3d"`. */
+  views: 'byolmed3d' | 'byol';
   /** Random resized crop: smallest area fraction. Default `0.5`. */
   minScale: number;
   /** Optimizer steps between checkpoints. Default `20`. */
   checkpointEvery: number;
+  /** Checkpoints of this run kept (the newest; the last finite one is never pruned). Default `2`. */
+  keepCheckpoints: number;
 }
 
 /** The `finetune` section of an {@link ExperimentConfig}. */
 export interface FinetuneConfig {
   /** Fine-tuning epochs. Default `30`. */
   epochs: number;
-  /** Fine-tuning batch size. Default `8`. */
+  /** Fine-tuning batch size (also the batch of feature extraction). Default `8`. */
   batch: number;
   /** AdamW learning rate of the head (the encoder gets lr x encoderLrScale). Default `0.0001`. */
   lr: number;
@@ -102,7 +106,7 @@ export interface EvaluateConfig {
 export interface InitConfig {
   /** Downstream encoder start: this run's pretraining, random, or a weights file. Default `"pretrained"`. */
   kind: 'pretrained' | 'random' | 'weights';
-  /** Weights file (.pth or .safetensors, e.g. Kinetics-400 r3d_18) for kind=weights. Default `null`. */
+  /** Weights for kind=weights: a .pth or .safetensors file, or an exported encoder folder (model.safetensors + config.json). Default `null`. */
   weights: string | null;
   /** Run directory whose pretrained encoder is used (default this run). Default `null`. */
   from: string | null;
@@ -116,16 +120,18 @@ export interface ReportConfig {
   runs: string | null;
 }
 
-/** The effective experiment configuration (defaults: {@link configSchema}). */
+/** The effective experiment configuration: the output type of `configSchema` (defaults: `defaultConfig()`). */
 export interface ExperimentConfig {
   /** Run name; the run directory is <runsDir>/<name>. Default `"mrnet-byol"`. */
   name: string;
   /** Parent folder of run directories. Default `"runs"`. */
   runsDir: string;
-  /** Seed of every random choice (splits, order, augmentation, init). Default `0`. */
+  /** Seed of every random choice (splits, order, augmentation, init); an integer up to 2^53 - 1. Default `0`. */
   seed: number;
   /** tfjs backend; auto picks the fastest present. Default `"auto"`. */
-  backend: 'auto' | 'tensorflow-gpu' | 'tensorflow' | 'onednn' | 'portable' | 'cpu' | 'wasm';
+  backend: 'auto' | 'tensorflow-gpu' | 'webgpu' | 'tensorflow' | 'onednn' | 'portable' | 'cpu' | 'wasm';
+  /** Compute precision of the kernels (auto: the backend decides; fp32; bf16 where the backend supports it). Default `"auto"`. */
+  precision: 'auto' | 'fp32' | 'bf16';
   /** Threads for native kernels (0: all cores). Default `0`. */
   threads: number;
   /** Stop at the first unreadable exam instead of skipping it with a warning. Default `false`. */
