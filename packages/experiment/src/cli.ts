@@ -1,6 +1,7 @@
+import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { selectBackend, type BackendChoice } from './backend/select.js';
 import { ConfigError, configToYaml, defaultConfig, flagToPartial, mergeConfig, readConfigFile, type ExperimentConfig } from './config/schema.js';
 import { demoPresets, presets } from './config/presets.js';
@@ -168,11 +169,24 @@ function experimentCommand(name: string, summary: string, body: (args: RunArgs, 
   };
 }
 
+/** `backend --build`: runs @byolmed3d/tfjs-onednn's addon build (after oneDNN was installed); resolves to its exit code. */
+function buildOneDnnAddon(): number {
+  let script: string;
+  try {
+    script = join(dirname(createRequire(import.meta.url).resolve('@byolmed3d/tfjs-onednn/package.json')), 'scripts', 'build-addon.mjs');
+  } catch {
+    console.error('byolmed3d backend --build: @byolmed3d/tfjs-onednn is not installed (npm install @byolmed3d/tfjs-onednn)');
+    return 1;
+  }
+  return spawnSync(process.execPath, [script, '--force'], { stdio: 'inherit' }).status ?? 1;
+}
+
 const backendCommand: Command = {
   name: 'backend',
-  summary: 'Show which tfjs backend would be used (tfjs-node-gpu, tfjs-node, oneDNN, cpu, wasm).',
+  summary: 'Show which tfjs backend would be used (tfjs-node-gpu, tfjs-node, oneDNN, cpu, wasm); --build first builds the oneDNN kernels.',
   run: async (argv) => {
-    const args = parseRunArgs(argv);
+    if (argv.includes('--build') && buildOneDnnAddon() !== 0) return 1;
+    const args = parseRunArgs(argv.filter((a) => a !== '--build'));
     const sel = await selectBackend({ backend: args.config.backend as BackendChoice });
     console.log(sel.message);
     return 0;

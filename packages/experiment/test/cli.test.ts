@@ -44,6 +44,18 @@ describe('selectBackend', () => {
     }
   })();
 
+  it.skipIf(hasTfjsNode)('without the oneDNN kernels, `byolmed3d backend` says in its one line which backend runs, how much faster oneDNN is and how to get it', () => {
+    const out = execFileSync(process.execPath, [bin, 'backend'], { encoding: 'utf8', env: { ...process.env, TFJS_ONEDNN_DISABLE: '1' } });
+    const lines = out.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^backend: cpu \(skipped: .*onednn: tfjs-onednn disabled by TFJS_ONEDNN_DISABLE=1\)/);
+    expect(lines[0]).toMatch(/oneDNN kernels would be about 66x faster than the cpu backend \(measured: .*\); to get them: apt-get install libdnnl-dev .*npx byolmed3d backend --build$/);
+  });
+
+  it('a forced backend gets no oneDNN hint', async () => {
+    expect((await selectBackend({ backend: 'cpu' })).message).toBe('backend: cpu');
+  });
+
   it.skipIf(hasTfjsNode)('says why a forced backend is unusable', async () => {
     await expect(selectBackend({ backend: 'tensorflow' })).rejects.toThrow(/tensorflow: not installed/);
   });
