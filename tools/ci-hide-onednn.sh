@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs a command as on a machine without oneDNN: in a private mount namespace
-# (unshare -m, root only) where every oneDNN header, library, CMake config and
+# (unshare -m as root, else unshare -rm in a user namespace) where every oneDNN header, library, CMake config and
 # pkg-config file reads as /dev/null (a character device, so it is neither
 # found by the build's discovery nor loadable by the dynamic loader) and the
 # oneDNN include directories are empty tmpfs mounts. Nothing changes outside
@@ -17,11 +17,19 @@ if [ "$#" -eq 0 ]; then
   exit 64
 fi
 if [ "${BYOLMED3D_ONEDNN_HIDDEN:-}" != 1 ]; then
-  if [ "$(id -u)" != 0 ] || ! command -v unshare >/dev/null; then
-    echo "ci-hide-onednn: needs root and unshare(1) to hide oneDNN" >&2
+  if ! command -v unshare >/dev/null; then
+    echo "ci-hide-onednn: needs unshare(1) (util-linux) to hide oneDNN" >&2
     exit 2
   fi
-  exec unshare -m --propagation private env BYOLMED3D_ONEDNN_HIDDEN=1 "$0" "$@"
+  if [ "$(id -u)" = 0 ]; then
+    exec unshare -m --propagation private env BYOLMED3D_ONEDNN_HIDDEN=1 "$0" "$@"
+  fi
+  # Not root: a user namespace (mapped to root inside) may mount, where the kernel allows it.
+  if unshare -rm true 2>/dev/null; then
+    exec unshare -rm --propagation private env BYOLMED3D_ONEDNN_HIDDEN=1 "$0" "$@"
+  fi
+  echo "ci-hide-onednn: cannot create a mount namespace (needs root, or unprivileged user namespaces)" >&2
+  exit 2
 fi
 
 # Inside the new mount namespace.
