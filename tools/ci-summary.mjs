@@ -4,6 +4,8 @@
 //   node tools/ci-summary.mjs save DIR        copies every project's .vitest/results.json under DIR
 //   node tools/ci-summary.mjs LABEL=DIR...    one row per phase and project, then the closing
 //                                             line "N passed, N failed, N skipped" over all phases
+//   checks=FILE                               also counts the CI script's own steps ("PASS name" or
+//                                             "FAIL name", one a line) as tests
 //
 // Projects: packages/*, examples/* and tools/* (the install test), as found.
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
@@ -39,6 +41,16 @@ let passed = 0;
 let failed = 0;
 let skipped = 0;
 for (const { label, dir } of phases) {
+  if (label === 'checks') {
+    // Steps of the CI script itself (a quickstart, the build command), one "PASS name" / "FAIL name" a line.
+    for (const line of existsSync(dir) ? readFileSync(dir, 'utf8').split('\n').filter(Boolean) : []) {
+      const ok = line.startsWith('PASS ');
+      if (ok) passed++;
+      else failed++;
+      console.log(`check    ${line}`);
+    }
+    continue;
+  }
   let found = 0;
   for (const g of GROUPS) {
     if (!existsSync(join(dir, g))) continue;
