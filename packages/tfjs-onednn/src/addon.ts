@@ -53,6 +53,10 @@ const packageRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 /** Where the build script puts the compiled addon. */
 export const addonPath = join(packageRoot, 'build', 'Release', 'tfjs_onednn.node');
 
+/** How to get the addon built, in one line (the same as the build script's). */
+const BUILD_HINT =
+  'install oneDNN (Debian/Ubuntu: apt-get install libdnnl-dev; Fedora: dnf install onednn-devel; conda: conda install -c conda-forge onednn; or set DNNLROOT), then run: npx tfjs-onednn-build';
+
 let cached: { addon?: NativeAddon; error?: OneDnnError } | undefined;
 
 /**
@@ -66,18 +70,18 @@ export function loadAddon(): NativeAddon {
       cached = { error: new OneDnnError('disabled', 'tfjs-onednn disabled by TFJS_ONEDNN_DISABLE=1') };
     } else if (!existsSync(addonPath)) {
       cached = {
-        error: new OneDnnError(
-          'addon-missing',
-          `tfjs-onednn addon not built (${addonPath} missing): install libdnnl-dev and a C++ compiler, then run the package build`,
-        ),
+        error: new OneDnnError('addon-missing', `tfjs-onednn addon not built (${addonPath} missing): ${BUILD_HINT}`),
       };
     } else {
       try {
         const req = createRequire(import.meta.url);
         cached = { addon: req(addonPath) as NativeAddon };
       } catch (err) {
-        const msg = err instanceof Error ? err.message.split('\n')[0] : String(err);
-        cached = { error: new OneDnnError('addon-load', `tfjs-onednn addon failed to load: ${msg}`) };
+        // Typically libdnnl.so removed or moved since the build: the loader's own first line says which file.
+        const msg = err instanceof Error ? (err.message.split('\n')[0] ?? err.message) : String(err);
+        cached = {
+          error: new OneDnnError('addon-load', `tfjs-onednn addon built but failed to load (${msg}): reinstall oneDNN or rebuild with \`npx tfjs-onednn-build --force\``),
+        };
       }
     }
   }

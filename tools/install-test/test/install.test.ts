@@ -1,13 +1,17 @@
 // Packs every published @byolmed3d package, installs each tarball ALONE in a
 // fresh folder outside the workspace (with only its declared dependencies and
 // peers from the registry, siblings from their own tarballs), then imports it
-// from ESM and type-checks a TypeScript consumer against it.
+// from ESM and type-checks a TypeScript consumer against it. Packages that
+// bring @byolmed3d/tfjs-onednn (itself, and experiment as an optional
+// dependency) must install whether or not oneDNN is present, print the build
+// script's one line, and offer the build command.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { findOneDnn } from '../../../packages/tfjs-onednn/scripts/find-onednn.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '..', '..', '..');
@@ -28,6 +32,14 @@ const pkgs: Pkg[] = readdirSync(join(root, 'packages'))
     return { name: json.name, dir, json };
   })
   .filter((p) => !p.json.private);
+
+/** Whether this machine has oneDNN (CI also runs this test with it hidden: then every install must skip the addon and say so). */
+const oneDnnHere = findOneDnn({
+  pkgConfig: (args) => {
+    const r = spawnSync('pkg-config', args, { encoding: 'utf8' });
+    return r.status === 0 ? r.stdout : undefined;
+  },
+}).found;
 
 const tarballs = new Map<string, string>();
 let work = '';
@@ -83,7 +95,21 @@ describe('each package installs alone from its tarball', () => {
       }
       if (deps['@tensorflow/tfjs-core']) deps['@tensorflow/tfjs-backend-cpu'] = deps['@tensorflow/tfjs-core'];
       writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module', dependencies: deps }, null, 2));
-      run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'], dir);
+      // Foreground scripts: tfjs-onednn's install script then shows its one line (built, or what was skipped and how to get it).
+      const withOneDnn = deps['@byolmed3d/tfjs-onednn'] !== undefined;
+      const install = run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error', ...(withOneDnn ? ['--foreground-scripts'] : [])], dir);
+      if (withOneDnn) {
+        const line = install.split('\n').find((l) => l.startsWith('tfjs-onednn: '));
+        expect(line, `no tfjs-onednn line in the install output:\n${install}`).toBeDefined();
+        if (!oneDnnHere) expect(line).toMatch(/^tfjs-onednn: native addon not built: oneDNN not found \(no dnnl\.hpp\); .*To get the oneDNN kernels: .*apt-get install libdnnl-dev.*npx tfjs-onednn-build/);
+        // The documented build command exists in the consumer and never fails the shell.
+        expect(run('npx', ['--no', 'tfjs-onednn-build'], dir)).toMatch(/^tfjs-onednn: (addon|native addon not built)/m);
+      }
+      if (p.name === '@byolmed3d/experiment') {
+        const first = run('npx', ['--no', 'byolmed3d', 'backend'], dir).split('\n')[0] as string;
+        expect(first).toMatch(/^backend: /);
+        if (!oneDnnHere) expect(first).toMatch(/onednn: .*to get them: .*npx byolmed3d backend --build$/);
+      }
 
       const mjs = join(snippets, `${short}.mjs`);
       const ts = join(snippets, `${short}.ts`);

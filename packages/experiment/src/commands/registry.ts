@@ -157,13 +157,14 @@ export const registry: readonly CommandSpec[] = [
   },
   {
     name: 'backend',
-    summary: 'Show which tfjs backend would be used (tfjs-node-gpu, tfjs-node, oneDNN, cpu, wasm).',
+    summary: 'Show which tfjs backend would be used (tfjs-node-gpu, WebGPU, tfjs-node, oneDNN, portable, cpu, wasm); --build first builds the oneDNN kernels.',
     kind: 'tool',
     configure: (c) =>
       c
         .option('--backend <name>', 'auto | tensorflow-gpu | webgpu | tensorflow | onednn | portable | cpu | wasm', 'auto')
         .option('--precision <p>', 'auto | fp32 | bf16', 'auto')
-        .option('--threads <n>', 'threads of native kernels', positiveInt('threads')),
+        .option('--threads <n>', 'threads of native kernels', positiveInt('threads'))
+        .option('--build', 'first build the oneDNN kernels of @byolmed3d/tfjs-onednn (after installing oneDNN)'),
     load: bodyOf('backend'),
   },
 ];

@@ -1,5 +1,7 @@
+import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
 import { describeStateDict } from '@byolmed3d/resnet3d';
 import { writeFileAtomicSync } from '@byolmed3d/util/node';
 import * as vio from '@byolmed3d/video-io';
@@ -232,6 +234,7 @@ export const bodies: Record<string, CommandBody> = {
   },
   backend: {
     run: async (ctx) => {
+      if (ctx.options.build === true && buildOneDnnAddon() !== 0) return 1;
       const c = parseConfig({ backend: ctx.options.backend, precision: ctx.options.precision });
       const sel = await selectBackend({ backend: c.backend, precision: c.precision, ...(ctx.options.threads ? { threads: Number(ctx.options.threads) } : {}) });
       console.log(sel.message);
@@ -239,3 +242,15 @@ export const bodies: Record<string, CommandBody> = {
     },
   },
 };
+
+/** `backend --build`: runs @byolmed3d/tfjs-onednn's addon build (after oneDNN was installed); resolves to its exit code. */
+function buildOneDnnAddon(): number {
+  let script: string;
+  try {
+    script = join(dirname(createRequire(import.meta.url).resolve('@byolmed3d/tfjs-onednn/package.json')), 'scripts', 'build-addon.mjs');
+  } catch {
+    console.error('byolmed3d backend --build: @byolmed3d/tfjs-onednn is not installed (npm install @byolmed3d/tfjs-onednn)');
+    return 1;
+  }
+  return spawnSync(process.execPath, [script, '--force'], { stdio: 'inherit' }).status ?? 1;
+}
