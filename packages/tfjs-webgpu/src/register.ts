@@ -163,9 +163,16 @@ async function findAdapter(options: WebGpuBackendOptions): Promise<Found> {
     if (found == null) throw new WebGpuUnavailableError('no usable WebGPU adapter', attempts);
     return found;
   }
-  const dawn = await loadDawn();
   const gpuNodes = await linuxHasGpuDeviceNodes();
   if (gpuNodes === false && options.dawnFlags == null) attempts.push('dawn []: skipped (no /dev/dri or /dev/nvidia* device)');
+  // Without a GPU device node every adapter Dawn could open is a software one:
+  // when those are not wanted, do not start Dawn at all (it prints warnings to
+  // stderr while probing, ahead of the caller's own first line).
+  if (gpuNodes === false && options.dawnFlags == null && options.allowSoftware === false) {
+    attempts.push('dawn [backend=opengles]: skipped (no GPU device node, so only a software adapter is possible)');
+    throw new WebGpuUnavailableError('Dawn found no usable WebGPU adapter', attempts);
+  }
+  const dawn = await loadDawn();
   const tries: { flags: string[]; featureLevel: 'core' | 'compatibility' }[] =
     options.dawnFlags != null
       ? [{ flags: options.dawnFlags, featureLevel: options.featureLevel ?? (options.dawnFlags.some((f) => /opengl/.test(f)) ? 'compatibility' : 'core') }]
