@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import type { ExperimentConfig } from './types.js';
+import { reproduceSchema } from '../reproduce/config.js';
 
 export type { ExperimentConfig } from './types.js';
 
@@ -97,6 +98,7 @@ const schemaDefinition = {
   report: {
     runs: { type: 'string?', default: null, doc: 'Comma-separated run directories to include (default this run).' },
   },
+  reproduce: reproduceSchema,
 } as const satisfies SchemaNode;
 
 /**

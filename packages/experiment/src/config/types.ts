@@ -1,3 +1,5 @@
+import type { ReproduceConfig } from '../reproduce/config.js';
+
 /** The `data` section of an {@link ExperimentConfig}. */
 export interface DataConfig {
   /** MRNet-v1.0 folder (train/, valid/, label CSVs); the demo set works the same. Default `null`. */
@@ -146,4 +148,6 @@ export interface ExperimentConfig {
   init: InitConfig;
   /** report settings. */
   report: ReportConfig;
+  /** reproduce settings (the plan of `byolmed3d reproduce`). */
+  reproduce: ReproduceConfig;
 }

@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { byolMed3dViews, byolViews, type TwoViewPipeline } from '@byolmed3d/augment3d';
-import { BYOL, SimCLR, SimSiam, type SelfSupervisedLearner } from '@byolmed3d/byol';
+import { BYOL, SimCLR, SimSiam, type SelfSupervisedLearner, type StepStats } from '@byolmed3d/byol';
+import type { VideoResNet } from '@byolmed3d/resnet3d';
 import { AdamW, GradientAccumulator, LARS, setLearningRate, warmupCosine } from '@byolmed3d/grad-accum';
 import type { ExperimentConfig } from '../config/schema.js';
 import { latestCheckpoint, pruneCheckpoints, saveCheckpoint, type TensorEntry } from '../run/checkpoint.js';
@@ -36,6 +37,12 @@ function makeOptimizer(cfg: ExperimentConfig): tf.Optimizer {
   return tf.train.momentum(p.lr, 0.9);
 }
 
+/** Optional callbacks of {@link pretrain} (e.g. reproduce's online kNN monitor). */
+export interface PretrainHooks {
+  /** Called after every optimizer step with the online encoder (read it, do not train it) and the step's statistics. */
+  onOptimizerStep?: (info: { step: number; totalSteps: number; encoder: VideoResNet; stats: StepStats; lr: number }) => void | Promise<void>;
+}
+
 /**
  * Self-supervised pretraining (BYOL, SimSiam or SimCLR) on the train part of
  * the dataset, without labels, with gradient accumulation. Every random draw
@@ -44,7 +51,7 @@ function makeOptimizer(cfg: ExperimentConfig): tf.Optimizer {
  * Checkpoints are written at optimizer-step boundaries every
  * `pretrain.checkpointEvery` steps and at the end.
  */
-export async function pretrain(cfg: ExperimentConfig, runDir: string, log: RunLogger, resume: boolean): Promise<PretrainResult> {
+export async function pretrain(cfg: ExperimentConfig, runDir: string, log: RunLogger, resume: boolean, hooks: PretrainHooks = {}): Promise<PretrainResult> {
   const root = cfg.data.root;
   if (!root) throw new Error('pretrain: data.root is not set (--data DIR)');
   const dir = pretrainDir(runDir);
@@ -175,6 +182,7 @@ export async function pretrain(cfg: ExperimentConfig, runDir: string, log: RunLo
       { phase: `pretrain:${p.method}`, step: micro, total: totalMicro, loss: stats.loss, optimizerStep: stats.step, tau: stats.tau, projectionStd: stats.projectionStd, lr: lrAt(Math.max(0, stats.step - 1)) },
       va.length,
     );
+    if (stats.stepped && hooks.onOptimizerStep) await hooks.onOptimizerStep({ step: stats.step, totalSteps, encoder, stats, lr: lrAt(Math.max(0, stats.step - 1)) });
     if (stats.stepped && (stats.step % p.checkpointEvery === 0 || micro === totalMicro)) await save();
   }
   if (totalMicro === 0 || !existsSync(join(dir, `step-${String(accumulator.step).padStart(8, '0')}.ckpt`))) await save();
