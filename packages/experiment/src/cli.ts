@@ -243,6 +243,7 @@ const lazy = (load: () => Promise<{ commands: Command[] }>, name: string, summar
 
 const trainCommands = (): Promise<{ commands: Command[] }> => import('./commands/train.js');
 const toolCommands = (): Promise<{ commands: Command[] }> => import('./commands/tools.js');
+const reproduceCommands = (): Promise<{ commands: Command[] }> => import('./reproduce/command.js');
 
 /** Every registered command, in `--help` order. */
 export const commands: Command[] = [
@@ -252,7 +253,8 @@ export const commands: Command[] = [
   lazy(trainCommands, 'linear-probe', 'Logistic regression on frozen encoder features.'),
   lazy(trainCommands, 'knn', 'Cosine k-nearest-neighbour classifier on frozen features.'),
   lazy(trainCommands, 'evaluate', 'Print every method\'s metrics with 95% CIs from the run\'s results.'),
-  lazy(trainCommands, 'report', 'Write report.md (metrics, CIs, DeLong vs random init), ROC and loss curves (PNG, SVG).'),
+  lazy(trainCommands, 'report', 'Write report.md (metrics, CIs, DeLong vs random init), ROC and loss curves (PNG, SVG); rebuilds a reproduce report.'),
+  lazy(reproduceCommands, 'reproduce', "The paper's whole comparison as one resumable plan (methods x protocols x imbalance x planes x seeds), with its report."),
   configCommand,
   lazy(toolCommands, 'inspect', 'Describe a medical video/volume file (format, shape, dtype, spacing, stats).'),
   lazy(toolCommands, 'weights', "'weights convert IN.pth OUT.safetensors' | 'weights inspect FILE'."),

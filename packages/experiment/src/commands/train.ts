@@ -7,6 +7,8 @@ import { writeReport, readResults, reportRow, withPlaneFusion } from '../report/
 import { formatDuration, type RunLogger } from '../run/logger.js';
 import { runDownstream, type Protocol } from '../train/downstream.js';
 import { pretrain } from '../train/pretrain.js';
+import { isReproduceRun } from '../reproduce/command.js';
+import { buildReport } from '../reproduce/report.js';
 
 function runDirsOf(args: RunArgs): string[] {
   return args.config.report.runs ? args.config.report.runs.split(',').map((s) => s.trim()).filter(Boolean) : [args.runDir];
@@ -31,6 +33,20 @@ function printRows(args: RunArgs, log: RunLogger): void {
   }
 }
 
+/** `report` on a `reproduce` folder rebuilds its report from the cells on disk (and writes nothing else there). */
+function reproduceAwareReport(cmd: Command): Command {
+  return {
+    ...cmd,
+    run: async (argv) => {
+      const args = parseRunArgs(argv);
+      if (args.help || !isReproduceRun(args.runDir)) return cmd.run(argv);
+      const r = buildReport(args.runDir);
+      if (args.mode !== 'quiet') console.log(`report (${r.done} of ${r.planned} cells done): ${resolve(r.markdown)}`);
+      return 0;
+    },
+  };
+}
+
 /** The experiment commands (loaded lazily by the CLI). */
 export const commands: Command[] = [
   experimentCommand('pretrain', 'Self-supervised pretraining.', async (args, log) => {
@@ -41,11 +57,13 @@ export const commands: Command[] = [
   downstream('linear-probe', 'Linear probe.'),
   downstream('knn', 'kNN.'),
   experimentCommand('evaluate', 'Evaluate.', async (args, log) => printRows(args, log)),
-  experimentCommand('report', 'Report.', async (args, log) => {
-    const out = join(args.runDir, 'report');
-    const s = writeReport(runDirsOf(args), out, { bootstrap: args.config.evaluate.bootstrap, seed: args.config.seed });
-    log.info(`report: ${resolve(s.markdown)}`);
-  }),
+  reproduceAwareReport(
+    experimentCommand('report', 'Report.', async (args, log) => {
+      const out = join(args.runDir, 'report');
+      const s = writeReport(runDirsOf(args), out, { bootstrap: args.config.evaluate.bootstrap, seed: args.config.seed });
+      log.info(`report: ${resolve(s.markdown)}`);
+    }),
+  ),
   {
     name: 'quickstart',
     summary: 'Quickstart.',

@@ -37,6 +37,28 @@ function makeOptimizer(cfg: ExperimentConfig): tf.Optimizer {
   return tf.train.momentum(p.lr, 0.9);
 }
 
+/**
+ * The two-view augmentation of pretraining (`pretrain.views`): augment3d's
+ * byolMed3dViews or byolViews on [0, 1] intensities, normalised with MRNet's
+ * statistics at the end so views match the evaluation clips' scale; null for
+ * the built-in fast sampler.
+ */
+export function viewPipeline(cfg: ExperimentConfig): TwoViewPipeline | null {
+  const p = cfg.pretrain;
+  if (p.views === 'fast') return null;
+  const make = p.views === 'byol' ? byolViews : byolMed3dViews;
+  // The presets' blur sigmas are in pixels of a 224 crop: scale them to this crop.
+  const k = cfg.data.crop / 224;
+  return make({
+    size: cfg.data.crop,
+    frames: cfg.data.frames,
+    scale: [p.minScale, 1],
+    toRgb: cfg.data.channels === 3,
+    normalize: { mean: MRNET_MEAN / 255, std: MRNET_STD / 255 },
+    ...(k < 1 ? { blur: { sigma: [Math.max(0.05, 0.1 * k * 8), 2.0 * k] as [number, number], kernelSize: Math.max(3, 2 * Math.ceil(3 * 2.0 * k) + 1) } } : {}),
+  });
+}
+
 /** Optional callbacks of {@link pretrain} (e.g. reproduce's online kNN monitor). */
 export interface PretrainHooks {
   /** Called after every optimizer step with the online encoder (read it, do not train it) and the step's statistics. */
@@ -105,22 +127,7 @@ export async function pretrain(cfg: ExperimentConfig, runDir: string, log: RunLo
   }
 
   const viewOpts = { frames: cfg.data.frames, crop: cfg.data.crop, channels: cfg.data.channels, minScale: p.minScale };
-  // augment3d presets work on [0, 1] intensities and normalise with MRNet's
-  // statistics at the end, so views match the evaluation clips' scale.
-  let pipeline: TwoViewPipeline | null = null;
-  if (p.views !== 'fast') {
-    const make = p.views === 'byol' ? byolViews : byolMed3dViews;
-    // The presets' blur sigmas are in pixels of a 224 crop: scale them to this crop.
-    const k = cfg.data.crop / 224;
-    pipeline = make({
-      size: cfg.data.crop,
-      frames: cfg.data.frames,
-      scale: [p.minScale, 1],
-      toRgb: cfg.data.channels === 3,
-      normalize: { mean: MRNET_MEAN / 255, std: MRNET_STD / 255 },
-      ...(k < 1 ? { blur: { sigma: [Math.max(0.05, 0.1 * k * 8), 2.0 * k] as [number, number], kernelSize: Math.max(3, 2 * Math.ceil(3 * 2.0 * k) + 1) } } : {}),
-    });
-  }
+  const pipeline = viewPipeline(cfg);
   const unit = (vol: Clip): Clip => ({ data: Float32Array.from(vol.data, (x) => (x * MRNET_STD + MRNET_MEAN) / 255), shape: vol.shape });
   let orderEpoch = -1;
   let order: number[] = [];
