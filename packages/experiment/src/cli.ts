@@ -1,43 +1,48 @@
 import { createRequire } from 'node:module';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { selectBackend, type BackendChoice } from './backend/select.js';
-import { ConfigError, configToYaml, defaultConfig, flagToPartial, mergeConfig, readConfigFile, type ExperimentConfig } from './config/schema.js';
-import { demoPresets, presets } from './config/presets.js';
-import { generateDemoDataset } from './demo/generate.js';
-import { RunLogger, formatDuration, type OutputMode } from './run/logger.js';
+import { join } from 'node:path';
+import { Command as Commander, CommanderError, Option } from 'commander';
+import { presets } from './config/presets.js';
+import { readConfigFile } from './config/io.js';
+import { ConfigError, defaultConfig, fieldSpec, flagToPartial, listFields, mergeConfig, type ExperimentConfig, type FieldEntry } from './config/schema.js';
+import type { OutputMode } from './run/logger.js';
+import { registry, type CommandSpec } from './commands/registry.js';
 
-/** One sub-command of the `byolmed3d` CLI. */
-export interface Command {
+/** One sub-command of the `byolmed3d` CLI: its name and one-line summary (from the command registry). */
+export interface CommandInfo {
   /** Name typed after `byolmed3d`. */
-  name: string;
+  readonly name: string;
   /** One line for `--help`. */
-  summary: string;
-  /** Runs the command with the arguments after its name; resolves to the exit code. */
-  run: (argv: string[]) => Promise<number>;
+  readonly summary: string;
 }
 
-/** Flags common to the experiment commands, parsed by {@link parseRunArgs}. */
+/** Every registered command, in `--help` order. */
+export const commands: readonly CommandInfo[] = registry.map(({ name, summary }) => ({ name, summary }));
+
+/** Options common to the experiment commands, parsed by {@link parseRunArgs}. */
 export interface RunArgs {
   /** The effective configuration. */
   config: ExperimentConfig;
-  /** `--resume`. */
+  /** `--resume`: continue this run's pretraining from its newest finite checkpoint. */
   resume: boolean;
+  /** `--overwrite`: start over, deleting this run's earlier checkpoints. */
+  overwrite: boolean;
+  /** `--force`: resume even though the configuration changed. */
+  force: boolean;
   /** Terminal mode (`--quiet`, `--json`). */
   mode: OutputMode;
   /** `--run DIR` (default `<runsDir>/<name>`). */
   runDir: string;
   /** Positional arguments. */
   positionals: string[];
-  /** `--help` was given. */
-  help: boolean;
 }
 
-const SHORTCUTS: Record<string, string> = {
+/** Shortcut flags: `--data DIR` is `--data.root DIR`, and so on. */
+export const SHORTCUTS: Readonly<Record<string, string>> = {
   data: 'data.root',
   name: 'name',
   seed: 'seed',
   backend: 'backend',
+  precision: 'precision',
   plane: 'data.plane',
   task: 'data.task',
   method: 'pretrain.method',
@@ -48,268 +53,209 @@ const SHORTCUTS: Record<string, string> = {
   label: 'init.label',
   'runs-dir': 'runsDir',
 };
+const SHORTCUT_OF = new Map(Object.entries(SHORTCUTS).map(([k, v]) => [v, k]));
 
-/**
- * Parses `--config FILE` (JSON or YAML), `--preset NAME`, `--set path=value`,
- * `--<dotted.path> value` for any config field, the shortcuts (`--data`,
- * `--name`, `--seed`, `--init`, ...) and `--resume`, `--quiet`, `--json`,
- * `--strict`, `--run DIR`. Precedence: defaults < preset < file < flags.
- */
-export function parseRunArgs(argv: string[], defaultPreset?: string): RunArgs {
-  let preset = defaultPreset;
-  let file: string | null = null;
+const typeHint = (f: FieldEntry): string => (f.type === 'enum' ? (f.values ?? []).join('|') : f.type === 'number[]' ? 'n,n,...' : f.type === 'string?' ? 'string' : f.type);
+
+/** Adds the run options (config, preset, every config field, resume/overwrite/force, output mode) to a commander command. */
+function addRunOptions(cmd: Commander, spec: CommandSpec | undefined): void {
+  cmd
+    .option('--config <file>', 'JSON or YAML config file (defaults < preset < file < flags)')
+    .option('--preset <name>', `named preset: ${Object.keys(presets).join(', ')}`)
+    .option('--set <path=value>', 'set any config field (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
+    .option('--run <dir>', 'run directory (default <runsDir>/<name>)')
+    .option('--resume', 'continue the run from its newest finite checkpoint')
+    .option('--overwrite', "start over in a run directory that has another run's checkpoints (deletes them)")
+    .option('--force', 'resume even though the configuration changed')
+    .option('--quiet', 'print only warnings and errors')
+    .option('--json', 'print JSON lines instead of human progress');
+  const used = new Set(spec?.fields ?? []);
+  const isUsed = (path: string): boolean => [...used].some((u) => path === u || path.startsWith(`${u}.`));
+  for (const f of listFields()) {
+    const short = SHORTCUT_OF.get(f.path);
+    const value = f.type === 'boolean' ? ' [bool]' : ` <${typeHint(f)}>`;
+    const o = new Option(`--${f.path}${value}`, f.doc).hideHelp();
+    cmd.addOption(o);
+    if (short && short !== f.path) cmd.addOption(new Option(`--${short}${value}`, `= --${f.path}`).hideHelp(!isUsed(f.path)));
+  }
+  if (spec) cmd.addHelpText('after', fieldHelp(spec, isUsed));
+}
+
+function fieldHelp(spec: CommandSpec, isUsed: (p: string) => boolean): string {
+  const fields = listFields().filter((f) => isUsed(f.path));
+  const lines = ['', `Config fields used by '${spec.name}' (set as --<field> VALUE, --set field=value, or in --config FILE):`];
+  for (const f of fields) {
+    const short = SHORTCUT_OF.get(f.path);
+    lines.push(`  --${f.path}${short && short !== f.path ? `, --${short}` : ''} <${typeHint(f)}>  (default ${JSON.stringify(f.default)})`);
+    lines.push(`      ${f.doc}`);
+  }
+  lines.push('', "Every other field is accepted too; 'byolmed3d config print' shows them all with their docs.");
+  return lines.join('\n');
+}
+
+interface RawRunOptions {
+  config?: string;
+  preset?: string;
+  set?: string[];
+  run?: string;
+  resume?: boolean;
+  overwrite?: boolean;
+  force?: boolean;
+  quiet?: boolean;
+  json?: boolean;
+  [key: string]: unknown;
+}
+
+/** Builds {@link RunArgs} from parsed commander options (precedence: defaults < preset < file < flags). */
+function toRunArgs(o: RawRunOptions, positionals: string[], defaultPreset: string | undefined, argvOrder: string[]): RunArgs {
+  const presetName = o.preset ?? defaultPreset;
+  if (presetName !== undefined && !presets[presetName]) throw new ConfigError('--preset', `unknown preset '${presetName}' (known: ${Object.keys(presets).join(', ')})`);
   const overrides: Record<string, unknown>[] = [];
-  let resume = false;
-  let mode: OutputMode = 'human';
-  let runDir: string | null = null;
-  let help = false;
-  const positionals: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i] as string;
-    if (!a.startsWith('--')) {
-      if (a === '-h') help = true;
-      else positionals.push(a);
-      continue;
-    }
-    let key = a.slice(2);
-    let value: string | undefined;
-    const eq = key.indexOf('=');
-    if (eq >= 0) [key, value] = [key.slice(0, eq), key.slice(eq + 1)];
-    const takeValue = (): string => {
-      if (value !== undefined) return value;
-      const v = argv[++i];
-      if (v === undefined) throw new ConfigError(key, 'missing value');
-      return v;
-    };
-    switch (key) {
-      case 'help':
-        help = true;
-        break;
-      case 'resume':
-        resume = true;
-        break;
-      case 'quiet':
-        mode = 'quiet';
-        break;
-      case 'json':
-        mode = 'json';
-        break;
-      case 'strict':
-        overrides.push({ strict: true });
-        break;
-      case 'config':
-        file = takeValue();
-        break;
-      case 'preset': {
-        preset = takeValue();
-        if (!presets[preset]) throw new ConfigError('preset', `unknown preset '${preset}' (known: ${Object.keys(presets).join(', ')})`);
-        break;
-      }
-      case 'run':
-        runDir = takeValue();
-        break;
-      case 'set': {
-        const kv = takeValue();
-        const e = kv.indexOf('=');
-        if (e < 0) throw new ConfigError('set', `expected path=value, got '${kv}'`);
-        overrides.push(flagToPartial(kv.slice(0, e), kv.slice(e + 1)));
-        break;
-      }
-      default:
-        overrides.push(flagToPartial(SHORTCUTS[key] ?? key, takeValue()));
-    }
+  // Flags in the order given (a later flag wins over an earlier one for the same field).
+  const keys = Object.keys(o).filter((k) => !['config', 'preset', 'set', 'run', 'resume', 'overwrite', 'force', 'quiet', 'json'].includes(k));
+  keys.sort((a, b) => argvOrder.lastIndexOf(a) - argvOrder.lastIndexOf(b));
+  for (const k of keys) {
+    const path = SHORTCUTS[k] ?? k;
+    const raw = o[k];
+    const f = fieldSpec(path);
+    if (!f) continue;
+    const text = raw === true ? 'true' : String(raw);
+    overrides.push(flagToPartial(path, text, `--${k}`));
+  }
+  for (const kv of o.set ?? []) {
+    const e = kv.indexOf('=');
+    if (e < 0) throw new ConfigError('--set', `expected path=value, got '${kv}'`);
+    overrides.push(flagToPartial(kv.slice(0, e), kv.slice(e + 1), `--set ${kv.slice(0, e)}`));
   }
   let config = defaultConfig();
-  if (preset) config = mergeConfig(config, presets[preset]);
-  if (file) config = mergeConfig(config, readConfigFile(file));
-  for (const o of overrides) config = mergeConfig(config, o);
-  return { config, resume, mode, runDir: runDir ?? join(config.runsDir, config.name), positionals, help };
+  if (presetName) config = mergeConfig(config, presets[presetName]);
+  if (o.config) config = mergeConfig(config, readConfigFile(o.config));
+  for (const p of overrides) config = mergeConfig(config, p);
+  if (o.quiet && o.json) throw new ConfigError('--quiet', 'give --quiet or --json, not both');
+  if (o.resume && o.overwrite) throw new ConfigError('--overwrite', 'give --resume or --overwrite, not both');
+  const mode: OutputMode = o.json ? 'json' : o.quiet ? 'quiet' : 'human';
+  return { config, resume: o.resume === true, overwrite: o.overwrite === true, force: o.force === true, mode, runDir: o.run ?? join(config.runsDir, config.name), positionals };
 }
 
-/** Opens (creates) a run directory: writes the effective config and returns a logger on its JSONL log. */
-export async function openRun(args: RunArgs, command: string): Promise<RunLogger> {
-  mkdirSync(args.runDir, { recursive: true });
-  writeFileSync(join(args.runDir, 'config.yaml'), configToYaml(args.config));
-  const log = new RunLogger(join(args.runDir, 'log.jsonl'), args.mode);
-  const sel = await selectBackend({ backend: args.config.backend as BackendChoice, ...(args.config.threads > 0 ? { threads: args.config.threads } : {}) });
-  log.info(sel.message);
-  log.log('start', { command, runDir: resolve(args.runDir), backend: sel.choice, config: args.config });
-  return log;
+/** The option names in the order they appear in argv (for flag precedence). */
+function optionOrder(argv: string[]): string[] {
+  return argv.filter((a) => a.startsWith('--')).map((a) => a.slice(2).split('=')[0] as string);
 }
 
-function runHelp(name: string, what: string): string {
-  return [
-    `Usage: byolmed3d ${name} [--config FILE] [--preset quickstart|tiny] [--data DIR] [--name NAME] [--run DIR] [--<field> VALUE]... [--resume] [--quiet|--json] [--strict]`,
-    '',
-    what,
-    '',
-    'Any config field can be set as --<dotted.path> VALUE (e.g. --pretrain.lr 0.1) or --set path=value;',
-    "`byolmed3d config print` lists every field with its default and doc line.",
-  ].join('\n');
+function newProgram(name: string): Commander {
+  const cmd = new Commander(name);
+  cmd.exitOverride();
+  cmd.allowExcessArguments(false);
+  cmd.showSuggestionAfterError(true);
+  cmd.configureOutput({
+    writeOut: (s) => process.stdout.write(s),
+    writeErr: (s) => process.stderr.write(s),
+    outputError: (s, write) => write(s),
+  });
+  return cmd;
 }
 
-/** Wraps a run body into a {@link Command}: parses flags, opens the run directory and logs start and end. */
-function experimentCommand(name: string, summary: string, body: (args: RunArgs, log: RunLogger) => Promise<void>): Command {
-  return {
-    name,
-    summary,
-    run: async (argv) => {
-      const args = parseRunArgs(argv);
-      if (args.help) {
-        console.log(runHelp(name, summary));
-        return 0;
-      }
-      const log = await openRun(args, name);
-      const t0 = performance.now();
-      await body(args, log);
-      log.log('done', { command: name, seconds: (performance.now() - t0) / 1000, warnings: log.warnings });
-      return 0;
-    },
-  };
+/**
+ * Parses the options of an experiment command: `--config FILE` (JSON or
+ * YAML), `--preset NAME`, `--set path=value`, `--<dotted.path> VALUE` for any
+ * config field, the shortcuts ({@link SHORTCUTS}), `--resume`,
+ * `--overwrite`, `--force`, `--quiet`, `--json`, `--run DIR`. Precedence:
+ * defaults < preset < file < flags. Mistakes raise a {@link ConfigError}
+ * naming the flag or field (unknown flags included).
+ */
+export function parseRunArgs(argv: string[], defaultPreset?: string): RunArgs {
+  const cmd = newProgram('byolmed3d').argument('[args...]');
+  cmd.configureOutput({ writeOut: () => {}, writeErr: () => {}, outputError: () => {} });
+  addRunOptions(cmd, undefined);
+  try {
+    cmd.parse(argv, { from: 'user' });
+  } catch (err) {
+    if (err instanceof CommanderError) throw new ConfigError(flagOf(err.message), err.message.replace(/^error: /, ''), { cause: err });
+    throw err;
+  }
+  return toRunArgs(cmd.opts<RawRunOptions>(), cmd.args, defaultPreset, optionOrder(argv));
 }
 
-const backendCommand: Command = {
-  name: 'backend',
-  summary: 'Show which tfjs backend would be used (tfjs-node-gpu, tfjs-node, oneDNN, cpu, wasm).',
-  run: async (argv) => {
-    const args = parseRunArgs(argv);
-    const sel = await selectBackend({ backend: args.config.backend as BackendChoice });
-    console.log(sel.message);
-    return 0;
-  },
-};
-
-const demoDataCommand: Command = {
-  name: 'demo-data',
-  summary: 'Generate the seeded knee-MRI phantom dataset in the MRNet-v1.0 layout.',
-  run: async (argv) => {
-    const o: Record<string, string> = {};
-    for (let i = 0; i < argv.length; i++) {
-      const a = argv[i] as string;
-      if (a === '--help' || a === '-h') {
-        console.log('Usage: byolmed3d demo-data --out DIR [--exams N (train, default 120)] [--valid-exams M (default N/2)] [--seed S] [--size PX (default 256)] [--slices MIN,MAX (default 20,40)] [--preset quickstart|tiny] [--quiet]');
-        return 0;
-      }
-      if (a === '--quiet') o.quiet = 'true';
-      else if (a.startsWith('--')) o[a.slice(2)] = argv[++i] ?? '';
-    }
-    if (!o.out) throw new ConfigError('out', 'demo-data needs --out DIR');
-    const preset = o.preset ? demoPresets[o.preset] : undefined;
-    if (o.preset && !preset) throw new ConfigError('preset', `unknown preset '${o.preset}'`);
-    const num = (k: string, d: number): number => {
-      if (o[k] === undefined) return d;
-      const v = Number(o[k]);
-      if (!Number.isInteger(v)) throw new ConfigError(k, `expected an integer, got '${o[k]}'`);
-      return v;
-    };
-    const trainExams = num('exams', preset?.trainExams ?? 120);
-    const slices = o.slices ? (o.slices.split(',').map(Number) as [number, number]) : (preset?.slices ?? [20, 40]);
-    const t0 = performance.now();
-    const s = generateDemoDataset({ out: o.out, trainExams, validExams: num('valid-exams', preset?.validExams ?? Math.max(4, Math.ceil(trainExams / 2))), seed: num('seed', 0), size: num('size', preset?.size ?? 256), slices });
-    if (!o.quiet) {
-      const acl = s.splits.train.filter((e) => e.labels.acl).length;
-      console.log(`demo data: ${s.splits.train.length} train + ${s.splits.valid.length} valid exams in ${o.out} (${acl} ACL tears in train) in ${formatDuration((performance.now() - t0) / 1000)}`);
-    }
-    return 0;
-  },
-};
-
-const configCommand: Command = {
-  name: 'config',
-  summary: "'config print': print the effective config (defaults < preset < file < flags) as commented YAML.",
-  run: async (argv) => {
-    const [sub, ...rest] = argv;
-    if (sub !== 'print') {
-      console.error("Usage: byolmed3d config print [--config FILE] [--preset NAME] [--<field> VALUE]... [--json]");
-      return 2;
-    }
-    const args = parseRunArgs(rest);
-    if (args.mode === 'json') console.log(JSON.stringify(args.config, null, 2));
-    else process.stdout.write(configToYaml(args.config));
-    return 0;
-  },
-};
-
-const lazy = (load: () => Promise<{ commands: Command[] }>, name: string, summary: string): Command => ({
-  name,
-  summary,
-  run: async (argv) => {
-    const mod = await load();
-    const c = mod.commands.find((x) => x.name === name);
-    if (!c) throw new Error(`internal: command ${name} missing`);
-    return c.run(argv);
-  },
-});
-
-const trainCommands = (): Promise<{ commands: Command[] }> => import('./commands/train.js');
-const toolCommands = (): Promise<{ commands: Command[] }> => import('./commands/tools.js');
-const reproduceCommands = (): Promise<{ commands: Command[] }> => import('./reproduce/command.js');
-
-/** Every registered command, in `--help` order. */
-export const commands: Command[] = [
-  lazy(trainCommands, 'quickstart', 'Demo end to end: phantom data, BYOL+accumulation pretraining, fine-tune/probe vs random init, report.'),
-  lazy(trainCommands, 'pretrain', 'Self-supervised pretraining (BYOL, SimSiam, SimCLR) with gradient accumulation; --resume continues.'),
-  lazy(trainCommands, 'finetune', 'Fine-tune the encoder + a linear head on the task; writes test predictions.'),
-  lazy(trainCommands, 'linear-probe', 'Logistic regression on frozen encoder features.'),
-  lazy(trainCommands, 'knn', 'Cosine k-nearest-neighbour classifier on frozen features.'),
-  lazy(trainCommands, 'evaluate', 'Print every method\'s metrics with 95% CIs from the run\'s results.'),
-  lazy(trainCommands, 'report', 'Write report.md (metrics, CIs, DeLong vs random init), ROC and loss curves (PNG, SVG); rebuilds a reproduce report.'),
-  lazy(reproduceCommands, 'reproduce', "The paper's whole comparison as one resumable plan (methods x protocols x imbalance x planes x seeds), with its report."),
-  configCommand,
-  lazy(toolCommands, 'inspect', 'Describe a medical video/volume file (format, shape, dtype, spacing, stats).'),
-  lazy(toolCommands, 'weights', "'weights convert IN.pth OUT.safetensors' | 'weights inspect FILE'."),
-  demoDataCommand,
-  backendCommand,
-];
+function flagOf(message: string): string {
+  return /'(--?[^' ]+)/.exec(message)?.[1] ?? '';
+}
 
 function version(): string {
   const require = createRequire(import.meta.url);
   return (require('../package.json') as { version: string }).version;
 }
 
-function usage(): string {
-  const width = Math.max(...commands.map((c) => c.name.length));
-  const lines = commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`);
-  return [
-    'Usage: byolmed3d <command> [options]',
-    '',
-    'Self-supervised learning on medical videos (BYOLMed3D).',
-    '',
-    'Commands:',
-    ...lines,
-    '',
-    'Global options:',
-    '  --backend NAME  auto | tensorflow-gpu | tensorflow | onednn | cpu | wasm (default auto)',
-    '  --help, -h      Show help (also `byolmed3d <command> --help`)',
-    '  --version       Print the version',
-  ].join('\n');
+/** What a command body receives. */
+export interface CommandContext {
+  /** The parsed run options (experiment commands) or null. */
+  run: RunArgs | null;
+  /** Positional arguments. */
+  args: string[];
+  /** The command's own options (non-run commands). */
+  options: Record<string, unknown>;
 }
 
-/** Runs the CLI with `argv` (without `node` and the script); resolves to the exit code. */
+function buildProgram(onRun: (spec: CommandSpec, ctx: CommandContext) => Promise<void>): Commander {
+  const program = newProgram('byolmed3d')
+    .description('Self-supervised learning on medical videos (BYOLMed3D).')
+    .version(version(), '--version', 'print the version')
+    .helpOption('-h, --help', 'show help (also `byolmed3d <command> --help`)');
+  for (const spec of registry) {
+    const cmd = newProgram(spec.name).description(spec.description ?? spec.summary).summary(spec.summary);
+    spec.configure?.(cmd);
+    if (spec.kind === 'run') addRunOptions(cmd, spec);
+    if (spec.subcommands) {
+      for (const sub of spec.subcommands) {
+        const sc = newProgram(sub.name).description(sub.summary);
+        sub.configure?.(sc);
+        if (sub.runOptions) addRunOptions(sc, { ...spec, name: `${spec.name} ${sub.name}`, fields: sub.fields ?? [] });
+        sc.action(async (...a: unknown[]) => {
+          const c = a.at(-1) as Commander;
+          const o = c.opts();
+          const ctx: CommandContext = { run: sub.runOptions ? toRunArgs(o as RawRunOptions, c.args, undefined, optionOrder(rawArgv)) : null, args: c.args, options: o };
+          await onRun({ ...spec, name: `${spec.name} ${sub.name}`, load: async () => ({ run: (x) => sub.run(x) }) }, ctx);
+        });
+        cmd.addCommand(sc);
+      }
+    } else {
+      cmd.action(async (...a: unknown[]) => {
+        const c = a.at(-1) as Commander;
+        const o = c.opts();
+        const ctx: CommandContext = { run: spec.kind === 'run' ? toRunArgs(o as RawRunOptions, c.args, spec.defaultPreset, optionOrder(rawArgv)) : null, args: c.args, options: o };
+        await onRun(spec, ctx);
+      });
+    }
+    program.addCommand(cmd);
+  }
+  return program;
+}
+
+let rawArgv: string[] = [];
+
+/** Runs the CLI with `argv` (without `node` and the script); resolves to the exit code (0 ok, 1 failure, 2 usage or config mistake). */
 export async function main(argv: string[]): Promise<number> {
-  const [first, ...rest] = argv;
-  if (first === undefined || first === '--help' || first === '-h' || first === 'help') {
-    console.log(usage());
+  rawArgv = argv;
+  let code = 0;
+  const program = buildProgram(async (spec, ctx) => {
+    const mod = await spec.load();
+    code = await mod.run(ctx);
+  });
+  if (argv.length === 0) {
+    process.stdout.write(program.helpInformation());
     return 0;
-  }
-  if (first === '--version') {
-    console.log(version());
-    return 0;
-  }
-  const cmd = commands.find((c) => c.name === first);
-  if (!cmd) {
-    console.error(`byolmed3d: unknown command '${first}'\n\n${usage()}`);
-    return 2;
   }
   try {
-    return await cmd.run(rest);
+    await program.parseAsync(argv, { from: 'user' });
+    return code;
   } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
+      return 2;
+    }
     if (err instanceof ConfigError) {
-      console.error(`byolmed3d ${first}: ${err.message}`);
+      process.stderr.write(`byolmed3d ${argv[0] ?? ''}: ${err.message}\n`);
       return 2;
     }
     throw err;
   }
 }
-
-export { experimentCommand };

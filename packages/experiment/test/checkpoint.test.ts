@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, writeFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CheckpointError, latestCheckpoint, loadCheckpoint, saveCheckpoint } from '@byolmed3d/experiment';
+import { CheckpointError } from '@byolmed3d/experiment';
+import { latestCheckpoint, loadCheckpoint, saveCheckpoint } from '@byolmed3d/experiment/internal';
 
 describe('checkpoints', () => {
   it('round-trip state and tensors exactly, atomically (no temp file left)', () => {

@@ -1,23 +1,126 @@
-import { describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { execFileSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
-import { main, selectBackend } from '@byolmed3d/experiment';
+import { ConfigError, RunLogger, main, parseRunArgs, selectBackend } from '@byolmed3d/experiment';
+import { progressLine } from '@byolmed3d/experiment/internal';
 
 const bin = fileURLToPath(new URL('../bin/byolmed3d.js', import.meta.url));
 
+/** Runs the CLI in-process: exit code and what it printed. */
+async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => ((out += String(s)), true));
+  vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => ((err += String(s)), true));
+  vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void (out += `${a.join(' ')}\n`));
+  vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void (err += `${a.join(' ')}\n`));
+  try {
+    return { code: await main(argv), out, err };
+  } finally {
+    vi.restoreAllMocks();
+  }
+}
+
+afterEach(() => vi.restoreAllMocks());
+
 describe('byolmed3d CLI', () => {
-  it('lists the commands in --help', async () => {
-    const log = vi.spyOn(console, 'log').mockImplementation(() => {});
-    expect(await main(['--help'])).toBe(0);
-    expect(log.mock.calls.flat().join('\n')).toMatch(/Commands:[\s\S]*backend/);
-    log.mockRestore();
+  it('lists the commands in --help, and each command has its own summary and config fields in its help', async () => {
+    const top = await cli('--help');
+    expect(top.code).toBe(0);
+    expect(top.out).toMatch(/Commands:[\s\S]*quickstart[\s\S]*backend/);
+    const pre = await cli('pretrain', '--help');
+    expect(pre.code).toBe(0);
+    expect(pre.out).toMatch(/Self-supervised pretraining \(BYOL, SimSiam, SimCLR\) with gradient accumulation/);
+    expect(pre.out).toMatch(/--pretrain\.lr <number>\s+\(default 0\.3\)\n\s+Peak learning rate/);
+    expect(pre.out).not.toMatch(/--finetune\.lr/);
+    const ft = await cli('finetune', '--help');
+    expect(ft.out).toMatch(/Fine-tune the encoder \+ a linear head/);
+    expect(ft.out).toMatch(/--finetune\.balanced <boolean>\s+\(default true\)/);
+    expect(ft.out).not.toMatch(/--pretrain\.lr/);
   });
 
   it('rejects unknown commands with exit code 2', async () => {
-    const err = vi.spyOn(console, 'error').mockImplementation(() => {});
-    expect(await main(['no-such-command'])).toBe(2);
-    err.mockRestore();
+    expect((await cli('no-such-command')).code).toBe(2);
+  });
+
+  it('rejects misspelt flags in every command with exit code 2', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'byolmed3d-cli-'));
+    for (const argv of [
+      ['pretrain', '--pretrain.lrr', '1'],
+      ['pretrain', '--reusme'],
+      ['demo-data', '--out', dir, '--exmas', '3'],
+      ['inspect', 'x.npy', '--jsn'],
+      ['weights', 'inspect', 'x.safetensors', '--jsno'],
+      ['weights', 'export', dir, '--otu', dir],
+      ['backend', '--backedn', 'cpu'],
+      ['config', 'print', '--no-such-flag', '1'],
+    ]) {
+      const r = await cli(...argv);
+      expect(r.code, argv.join(' ')).toBe(2);
+      expect(r.err, argv.join(' ')).toMatch(/unknown option '--(pretrain\.lrr|reusme|exmas|jsn|jsno|otu|backedn|no-such-flag)'/);
+    }
+  });
+
+  it('--slices must be MIN,MAX integers', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'byolmed3d-cli-'));
+    for (const bad of ['10,x', '10', '5,3', '0,4']) {
+      const r = await cli('demo-data', '--out', dir, '--slices', bad);
+      expect(r.code, bad).toBe(2);
+      expect(r.err, bad).toMatch(/--slices: expected MIN,MAX/);
+    }
+  });
+
+  it('a boolean flag takes an optional true/false and never swallows the next flag', () => {
+    const a = parseRunArgs(['--finetune.balanced', '--resume']);
+    expect(a.config.finetune.balanced).toBe(true);
+    expect(a.resume).toBe(true);
+    expect(parseRunArgs(['--finetune.balanced', 'false']).config.finetune.balanced).toBe(false);
+    expect(parseRunArgs(['--strict', 'false']).config.strict).toBe(false);
+    expect(parseRunArgs(['--strict']).config.strict).toBe(true);
+    expect(parseRunArgs(['--strict=true']).config.strict).toBe(true);
+    expect(() => parseRunArgs(['--strict', 'maybe'])).toThrow(/strict.*expected true or false, got 'maybe'/);
+  });
+
+  it('accepts --flag=value for every option, quickstart --out=DIR included', async () => {
+    expect(parseRunArgs(['--seed=7', '--pretrain.lr=0.5', '--run=somewhere']).config.seed).toBe(7);
+    expect(parseRunArgs(['--run=somewhere']).runDir).toBe('somewhere');
+    // --out=DIR parses; the bad lr is then refused before anything runs.
+    const r = await cli('quickstart', `--out=${mkdtempSync(join(tmpdir(), 'byolmed3d-qs-'))}`, '--preset', 'tiny', '--pretrain.lr', 'Infinity');
+    expect(r.err).not.toMatch(/unknown option/);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/pretrain\.lr: expected a finite number, got 'Infinity'/);
+  });
+
+  it('user mistakes are ConfigErrors (exit 2) naming the flag or field', async () => {
+    const cases: [string[], RegExp][] = [
+      [['--pretrain.lr', 'abc'], /pretrain\.lr: expected a number, got 'abc'/],
+      [['--pretrain.lr', '-Infinity'], /pretrain\.lr: expected a finite number/],
+      [['--seed', '9007199254740993'], /seed: must be an integer <= 2\^53 - 1/],
+      [['--seed', '-1'], /seed: must be >= 0/],
+      [['--pretrain.microBatch', '1'], /pretrain\.microBatch: must be >= 2/],
+      [['--data.channels', '2'], /data\.channels: must be 1 \(grey\) or 3/],
+      [['--data.plane', 'oblique'], /data\.plane: must be one of sagittal, coronal, axial/],
+      [['--set', 'pretrain.lr'], /--set: expected path=value/],
+      [['--set', 'pretrain.nope=1'], /--set pretrain\.nope: unknown option/],
+      [['--preset', 'huge'], /--preset: unknown preset 'huge'/],
+      [['--init', 'weights'], /init\.weights: init\.kind=weights needs init\.weights/],
+      [['--resume', '--overwrite'], /--overwrite: give --resume or --overwrite, not both/],
+      [['--probe.C', '0.1,x'], /probe\.C: expected a number, got 'x'/],
+    ];
+    for (const [argv, re] of cases) {
+      expect(() => parseRunArgs(argv), argv.join(' ')).toThrow(ConfigError);
+      expect(() => parseRunArgs(argv), argv.join(' ')).toThrow(re);
+    }
+    const r = await cli('pretrain', '--pretrain.lr', 'abc');
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/byolmed3d pretrain: config: pretrain\.lr: expected a number/);
+    const noData = await cli('pretrain', '--run', mkdtempSync(join(tmpdir(), 'byolmed3d-cli-')), '--backend', 'cpu', '--quiet');
+    expect(noData.code).toBe(2);
+    expect(noData.err).toMatch(/data\.root: not set \(--data DIR\)/);
   });
 
   it('runs as a built binary', () => {
@@ -26,12 +129,41 @@ describe('byolmed3d CLI', () => {
   });
 });
 
+describe('progress line', () => {
+  it('fits an 80-column terminal, and warnings never land on an unfinished progress line', () => {
+    const writes: { to: string; s: string }[] = [];
+    vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => (writes.push({ to: 'out', s: String(s) }), true));
+    vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => (writes.push({ to: 'err', s: String(s) }), true));
+    const tty = Object.getOwnPropertyDescriptor(process.stdout, 'isTTY');
+    const cols = Object.getOwnPropertyDescriptor(process.stdout, 'columns');
+    Object.defineProperty(process.stdout, 'isTTY', { value: true, configurable: true });
+    Object.defineProperty(process.stdout, 'columns', { value: 80, configurable: true });
+    try {
+      const log = new RunLogger(null, 'human');
+      log.progress({ phase: 'finetune:random-init-encoder', step: 123456, total: 999999, loss: 12345.678901 }, 8);
+      log.warn('skipping an exam');
+      log.progress({ phase: 'finetune:random-init-encoder', step: 999999, total: 999999, loss: 1 }, 8);
+    } finally {
+      vi.restoreAllMocks();
+      if (tty) Object.defineProperty(process.stdout, 'isTTY', tty);
+      else delete (process.stdout as { isTTY?: boolean }).isTTY;
+      if (cols) Object.defineProperty(process.stdout, 'columns', cols);
+      else delete (process.stdout as { columns?: number }).columns;
+    }
+    for (const w of writes) for (const line of w.s.split(/[\r\n]/)) expect(line.length, line).toBeLessThanOrEqual(79);
+    const warnAt = writes.findIndex((w) => w.to === 'err');
+    expect(writes[warnAt - 1]).toEqual({ to: 'out', s: '\n' });
+    expect(writes.at(-1)?.s.endsWith('\n')).toBe(true);
+    expect(progressLine({ phase: 'pretrain:byol', step: 3, total: 10, loss: 1.5 }, 2.5, 12)).toBe('[pretrain:byol] step 3/10 loss 1.5000 2.5 clips/s ETA 12s');
+  });
+});
+
 describe('selectBackend', () => {
   it('falls back to a pure-JS backend when tfjs-node is absent, and can be forced', async () => {
     const auto = await selectBackend();
     expect(['tensorflow-gpu', 'tensorflow', 'onednn', 'cpu']).toContain(auto.choice);
     expect(auto.message).toMatch(/^backend: /);
-    const cpu = await selectBackend({ backend: 'cpu' });
+    const cpu = await selectBackend({ backend: 'cpu', precision: 'fp32' });
     expect(cpu.tfBackend).toBe('cpu');
   });
 

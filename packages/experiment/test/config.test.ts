@@ -16,10 +16,11 @@ describe('config schema', () => {
     expect(c.pretrain.lr).toBe(0.3);
     expect(c.pretrain.weightDecay).toBe(1e-6);
     expect(c.pretrain.microBatch * c.pretrain.accumulation).toBe(64);
+    expect(c.precision).toBe('auto');
     expect(c.data.plane).toBe('sagittal');
     expect(c.data.valFraction).toBe(0.1);
     expect(c.data.testClips).toBe(5);
-    for (const f of listFields()) expect(f.spec.doc.length, f.path).toBeGreaterThan(10);
+    for (const f of listFields()) expect(f.doc.length, f.path).toBeGreaterThan(10);
   });
 
   it('rejects unknown fields, wrong types, out-of-range and non-enum values, naming the field', () => {

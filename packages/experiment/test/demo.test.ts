@@ -4,7 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { MRNetDataset, readVideo } from '@byolmed3d/video-io';
-import { Rng, drawLabels, generateDemoDataset, makeSplits } from '@byolmed3d/experiment';
+import { Random } from '@byolmed3d/util';
+import { generateDemoDataset } from '@byolmed3d/experiment';
+import { drawLabels, makeSplits } from '@byolmed3d/experiment/internal';
 
 function hashTree(root: string): string {
   const h = createHash('sha256');
@@ -72,7 +74,7 @@ describe('demo dataset', () => {
   });
 
   it('draws labels at MRNet prevalences (ACL ~23%, meniscus ~37%, abnormal ~80%)', () => {
-    const rng = new Rng(0);
+    const rng = new Random(0);
     const n = 20000;
     let acl = 0, men = 0, abn = 0;
     for (let i = 0; i < n; i++) {

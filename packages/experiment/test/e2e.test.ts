@@ -52,7 +52,9 @@ describe('byolmed3d end to end (tiny config, cpu backend)', () => {
     expect(pre.code).toBe(0);
     expect(pre.out).toMatch(/backend: cpu/);
     expect(pre.out).toMatch(/\[pretrain:byol\] step \d+\/\d+ +loss [\d.]+ +[\d.]+ clips\/s/);
-    expect(existsSync(join(run, 'pretrain', 'encoder.ckpt'))).toBe(true);
+    expect(existsSync(join(run, 'pretrain', 'encoder', 'model.safetensors'))).toBe(true);
+    expect(readFileSync(join(run, 'config.yaml'), 'utf8').split('\n')[0]).toBe('# yaml-language-server: $schema=./config.schema.json');
+    expect(existsSync(join(run, 'config.schema.json'))).toBe(true);
     expect(existsSync(join(run, 'config.yaml'))).toBe(true);
     const log = readFileSync(join(run, 'log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { event: string });
     expect(log.some((r) => r.event === 'checkpoint')).toBe(true);
@@ -115,7 +117,7 @@ describe('byolmed3d end to end (tiny config, cpu backend)', () => {
     const args = ['--preset', 'tiny', '--data', bad, '--run', join(dir, 'bad-run'), '--backend', 'cpu', '--init', 'random', '--quiet'];
     const ok = await cli('knn', ...args);
     expect(ok.code).toBe(0);
-    expect(ok.err).toMatch(/warning: skipping unreadable exam .*0001\.npy/);
+    expect(ok.err).toMatch(/warning: .*skipping .*0001\.npy/);
     const done = readFileSync(join(dir, 'bad-run', 'log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { event: string; warnings?: number }).filter((r) => r.event === 'done');
     expect(done.at(-1)?.warnings).toBe(1);
     await expect(cli('knn', ...args, '--strict')).rejects.toThrow(/0001\.npy/);

@@ -28,6 +28,7 @@ export { FolderDataset, CsvManifestDataset, DATASET_EXTENSIONS } from './data/fo
 export type { FolderDatasetOptions, CsvManifestOptions } from './data/folder.js';
 export { FileDatasetBase, resolveInRoot, parseCsv } from './data/dataset.js';
 export type { VideoDataset, DatasetItem, DatasetSample, ItemView } from './data/dataset.js';
+export { SubsetDataset } from './data/subset.js';
 export { VideoLoader } from './data/loader.js';
 export type { LoaderOptions, Batch, LoaderState, SkippedItem, CacheStats } from './data/loader.js';
 export { epochOrder } from './data/rng.js';

@@ -19,6 +19,8 @@ export interface SelectBackendOptions {
   backend?: BackendChoice;
   /** Threads for native kernels where the backend supports it; default all cores. */
   threads?: number;
+  /** Compute precision where the backend supports a choice (`'bf16'`); default `'auto'` (the backend decides). */
+  precision?: 'auto' | 'fp32' | 'bf16';
 }
 
 interface Candidate {

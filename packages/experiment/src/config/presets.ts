@@ -1,3 +1,4 @@
+import type { ConfigInput } from './schema.js';
 import { reproducePresets } from '../reproduce/presets.js';
 
 /**
@@ -7,7 +8,7 @@ import { reproducePresets } from '../reproduce/presets.js';
  * the pure tfjs cpu backend; `demo` and `paper` are the plans of
  * `byolmed3d reproduce` (see its guide).
  */
-export const presets: Record<string, Record<string, unknown>> = {
+export const presets: Record<string, ConfigInput> = {
   quickstart: {
     name: 'quickstart',
     data: { frames: 8, crop: 24, resize: 0, channels: 1, testClips: 2, valFraction: 0.2 },

@@ -1,226 +1,350 @@
-import { readFileSync } from 'node:fs';
-import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
-import type { ExperimentConfig } from './types.js';
-import { reproduceSchema } from '../reproduce/config.js';
+import * as z from 'zod';
+import { reproduceSection } from '../reproduce/config.js';
 
-export type { ExperimentConfig } from './types.js';
+const int = (min: number, def: number, doc: string, max?: number): z.ZodDefault<z.ZodNumber> => {
+  let t = z.int().min(min);
+  if (max !== undefined) t = t.max(max);
+  return t.default(def).describe(doc);
+};
+const num = (min: number, def: number, doc: string, max?: number): z.ZodDefault<z.ZodNumber> => {
+  let t = z.number().min(min);
+  if (max !== undefined) t = t.max(max);
+  return t.default(def).describe(doc);
+};
+const str = (def: string, doc: string): z.ZodDefault<z.ZodString> => z.string().min(1).default(def).describe(doc);
+const optStr = (doc: string): z.ZodDefault<z.ZodNullable<z.ZodString>> => z.string().nullable().default(null).describe(doc);
+const oneOf = <const T extends readonly [string, ...string[]]>(values: T, def: T[number], doc: string) => z.enum(values).default(def as never).describe(doc);
+const flag = (def: boolean, doc: string): z.ZodDefault<z.ZodBoolean> => z.boolean().default(def).describe(doc);
+const section = <S extends z.core.$ZodLooseShape>(shape: S, doc: string) => z.strictObject(shape).prefault({} as never).describe(doc);
 
-/** A leaf of the configuration schema: type, default and a doc line. */
-export interface FieldSpec {
-  /** Value type. */
-  type: 'number' | 'integer' | 'string' | 'boolean' | 'string?' | 'number[]';
-  /** Default value (`null` only for optional strings). */
-  default: number | string | boolean | null | number[];
-  /** One line of documentation (shown by `config print` and the README). */
-  doc: string;
-  /** Allowed values for strings. */
-  enum?: readonly string[];
-  /** Inclusive lower bound for numbers. */
-  min?: number;
-  /** Inclusive upper bound for numbers. */
-  max?: number;
-}
-
-/** The configuration schema: nested sections of {@link FieldSpec} leaves. */
-export interface SchemaNode {
-  [key: string]: FieldSpec | SchemaNode;
-}
-
-const isSpec = (x: FieldSpec | SchemaNode): x is FieldSpec => typeof (x as FieldSpec).doc === 'string' && 'type' in x && typeof x.type === 'string';
+/** Largest seed accepted: seeds are exact integers (2^53 - 1). */
+export const MAX_SEED = Number.MAX_SAFE_INTEGER;
 
 /**
- * Every field of an experiment, with its default (the seed paper's MRNet
- * reference run) and a doc line.
+ * The configuration schema of an experiment (zod 4): every field with its
+ * type, bounds, default (the seed paper's MRNet reference run) and doc line.
+ * {@link ExperimentConfig} is its output type, {@link defaultConfig} its
+ * parse of `{}`, and `config.schema.json` (written beside every run's
+ * `config.yaml`) its JSON Schema.
+ *
+ * Sections: `data` (dataset, clips), `model` (encoder), `pretrain`
+ * (self-supervised run), `finetune`, `probe` (linear probe and kNN),
+ * `evaluate`, `init` (downstream encoder start), `report`, `reproduce` (the
+ * plan of `byolmed3d reproduce`).
  */
-const schemaDefinition = {
-  name: { type: 'string', default: 'mrnet-byol', doc: 'Run name; the run directory is <runsDir>/<name>.' },
-  runsDir: { type: 'string', default: 'runs', doc: 'Parent folder of run directories.' },
-  seed: { type: 'integer', default: 0, doc: 'Seed of every random choice (splits, order, augmentation, init).' },
-  backend: { type: 'string', default: 'auto', enum: ['auto', 'tensorflow-gpu', 'tensorflow', 'onednn', 'cpu', 'wasm'], doc: 'tfjs backend; auto picks the fastest present.' },
-  threads: { type: 'integer', default: 0, min: 0, doc: 'Threads for native kernels (0: all cores).' },
-  strict: { type: 'boolean', default: false, doc: 'Stop at the first unreadable exam instead of skipping it with a warning.' },
-  data: {
-    root: { type: 'string?', default: null, doc: 'MRNet-v1.0 folder (train/, valid/, label CSVs); the demo set works the same.' },
-    plane: { type: 'string', default: 'sagittal', enum: ['sagittal', 'coronal', 'axial'], doc: 'Plane used for pretraining and single-plane models.' },
-    task: { type: 'string', default: 'acl', enum: ['acl', 'meniscus', 'abnormal'], doc: 'Downstream label.' },
-    valFraction: { type: 'number', default: 0.1, min: 0.01, max: 0.9, doc: 'Fraction of train exams held out (seeded, stratified) for validation.' },
-    frames: { type: 'integer', default: 16, min: 1, doc: 'Frames (slices) per clip.' },
-    crop: { type: 'integer', default: 224, min: 8, doc: 'Spatial crop size of a clip (pixels).' },
-    resize: { type: 'integer', default: 0, min: 0, doc: 'Resize slices to this size before cropping (0: keep, MRNet 256).' },
-    channels: { type: 'integer', default: 3, min: 1, max: 3, doc: 'Input channels (grey slices repeated; 3 for Kinetics weights).' },
-    testClips: { type: 'integer', default: 5, min: 1, doc: 'Clips per exam averaged at test time.' },
-    positiveFraction: { type: 'number', default: 0, min: 0, max: 0.99, doc: 'Imbalance sweep: subsample downstream training positives to this prevalence (0: keep).' },
-    cacheMB: { type: 'integer', default: 2048, min: 0, doc: 'Keep decoded exams in memory up to this many MB.' },
-  },
-  model: {
-    arch: { type: 'string', default: 'r3d_18', enum: ['r3d_18', 'mc3_18', 'r2plus1d_18', 'r3d_34'], doc: 'Encoder architecture (torchvision names).' },
-    widthMultiplier: { type: 'number', default: 1, min: 0.01, max: 4, doc: 'Channel width multiplier (1/8, 1/16 for fast CPU runs).' },
-    norm: { type: 'string', default: 'batch', enum: ['batch', 'group'], doc: 'Normalisation layers of the encoder.' },
-  },
-  pretrain: {
-    method: { type: 'string', default: 'byol', enum: ['byol', 'simsiam', 'simclr'], doc: 'Self-supervised objective.' },
-    epochs: { type: 'integer', default: 100, min: 0, doc: 'Pretraining epochs over the train part.' },
-    microBatch: { type: 'integer', default: 8, min: 1, doc: 'Clips per micro-batch (what fits in memory).' },
-    accumulation: { type: 'integer', default: 8, min: 1, doc: 'Micro-batches per optimizer step (effective batch = microBatch x accumulation).' },
-    optimizer: { type: 'string', default: 'lars', enum: ['lars', 'adamw', 'sgd'], doc: 'Optimizer of pretraining (LARS as in BYOL, AdamW, or SGD with momentum 0.9).' },
-    lr: { type: 'number', default: 0.3, min: 0, doc: 'Peak learning rate (LARS 0.3 in the seed paper).' },
-    weightDecay: { type: 'number', default: 1e-6, min: 0, doc: 'Weight decay.' },
-    warmupSteps: { type: 'integer', default: 10, min: 0, doc: 'Linear warmup optimizer steps before the cosine decay.' },
-    tauBase: { type: 'number', default: 0.99, min: 0, max: 1, doc: 'BYOL target EMA base rate (cosine schedule to 1 over optimizer steps).' },
-    projectorHidden: { type: 'integer', default: 2048, min: 1, doc: 'Projector (and predictor) hidden size.' },
-    projectorOut: { type: 'integer', default: 128, min: 1, doc: 'Projection size.' },
-    temperature: { type: 'number', default: 0.1, min: 1e-4, doc: 'SimCLR NT-Xent temperature.' },
-    views: { type: 'string', default: 'byolmed3d', enum: ['byolmed3d', 'byol', 'fast'], doc: "Two-view augmentation: augment3d's byolMed3dViews (seed paper) or byolViews (BYOL paper), or the built-in fast grey-scale sampler." },
-    minScale: { type: 'number', default: 0.5, min: 0.05, max: 1, doc: 'Random resized crop: smallest area fraction.' },
-    checkpointEvery: { type: 'integer', default: 20, min: 1, doc: 'Optimizer steps between checkpoints.' },
-  },
-  finetune: {
-    epochs: { type: 'integer', default: 30, min: 0, doc: 'Fine-tuning epochs.' },
-    batch: { type: 'integer', default: 8, min: 1, doc: 'Fine-tuning batch size.' },
-    lr: { type: 'number', default: 1e-4, min: 0, doc: 'AdamW learning rate of the head (the encoder gets lr x encoderLrScale).' },
-    encoderLrScale: { type: 'number', default: 1, min: 0, doc: 'Encoder learning-rate multiplier (0 freezes it).' },
-    weightDecay: { type: 'number', default: 1e-4, min: 0, doc: 'AdamW weight decay.' },
-    balanced: { type: 'boolean', default: true, doc: 'Weight the loss by inverse class frequency.' },
-  },
-  probe: {
-    C: { type: 'number[]', default: [0.001, 0.01, 0.1, 1, 10], doc: 'Inverse L2 strengths (scikit-learn C) tried by the linear probe; the best on validation AUC wins.' },
-    k: { type: 'integer', default: 20, min: 1, doc: 'Neighbours of the kNN classifier (cosine).' },
-  },
-  evaluate: {
-    bootstrap: { type: 'integer', default: 1000, min: 0, doc: 'Bootstrap resamples for the 95% CIs of threshold metrics.' },
-  },
-  init: {
-    kind: { type: 'string', default: 'pretrained', enum: ['pretrained', 'random', 'weights'], doc: 'Downstream encoder start: this run\'s pretraining, random, or a weights file.' },
-    weights: { type: 'string?', default: null, doc: 'Weights file (.pth or .safetensors, e.g. Kinetics-400 r3d_18) for kind=weights.' },
-    from: { type: 'string?', default: null, doc: 'Run directory whose pretrained encoder is used (default this run).' },
-    label: { type: 'string?', default: null, doc: 'Method label in the report (default derived).' },
-  },
-  report: {
-    runs: { type: 'string?', default: null, doc: 'Comma-separated run directories to include (default this run).' },
-  },
-  reproduce: reproduceSchema,
-} as const satisfies SchemaNode;
+export const configSchema = z.strictObject({
+  name: str('mrnet-byol', 'Run name; the run directory is <runsDir>/<name>.'),
+  runsDir: str('runs', 'Parent folder of run directories.'),
+  seed: int(0, 0, 'Seed of every random choice (splits, order, augmentation, init); an integer up to 2^53 - 1.', MAX_SEED),
+  backend: oneOf(['auto', 'tensorflow-gpu', 'tensorflow', 'onednn', 'cpu', 'wasm'], 'auto', 'tfjs backend; auto picks the fastest present.'),
+  precision: oneOf(['auto', 'fp32', 'bf16'], 'auto', 'Compute precision of the kernels (auto: the backend decides; fp32; bf16 where the backend supports it).'),
+  threads: int(0, 0, 'Threads for native kernels (0: all cores).'),
+  strict: flag(false, 'Stop at the first unreadable exam instead of skipping it with a warning.'),
+  data: section(
+    {
+      root: optStr('MRNet-v1.0 folder (train/, valid/, label CSVs); the demo set works the same.'),
+      plane: oneOf(['sagittal', 'coronal', 'axial'], 'sagittal', 'Plane used for pretraining and single-plane models.'),
+      task: oneOf(['acl', 'meniscus', 'abnormal'], 'acl', 'Downstream label.'),
+      valFraction: num(0.01, 0.1, 'Fraction of train exams held out (seeded, stratified) for validation.', 0.9),
+      frames: int(1, 16, 'Frames (slices) per clip.'),
+      crop: int(8, 224, 'Spatial crop size of a clip (pixels).'),
+      resize: int(0, 0, 'Resize slices to this size before cropping (0: keep, MRNet 256).'),
+      channels: int(1, 3, 'Input channels (grey slices repeated): 1 or 3 (3 for Kinetics weights).', 3),
+      testClips: int(1, 5, 'Clips per exam averaged at test time.'),
+      positiveFraction: num(0, 0, 'Imbalance sweep: subsample downstream training positives to this prevalence (0: keep).', 0.99),
+      maxMB: int(1, 2048, 'Largest decoded exam accepted (MB); checked from file headers before anything is inflated.'),
+    },
+    'Dataset and clips.',
+  ),
+  model: section(
+    {
+      arch: oneOf(['r3d_18', 'mc3_18', 'r2plus1d_18', 'r3d_34'], 'r3d_18', 'Encoder architecture (torchvision names).'),
+      widthMultiplier: num(0.01, 1, 'Channel width multiplier (1/8, 1/16 for fast CPU runs).', 4),
+      norm: oneOf(['batch', 'group'], 'batch', 'Normalisation layers of the encoder.'),
+    },
+    'Encoder.',
+  ),
+  pretrain: section(
+    {
+      method: oneOf(['byol', 'simsiam', 'simclr'], 'byol', 'Self-supervised objective.'),
+      epochs: int(0, 100, 'Pretraining epochs over the train part.'),
+      microBatch: int(2, 8, 'Clips per micro-batch (what fits in memory; at least 2 for the batch statistics).'),
+      accumulation: int(1, 8, 'Micro-batches per optimizer step (effective batch = microBatch x accumulation).'),
+      optimizer: oneOf(['lars', 'adamw', 'sgd'], 'lars', 'Optimizer of pretraining (LARS as in BYOL, AdamW, or SGD with momentum 0.9).'),
+      lr: num(0, 0.3, 'Peak learning rate (LARS 0.3 in the seed paper).'),
+      weightDecay: num(0, 1e-6, 'Weight decay.'),
+      warmupSteps: int(0, 10, 'Linear warmup optimizer steps before the cosine decay.'),
+      tauBase: num(0, 0.99, 'BYOL target EMA base rate (cosine schedule to 1 over optimizer steps).', 1),
+      projectorHidden: int(1, 2048, 'Projector (and predictor) hidden size.'),
+      projectorOut: int(1, 128, 'Projection size.'),
+      temperature: num(1e-4, 0.1, 'SimCLR NT-Xent temperature.'),
+      views: oneOf(['byolmed3d', 'byol'], 'byolmed3d', "Two-view augmentation: augment3d's byolMed3dViews (seed paper) or byolViews (BYOL paper)."),
+      minScale: num(0.05, 0.5, 'Random resized crop: smallest area fraction.', 1),
+      checkpointEvery: int(1, 20, 'Optimizer steps between checkpoints.'),
+      keepCheckpoints: int(1, 2, 'Checkpoints of this run kept (the newest; the last finite one is never pruned).'),
+    },
+    'Self-supervised pretraining.',
+  ),
+  finetune: section(
+    {
+      epochs: int(0, 30, 'Fine-tuning epochs.'),
+      batch: int(2, 8, 'Fine-tuning batch size (also the batch of feature extraction).'),
+      lr: num(0, 1e-4, 'AdamW learning rate of the head (the encoder gets lr x encoderLrScale).'),
+      encoderLrScale: num(0, 1, 'Encoder learning-rate multiplier (0 freezes it).'),
+      weightDecay: num(0, 1e-4, 'AdamW weight decay.'),
+      balanced: flag(true, 'Weight the loss by inverse class frequency.'),
+    },
+    'Supervised fine-tuning.',
+  ),
+  probe: section(
+    {
+      C: z.array(z.number().positive()).min(1).default([0.001, 0.01, 0.1, 1, 10]).describe('Inverse L2 strengths (scikit-learn C) tried by the linear probe; the best on validation AUC wins.'),
+      k: int(1, 20, 'Neighbours of the kNN classifier (cosine).'),
+    },
+    'Linear probe and kNN on frozen features.',
+  ),
+  evaluate: section({ bootstrap: int(0, 1000, 'Bootstrap resamples for the 95% CIs of threshold metrics.') }, 'Metrics.'),
+  init: section(
+    {
+      kind: oneOf(['pretrained', 'random', 'weights'], 'pretrained', "Downstream encoder start: this run's pretraining, random, or a weights file."),
+      weights: optStr('Weights for kind=weights: a .pth or .safetensors file, or an exported encoder folder (model.safetensors + config.json).'),
+      from: optStr('Run directory whose pretrained encoder is used (default this run).'),
+      label: optStr('Method label in the report (default derived).'),
+    },
+    'Downstream encoder start.',
+  ),
+  report: section({ runs: optStr('Comma-separated run directories to include (default this run).') }, 'Report.'),
+  reproduce: reproduceSection,
+});
 
-/**
- * Every field of an experiment, with its default (the seed paper's MRNet
- * reference run), type, allowed values and a doc line.
- */
-export const configSchema: SchemaNode = schemaDefinition;
+/** The effective experiment configuration: the output type of {@link configSchema}. */
+export type ExperimentConfig = z.output<typeof configSchema>;
+/** The `data` section of an {@link ExperimentConfig}. */
+export type DataConfig = ExperimentConfig['data'];
+/** The `model` section of an {@link ExperimentConfig}. */
+export type ModelConfig = ExperimentConfig['model'];
+/** The `pretrain` section of an {@link ExperimentConfig}. */
+export type PretrainConfig = ExperimentConfig['pretrain'];
+/** The `finetune` section of an {@link ExperimentConfig}. */
+export type FinetuneConfig = ExperimentConfig['finetune'];
+/** The `probe` section of an {@link ExperimentConfig}. */
+export type ProbeConfig = ExperimentConfig['probe'];
+/** The `init` section of an {@link ExperimentConfig}. */
+export type InitConfig = ExperimentConfig['init'];
+/** A configuration as written in a file: every field optional (the input type of {@link configSchema}). */
+export type ConfigInput = z.input<typeof configSchema>;
 
-/** A configuration problem: names the field path and what is wrong. */
+/** A configuration problem (a user mistake): names the field path, the flag when one was given, and what is wrong. The CLI exits 2 on it. */
 export class ConfigError extends Error {
   /** Always `'ConfigError'`. */
   override readonly name = 'ConfigError';
-  /** Dotted path of the offending field (empty for file-level problems). */
-  readonly path: string;
+  /** Dotted path of the offending field or the flag (empty for file-level problems). */
+  readonly where: string;
+  /** What is wrong. */
+  readonly reason: string;
 
-  constructor(path: string, reason: string) {
-    super(path ? `config: ${path}: ${reason}` : `config: ${reason}`);
-    this.path = path;
+  /**
+   * @param where dotted field path or `--flag`
+   * @param reason what is wrong
+   * @param options `cause`
+   */
+  constructor(where: string, reason: string, options?: { cause?: unknown }) {
+    super(where ? `config: ${where}: ${reason}` : `config: ${reason}`, options);
+    this.where = where;
+    this.reason = reason;
+  }
+
+  /** Dotted path of the offending field (same as {@link ConfigError.where}). */
+  get path(): string {
+    return this.where;
   }
 }
 
-/** The default configuration. */
+/** The default configuration (`configSchema.parse({})`). */
 export function defaultConfig(): ExperimentConfig {
-  const build = (node: SchemaNode): Record<string, unknown> => {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(node)) out[k] = isSpec(v) ? (Array.isArray(v.default) ? [...v.default] : v.default) : build(v);
-    return out;
-  };
-  return build(configSchema) as unknown as ExperimentConfig;
+  return configSchema.parse({});
 }
 
-function checkLeaf(path: string, spec: FieldSpec, value: unknown): unknown {
-  const fail = (why: string): never => {
-    throw new ConfigError(path, why);
-  };
-  switch (spec.type) {
-    case 'number':
-    case 'integer': {
-      if (typeof value !== 'number' || !Number.isFinite(value)) fail(`expected a number, got ${JSON.stringify(value)}`);
-      const n = value as number;
-      if (spec.type === 'integer' && !Number.isInteger(n)) fail(`expected an integer, got ${n}`);
-      if (spec.min !== undefined && n < spec.min) fail(`must be >= ${spec.min}, got ${n}`);
-      if (spec.max !== undefined && n > spec.max) fail(`must be <= ${spec.max}, got ${n}`);
-      return n;
-    }
-    case 'string':
-    case 'string?': {
-      if (value === null && spec.type === 'string?') return null;
-      if (typeof value !== 'string') fail(`expected a string, got ${JSON.stringify(value)}`);
-      if (spec.enum && !spec.enum.includes(value as string)) fail(`must be one of ${spec.enum.join(', ')}, got '${String(value)}'`);
-      return value;
-    }
-    case 'boolean':
-      if (typeof value !== 'boolean') fail(`expected true or false, got ${JSON.stringify(value)}`);
-      return value;
-    case 'number[]':
-      if (!Array.isArray(value) || value.length === 0 || value.some((x) => typeof x !== 'number' || !Number.isFinite(x))) fail(`expected a non-empty list of numbers, got ${JSON.stringify(value)}`);
-      return [...(value as number[])];
+const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
+
+/** Deep-merges plain objects (`over` wins; arrays and leaves replace). */
+export function deepMerge(base: unknown, over: unknown): unknown {
+  if (!isObject(base) || !isObject(over)) return over === undefined ? base : over;
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(over)) out[k] = deepMerge(base[k], v);
+  return out;
+}
+
+function describeValue(v: unknown): string {
+  if (typeof v === 'number' && !Number.isFinite(v)) return String(v);
+  return JSON.stringify(v) ?? String(v);
+}
+
+function valueAt(obj: unknown, path: PropertyKey[]): unknown {
+  let cur = obj;
+  for (const p of path) cur = isObject(cur) || Array.isArray(cur) ? (cur as Record<PropertyKey, unknown>)[p] : undefined;
+  return cur;
+}
+
+/** Validates a whole configuration against {@link configSchema}; the first problem raises a {@link ConfigError} naming the field. */
+export function parseConfig(input: unknown): ExperimentConfig {
+  const r = configSchema.safeParse(input ?? {});
+  if (r.success) {
+    checkConsistency(r.data);
+    return r.data;
   }
+  const issue = r.error.issues[0] as z.core.$ZodIssue;
+  const path = issue.path.join('.');
+  if (issue.code === 'unrecognized_keys') {
+    const where = [...issue.path, issue.keys[0]].join('.');
+    const node = fieldNode(issue.path.join('.'));
+    const known = node instanceof z.ZodObject ? Object.keys(node.shape).join(', ') : '';
+    throw new ConfigError(where, `unknown field${known ? ` (known here: ${known})` : ''}`);
+  }
+  throw new ConfigError(path, issueReason(issue, valueAt(input, issue.path)));
+}
+
+const KIND: Record<string, string> = { number: 'a number', int: 'an integer', string: 'a string', boolean: 'true or false', array: 'a list', object: 'a mapping' };
+
+/** A zod issue in the project's words: what was expected and what was given. */
+function issueReason(issue: z.core.$ZodIssue, got: unknown): string {
+  const given = describeValue(got);
+  switch (issue.code) {
+    case 'invalid_type':
+      if (typeof got === 'number' && !Number.isFinite(got)) return `expected a finite number, got ${String(got)}`;
+      if (issue.expected === 'int' && typeof got === 'number') return `expected an integer, got ${given}`;
+      return `expected ${KIND[issue.expected] ?? issue.expected}, got ${given}`;
+    case 'too_small':
+      return issue.origin === 'array' ? `needs at least ${String(issue.minimum)} value(s)` : `must be ${issue.inclusive === false ? '>' : '>='} ${String(issue.minimum)}, got ${given}`;
+    case 'too_big':
+      if (Number(issue.maximum) === MAX_SEED) return `must be an integer <= 2^53 - 1 (${MAX_SEED}), got ${given}`;
+      return `must be ${issue.inclusive === false ? '<' : '<='} ${String(issue.maximum)}, got ${given}`;
+    case 'invalid_value':
+      return `must be one of ${issue.values.map(String).join(', ')}, got ${given}`;
+    default:
+      return `${issue.message}, got ${given}`;
+  }
+}
+
+/** Cross-field checks that the per-field schema cannot express. */
+function checkConsistency(c: ExperimentConfig): void {
+  if (c.data.channels === 2) throw new ConfigError('data.channels', 'must be 1 (grey) or 3 (grey repeated, as Kinetics weights expect), got 2');
+  if (c.init.kind === 'weights' && c.init.weights === null) throw new ConfigError('init.weights', 'init.kind=weights needs init.weights (a .pth/.safetensors file or an exported encoder folder)');
 }
 
 /**
- * Merges `partial` (parsed from a file or flags) over `base`, checking every
- * field against the schema: unknown keys, wrong types and out-of-range values
- * raise a {@link ConfigError} naming the field.
+ * Merges `partial` (parsed from a file or flags) over `base` and validates
+ * the result: unknown keys, wrong types and out-of-range values raise a
+ * {@link ConfigError} naming the field.
  */
-export function mergeConfig(base: ExperimentConfig, partial: unknown, schema: SchemaNode = configSchema, prefix = ''): ExperimentConfig {
+export function mergeConfig(base: ExperimentConfig, partial: unknown): ExperimentConfig {
   if (partial === null || partial === undefined) return base;
-  if (typeof partial !== 'object' || Array.isArray(partial)) throw new ConfigError(prefix.replace(/\.$/, ''), `expected a mapping, got ${JSON.stringify(partial)}`);
-  const out = { ...(base as unknown as Record<string, unknown>) };
-  for (const [k, v] of Object.entries(partial as Record<string, unknown>)) {
-    const spec = schema[k];
-    const path = `${prefix}${k}`;
-    if (!spec) {
-      const known = Object.keys(schema).join(', ');
-      throw new ConfigError(path, `unknown field (known here: ${known})`);
-    }
-    if (isSpec(spec)) out[k] = checkLeaf(path, spec, v);
-    else out[k] = mergeConfig(out[k] as ExperimentConfig, v, spec, `${path}.`);
-  }
-  return out as unknown as ExperimentConfig;
+  if (!isObject(partial)) throw new ConfigError('', `expected a mapping, got ${describeValue(partial)}`);
+  return parseConfig(deepMerge(base, partial));
 }
 
-/** Reads a JSON or YAML config file (by extension; YAML is a superset of JSON). */
-export function readConfigFile(path: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new ConfigError('', `cannot read ${path}: ${(err as Error).message}`);
-  }
-  try {
-    return path.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
-  } catch (err) {
-    throw new ConfigError('', `${path} is not valid ${path.endsWith('.json') ? 'JSON' : 'YAML'}: ${(err as Error).message.split('\n')[0]}`);
-  }
-}
-
-/** Finds the spec of a dotted path, or undefined. */
-export function fieldSpec(path: string, schema: SchemaNode = configSchema): FieldSpec | undefined {
-  let node: FieldSpec | SchemaNode | undefined = schema;
+/** The schema node at a dotted path (a section, a field with its default wrapper), or undefined. */
+function fieldNode(path: string): z.ZodType | undefined {
+  let node: z.ZodType = configSchema;
+  if (path === '') return node;
   for (const part of path.split('.')) {
-    if (!node || isSpec(node)) return undefined;
-    node = node[part];
+    const obj = unwrapObject(node);
+    if (!obj) return undefined;
+    const next = (obj.shape as Record<string, z.ZodType>)[part];
+    if (!next) return undefined;
+    node = next;
   }
-  return node && isSpec(node) ? node : undefined;
+  return node;
 }
 
-/** Parses a flag's text value to the type of the field at `path`, as a partial config. */
-export function flagToPartial(path: string, text: string): Record<string, unknown> {
+function unwrapObject(node: z.ZodType): z.ZodObject | undefined {
+  if (node instanceof z.ZodObject) return node;
+  const inner = (node as unknown as { def: { innerType?: z.ZodType } }).def.innerType;
+  return inner instanceof z.ZodObject ? inner : undefined;
+}
+
+/** Kind of a config field, for flag parsing and help. */
+export type FieldType = 'integer' | 'number' | 'string' | 'string?' | 'boolean' | 'enum' | 'number[]';
+
+/** A leaf field of the schema: dotted path, kind, default, doc line and allowed values. */
+export interface FieldEntry {
+  /** Dotted path, e.g. `pretrain.lr`. */
+  path: string;
+  /** Kind of value. */
+  type: FieldType;
+  /** Default value. */
+  default: unknown;
+  /** One line of documentation. */
+  doc: string;
+  /** Allowed values of an enum field. */
+  values?: readonly string[];
+}
+
+function leafEntry(path: string, node: z.ZodType): FieldEntry {
+  const def = node instanceof z.ZodDefault ? node.parse(undefined) : undefined;
+  let inner: z.ZodType = node instanceof z.ZodDefault ? (node.unwrap() as z.ZodType) : node;
+  let nullable = false;
+  if (inner instanceof z.ZodNullable) {
+    nullable = true;
+    inner = inner.unwrap() as z.ZodType;
+  }
+  const doc = node.description ?? '';
+  let type: FieldType;
+  let values: readonly string[] | undefined;
+  if (inner instanceof z.ZodNumber) type = inner.format === 'safeint' ? 'integer' : 'number';
+  else if (inner instanceof z.ZodBoolean) type = 'boolean';
+  else if (inner instanceof z.ZodEnum) {
+    type = 'enum';
+    values = inner.options as string[];
+  } else if (inner instanceof z.ZodArray) type = 'number[]';
+  else type = nullable ? 'string?' : 'string';
+  return { path, type, default: def, doc, ...(values ? { values } : {}) };
+}
+
+/** Every leaf field as a {@link FieldEntry}, in schema order. */
+export function listFields(): FieldEntry[] {
+  const out: FieldEntry[] = [];
+  const walk = (obj: z.ZodObject, prefix: string): void => {
+    for (const [k, v] of Object.entries(obj.shape as Record<string, z.ZodType>)) {
+      const sub = unwrapObject(v);
+      if (sub) walk(sub, `${prefix}${k}.`);
+      else out.push(leafEntry(`${prefix}${k}`, v));
+    }
+  };
+  walk(configSchema, '');
+  return out;
+}
+
+/** The field at a dotted path, or undefined. */
+export function fieldSpec(path: string): FieldEntry | undefined {
+  const node = fieldNode(path);
+  if (!node || unwrapObject(node)) return undefined;
+  return leafEntry(path, node);
+}
+
+/**
+ * Parses a flag's text value to the type of the field at `path`, as a
+ * partial config. `flag` names the flag in errors (default `--<path>`).
+ */
+export function flagToPartial(path: string, text: string, flagName = `--${path}`): Record<string, unknown> {
   const spec = fieldSpec(path);
-  if (!spec) throw new ConfigError(path, 'unknown option');
+  if (!spec) throw new ConfigError(flagName, `unknown option (no config field '${path}'; 'byolmed3d config print' lists them)`);
+  const where = flagName === `--${path}` ? path : `${path} (${flagName})`;
+  const number = (t: string): number => {
+    const s = t.trim();
+    if (/^[+-]?(inf|infinity)$/i.test(s)) throw new ConfigError(where, `expected a finite number, got '${t}'`);
+    const v = s === '' ? NaN : Number(s);
+    if (Number.isNaN(v)) throw new ConfigError(where, `expected a number, got '${t}'`);
+    if (spec.type === 'integer' && /^[+-]?\d+$/.test(s) && !Number.isSafeInteger(v)) throw new ConfigError(where, `must be an integer <= 2^53 - 1 (${MAX_SEED}), got '${t}'`);
+    return v;
+  };
   let value: unknown = text;
-  if (spec.type === 'number' || spec.type === 'integer') {
-    value = text.trim() === '' ? NaN : Number(text);
-    if (Number.isNaN(value)) throw new ConfigError(path, `expected a number, got '${text}'`);
-  } else if (spec.type === 'boolean') {
-    if (text !== 'true' && text !== 'false') throw new ConfigError(path, `expected true or false, got '${text}'`);
+  if (spec.type === 'number' || spec.type === 'integer') value = number(text);
+  else if (spec.type === 'boolean') {
+    if (text !== 'true' && text !== 'false') throw new ConfigError(where, `expected true or false, got '${text}'`);
     value = text === 'true';
-  } else if (spec.type === 'number[]') {
-    value = text.split(',').map((x) => Number(x));
-  } else if (spec.type === 'string?' && (text === 'null' || text === '')) value = null;
+  } else if (spec.type === 'number[]') value = text.split(',').map((x) => number(x));
+  else if (spec.type === 'string?' && (text === 'null' || text === '')) value = null;
   const parts = path.split('.');
   const root: Record<string, unknown> = {};
   let cur = root;
@@ -231,38 +355,7 @@ export function flagToPartial(path: string, text: string): Record<string, unknow
   return root;
 }
 
-/** A field of the schema with its dotted path. */
-export interface FieldEntry {
-  /** Dotted path, e.g. `pretrain.lr`. */
-  path: string;
-  /** Its spec. */
-  spec: FieldSpec;
-}
-
-/** Lists every field as `{ path, spec }`, in schema order. */
-export function listFields(schema: SchemaNode = configSchema, prefix = ''): FieldEntry[] {
-  const out: FieldEntry[] = [];
-  for (const [k, v] of Object.entries(schema)) {
-    if (isSpec(v)) out.push({ path: `${prefix}${k}`, spec: v });
-    else out.push(...listFields(v, `${prefix}${k}.`));
-  }
-  return out;
-}
-
-/** Renders a config as YAML with each field's doc line as a comment. */
-export function configToYaml(config: ExperimentConfig): string {
-  const lines: string[] = [];
-  const walk = (node: SchemaNode, value: Record<string, unknown>, indent: string): void => {
-    for (const [k, v] of Object.entries(node)) {
-      if (isSpec(v)) {
-        lines.push(`${indent}# ${v.doc} (default ${JSON.stringify(v.default)})`);
-        lines.push(`${indent}${k}: ${stringifyYaml(value[k], { collectionStyle: 'flow' }).trim()}`);
-      } else {
-        lines.push(`${indent}${k}:`);
-        walk(v, value[k] as Record<string, unknown>, `${indent}  `);
-      }
-    }
-  };
-  walk(configSchema, config as unknown as Record<string, unknown>, '');
-  return `${lines.join('\n')}\n`;
+/** The JSON Schema of {@link configSchema} (what files may contain), as written to `config.schema.json`. */
+export function configJsonSchema(): Record<string, unknown> {
+  return z.toJSONSchema(configSchema, { io: 'input' }) as Record<string, unknown>;
 }

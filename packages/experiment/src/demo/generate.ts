@@ -1,7 +1,8 @@
-import { mkdirSync, writeFileSync, renameSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { Rng, deriveSeed } from '../util/rng.js';
-import { encodeNpyUint8 } from './npy.js';
+import { Random } from '@byolmed3d/util';
+import { writeFileAtomicSync } from '@byolmed3d/util/node';
+import { encodeNpy } from '@byolmed3d/video-io';
 import { PLANES, renderExam, type ExamLabels } from './phantom.js';
 
 /** Options of {@link generateDemoDataset}. */
@@ -38,7 +39,7 @@ export interface DemoDatasetSummary {
   splits: Record<'train' | 'valid', DemoExam[]>;
 }
 
-function splitLabels(rng: Rng, n: number): ExamLabels[] {
+function splitLabels(rng: Random, n: number): ExamLabels[] {
   // Exact ACL count (MRNet: about 23%) so small splits still hold both classes.
   const nAcl = Math.min(n - 1, Math.max(n >= 2 ? 1 : 0, Math.round(0.23 * n)));
   const order = rng.shuffle(Array.from({ length: n }, (_, i) => i));
@@ -64,10 +65,9 @@ function splitLabels(rng: Rng, n: number): ExamLabels[] {
   return out;
 }
 
+// Atomic (temp + rename) without fsync: a generated dataset is re-made, not recovered.
 function atomicWrite(path: string, bytes: Uint8Array | string): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, bytes);
-  renameSync(tmp, path);
+  writeFileAtomicSync(path, bytes, { fsync: false });
 }
 
 /**
@@ -90,15 +90,15 @@ export function generateDemoDataset(options: DemoDatasetOptions): DemoDatasetSum
   let nextId = 0;
   for (const split of ['train', 'valid'] as const) {
     const n = split === 'train' ? trainExams : validExams;
-    const labels = splitLabels(new Rng(deriveSeed(seed, `labels/${split}`)), n);
+    const labels = splitLabels(new Random(seed).fork(`labels/${split}`), n);
     for (const plane of PLANES) mkdirSync(join(out, split, plane), { recursive: true });
     for (let i = 0; i < n; i++) {
       const id = String(nextId++).padStart(4, '0');
       const lab = labels[i] as ExamLabels;
-      const exam = renderExam(new Rng(deriveSeed(seed, `exam/${id}`)), lab, { size, slices });
+      const exam = renderExam(new Random(seed).fork(`exam/${id}`), lab, { size, slices });
       for (const plane of PLANES) {
         const p = exam.planes[plane];
-        atomicWrite(join(out, split, plane, `${id}.npy`), encodeNpyUint8(p.data, p.shape));
+        atomicWrite(join(out, split, plane, `${id}.npy`), encodeNpy({ data: p.data, shape: [...p.shape, 1] as [number, number, number, number], dtype: 'uint8' }, p.shape));
       }
       summary.splits[split].push({ id, labels: lab });
       options.onExam?.(++done, total);

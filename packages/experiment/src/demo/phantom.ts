@@ -1,4 +1,4 @@
-import { Rng } from '../util/rng.js';
+import type { Random } from '@byolmed3d/util';
 
 /** The three MRNet planes, in MRNet's folder names. */
 export type Plane = 'axial' | 'coronal' | 'sagittal';
@@ -41,7 +41,7 @@ export interface PhantomExam {
 }
 
 /** Draws the labels of one exam at MRNet's prevalences (ACL about 23%, meniscus 37%, abnormal 80%). */
-export function drawLabels(rng: Rng): ExamLabels {
+export function drawLabels(rng: Random): ExamLabels {
   const acl = rng.bernoulli(0.23);
   // Meniscal tears are more common with an ACL tear, as in MRNet.
   const meniscus = rng.bernoulli(acl ? 0.55 : 0.32);
@@ -70,7 +70,7 @@ interface Anatomy {
   scale: number;
 }
 
-function drawAnatomy(rng: Rng, labels: ExamLabels): Anatomy {
+function drawAnatomy(rng: Random, labels: ExamLabels): Anatomy {
   const jitter = (): number => 1 + 0.12 * rng.normal();
   const other = labels.abnormal && !labels.acl && !labels.meniscus;
   const effusion = labels.acl ? rng.bernoulli(0.6) : other ? rng.bernoulli(0.6) : rng.bernoulli(0.12);
@@ -217,13 +217,13 @@ function intensity(an: Anatomy, u: number, v: number, w: number): number {
  * bruise; random pose (flexion, rotation, shift, scale); a smooth bias field,
  * Rician noise and a random intensity window; uint8 output.
  */
-export function renderExam(rng: Rng, labels: ExamLabels, options: PhantomOptions = {}): PhantomExam {
+export function renderExam(rng: Random, labels: ExamLabels, options: PhantomOptions = {}): PhantomExam {
   const size = options.size ?? 256;
   const [sMin, sMax] = options.slices ?? [20, 40];
   const an = drawAnatomy(rng, labels);
   const planes = {} as PhantomExam['planes'];
   for (const plane of PLANES) {
-    const s = rng.int(sMin, sMax);
+    const s = rng.int(sMin, sMax + 1);
     const sigma = rng.uniform(0.025, 0.06);
     const bias = [rng.uniform(-0.25, 0.25), rng.uniform(-0.25, 0.25), rng.uniform(-0.15, 0.15), rng.uniform(-0.15, 0.15)];
     const gain = rng.uniform(190, 250);

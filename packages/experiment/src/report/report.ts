@@ -1,8 +1,8 @@
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { readJsonFileSync, writeFileAtomicSync } from '@byolmed3d/util/node';
 import { bootstrapMetrics, delong, delongTest, fitPlaneFusion, lineChart, renderPng, renderSvg, rocChart, youdenThreshold, type Series } from '@byolmed3d/metrics';
-import type { MethodResult } from '../train/downstream.js';
-import { resultsDir } from '../train/downstream.js';
+import { readResults, type MethodResult } from '../train/downstream/results.js';
 
 /** A point estimate with its 95% CI. */
 export interface Estimate {
@@ -51,17 +51,6 @@ export interface ReportSummary {
 }
 
 const THRESHOLD_METRICS = ['accuracy', 'sensitivity', 'specificity', 'f1', 'kappa', 'balancedAccuracy'] as const;
-
-/** Reads every `results/*.json` of the given run directories. */
-export function readResults(runDirs: string[]): MethodResult[] {
-  const out: MethodResult[] = [];
-  for (const d of runDirs) {
-    const dir = resultsDir(d);
-    if (!existsSync(dir)) continue;
-    for (const f of readdirSync(dir).filter((x) => x.endsWith('.json')).sort()) out.push(JSON.parse(readFileSync(join(dir, f), 'utf8')) as MethodResult);
-  }
-  return out;
-}
 
 /**
  * MRNet-style three-plane fusion: for every (encoder start, protocol, task)
@@ -176,13 +165,13 @@ export function writeReport(runDirs: string[], outDir: string, options: { bootst
     results.map((r) => ({ name: r.method, labels: r.labels, scores: r.scores })),
     { title: `ROC, ${first.task} (test)`, width: 720, height: 560 },
   );
-  writeFileSync(join(outDir, 'roc.svg'), renderSvg(roc));
-  writeFileSync(join(outDir, 'roc.png'), renderPng(roc));
+  writeFileAtomicSync(join(outDir, 'roc.svg'), renderSvg(roc));
+  writeFileAtomicSync(join(outDir, 'roc.png'), renderPng(roc));
   const loss: Series[] = [];
   for (const d of runDirs) {
     const f = join(d, 'pretrain', 'losses.json');
     if (existsSync(f)) {
-      const l = JSON.parse(readFileSync(f, 'utf8')) as { method: string; accumulation: number; losses: number[] };
+      const l = readJsonFileSync(f) as { method: string; accumulation: number; losses: number[] };
       if (l.losses.length > 0) loss.push({ label: `pretrain ${l.method}, accumulation ${l.accumulation} [${resolve(d).split('/').pop()}] (per micro-batch, smoothed)`, x: l.losses.map((_, i) => (i + 1) / l.losses.length), y: smooth(l.losses, 5) });
     }
   }
@@ -192,12 +181,12 @@ export function writeReport(runDirs: string[], outDir: string, options: { bootst
   }
   if (loss.length > 0) {
     const chart = lineChart(loss, { title: 'training loss', xLabel: 'fraction of training', yLabel: 'loss', width: 720, height: 560 });
-    writeFileSync(join(outDir, 'loss.svg'), renderSvg(chart));
-    writeFileSync(join(outDir, 'loss.png'), renderPng(chart));
+    writeFileAtomicSync(join(outDir, 'loss.svg'), renderSvg(chart));
+    writeFileAtomicSync(join(outDir, 'loss.png'), renderPng(chart));
   }
-  writeFileSync(join(outDir, 'report.json'), JSON.stringify(rows, null, 2));
+  writeFileAtomicSync(join(outDir, 'report.json'), JSON.stringify(rows, null, 2));
   const markdown = join(outDir, 'report.md');
-  writeFileSync(markdown, lines.join('\n'));
+  writeFileAtomicSync(markdown, lines.join('\n'));
   return { markdown, rows };
 }
 

@@ -86,7 +86,7 @@ export function measureUnitTimes(cfg: ExperimentConfig, options: MeasureOptions 
   const clip = (b: number): tf.Tensor5D => tf.randomNormal([b, frames, crop, crop, channels], 0, 1, 'float32', 7) as tf.Tensor5D;
   const heads = { hiddenDim: p.projectorHidden, outputDim: p.projectorOut };
   const learnerTime = (kind: 'byol' | 'simsiam'): Timed => {
-    const encoder = newEncoder(cfg, 1);
+    const encoder = newEncoder(cfg);
     const acc = new GradientAccumulator(new LARS({ learningRate: 0.01, weightDecay: p.weightDecay }), { steps: p.accumulation });
     const common = { optimizer: acc, projector: heads, predictor: heads, seed: 1 };
     const learner: SelfSupervisedLearner = kind === 'byol' ? new BYOL(encoder, { ...common, tauBase: p.tauBase, totalSteps: 1000 }) : new SimSiam(encoder, common);
@@ -102,7 +102,7 @@ export function measureUnitTimes(cfg: ExperimentConfig, options: MeasureOptions 
   const viewPair = viewPairSeconds(cfg, options.volume ?? [32, 256, 256], Math.max(2, steps * 2));
   const byolMicro = plus(learnerTime('byol'), scale(viewPair, p.microBatch));
   const noTargetMicro = plus(learnerTime('simsiam'), scale(viewPair, p.microBatch));
-  const encoder = newEncoder(cfg, 1);
+  const encoder = newEncoder(cfg);
   const x = clip(bFt);
   try {
     const vars = encoder.trainableVariables;

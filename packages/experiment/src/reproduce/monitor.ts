@@ -3,8 +3,7 @@ import { knnClassify, rocAuc } from '@byolmed3d/metrics';
 import type { VideoResNet } from '@byolmed3d/resnet3d';
 import type { StepStats } from '@byolmed3d/byol';
 import type { RunLogger } from '../run/logger.js';
-import type { LabelledClips } from './steps.js';
-import { embed } from './steps.js';
+import { embed, type ExamClips } from './steps.js';
 
 /** One optimizer step of a pretraining cell's training curves. */
 export interface CurvePoint {
@@ -36,7 +35,7 @@ export interface KnnMonitorOptions {
   /** Batch of the feature extraction. */
   batch: number;
   /** The bank (train exams) and the validation exams. */
-  data: { bank: LabelledClips; val: LabelledClips } | null;
+  data: { bank: ExamClips; val: ExamClips } | null;
   /** JSONL file the points are appended to (survives a kill; read back with {@link readCurves}). */
   file: string;
   /** Logger (warnings). */
@@ -84,11 +83,12 @@ export class KnnMonitor {
     appendFileSync(this.opts.file, `${JSON.stringify(point)}\n`);
   }
 
-  private knnAuc(encoder: VideoResNet, data: { bank: LabelledClips; val: LabelledClips }): number | null {
+  private knnAuc(encoder: VideoResNet, data: { bank: ExamClips; val: ExamClips }): number | null {
     const { bank, val } = data;
-    if (bank.ids.length < 2 || new Set(val.labels).size < 2) return null;
-    const fb = embed(encoder, bank.clips, this.opts.batch);
-    const fv = embed(encoder, val.clips, this.opts.batch);
+    const bankLabels = bank.exams.map((e) => e.label), valLabels = val.exams.map((e) => e.label);
+    if (bank.exams.length < 2 || new Set(valLabels).size < 2) return null;
+    const fb = embed(encoder, bank, this.opts.batch, 'kNN monitor');
+    const fv = embed(encoder, val, this.opts.batch, 'kNN monitor');
     const d = fb[0]?.length ?? 0;
     const mat = (rows: Float32Array[]): { data: Float32Array; shape: [number, number] } => {
       const out = new Float32Array(rows.length * d);
@@ -96,10 +96,10 @@ export class KnnMonitor {
       return { data: out, shape: [rows.length, d] };
     };
     try {
-      const proba = knnClassify({ ...mat(fb), labels: bank.labels }, mat(fv), { k: Math.min(this.opts.k, bank.ids.length), numClasses: 2 }).proba;
+      const proba = knnClassify({ ...mat(fb), labels: bankLabels }, mat(fv), { k: Math.min(this.opts.k, bank.exams.length), numClasses: 2 }).proba;
       const pos: number[] = [];
       for (let i = 1; i < proba.length; i += 2) pos.push(proba[i] as number);
-      const auc = rocAuc(val.labels, pos);
+      const auc = rocAuc(valLabels, pos);
       return Number.isFinite(auc) ? auc : null;
     } catch {
       // Degenerate features (e.g. all equal after a collapse): no AUC this time.

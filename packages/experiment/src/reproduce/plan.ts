@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { sha256Hex } from '@byolmed3d/util';
 import { ConfigError, mergeConfig, type ExperimentConfig } from '../config/schema.js';
 import { INIT_LABELS, PRETRAIN_METHODS, PROTOCOLS, PROTOCOL_LABELS, type InitName, type PretrainMethod, type ProtocolName } from './config.js';
 
@@ -105,7 +105,7 @@ export function stableStringify(value: unknown): string {
 
 /** SHA-256 of {@link stableStringify}(value), first 16 hex digits: the key of a cell. */
 export function configHash(value: unknown): string {
-  return createHash('sha256').update(stableStringify(value)).digest('hex').slice(0, 16);
+  return sha256Hex(stableStringify(value)).slice(0, 16);
 }
 
 /** Folder of a cell inside a reproduce output folder. */
@@ -122,7 +122,7 @@ export function parseList<T extends string>(field: string, text: string, allowed
 
 /** The parts of a config that change what a data path reads (root resolved, cache size left out). */
 function dataKey(cfg: ExperimentConfig): Record<string, unknown> {
-  const { cacheMB: _c, positiveFraction: _p, ...rest } = cfg.data;
+  const { maxMB: _c, positiveFraction: _p, ...rest } = cfg.data;
   void _c;
   void _p;
   return { ...rest, root: cfg.data.root ? resolve(cfg.data.root) : null };

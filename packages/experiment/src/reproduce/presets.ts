@@ -1,10 +1,12 @@
+import type { ConfigInput } from '../config/schema.js';
+
 /**
  * Presets of `byolmed3d reproduce` (also usable with every other command):
  * `demo` runs the whole plan on the bundled phantom data in minutes on two
  * CPU cores; `paper` is the seed paper's protocol at full scale for MRNet
  * (the schema's defaults, which are that protocol, plus the plan).
  */
-export const reproducePresets: Record<string, Record<string, unknown>> = {
+export const reproducePresets: Record<string, ConfigInput> = {
   demo: {
     name: 'reproduce-demo',
     data: { frames: 8, crop: 24, resize: 0, channels: 1, testClips: 2, valFraction: 0.2 },

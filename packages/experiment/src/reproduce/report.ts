@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { delong, delongTest, fitPlaneFusion, lineChart, renderPng, renderSvg, rocChart, thresholdMetrics, youdenThreshold, PALETTE, type Chart, type Series } from '@byolmed3d/metrics';
-import { writeFileAtomic } from '../run/checkpoint.js';
+import { writeFileAtomicSync as writeFileAtomic } from '@byolmed3d/util/node';
 import { formatDuration } from '../run/logger.js';
 import { INIT_LABELS, PROTOCOL_LABELS, type InitName, type PretrainMethod, type ProtocolName } from './config.js';
 import type { CurvePoint } from './monitor.js';
@@ -166,7 +166,7 @@ function writeChart(dir: string, name: string, chart: Chart): string {
   return `${name}.png`;
 }
 
-/** Options of {@link buildReport}. */
+/** Options of {@link buildReproduceReport}. */
 export interface BuildReportOptions {
   /** Report folder; default `<out>/report`. */
   dir?: string;
@@ -174,7 +174,7 @@ export interface BuildReportOptions {
   title?: string;
 }
 
-/** What {@link buildReport} wrote. */
+/** What {@link buildReproduceReport} wrote. */
 export interface ReportFiles {
   /** `report.md`. */
   markdown: string;
@@ -197,7 +197,7 @@ export interface ReportFiles {
  * kNN monitor AUC, lr, tau, projection spread), AUC against positive
  * fraction and 2-D embeddings of test features, as PNG and SVG.
  */
-export function buildReport(out: string, options: BuildReportOptions = {}): ReportFiles {
+export function buildReproduceReport(out: string, options: BuildReportOptions = {}): ReportFiles {
   const { plan, cells } = loadRun(out);
   const dir = options.dir ?? join(out, 'report');
   mkdirSync(dir, { recursive: true });

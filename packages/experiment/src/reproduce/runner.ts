@@ -4,8 +4,8 @@ import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { rocAuc, umapEmbedding } from '@byolmed3d/metrics';
-import { configToYaml } from '../config/schema.js';
-import { writeFileAtomic } from '../run/checkpoint.js';
+import { writeFileAtomicSync as writeFileAtomic } from '@byolmed3d/util/node';
+import { writeRunConfig } from '../run/run-dir.js';
 import { RunLogger, formatDuration, type OutputMode } from '../run/logger.js';
 import { estimatePlan, humanDuration, type PlanEstimate } from './estimate.js';
 import { KnnMonitor, readCurves, COLLAPSE_SPREAD } from './monitor.js';
@@ -78,7 +78,7 @@ export interface RunEnvironment {
   backend: string;
   /** Active tfjs backend. */
   tfBackend: string;
-  /** Numeric precision of the backend's kernels. */
+  /** The `precision` setting (`auto`: the backend decides; the tfjs kernels compute in float32). */
   precision: string;
   /** Threads of native kernels (0: all cores). */
   threads: number;
@@ -105,15 +105,14 @@ export function versions(): Record<string, string> {
 }
 
 /** The environment record of this process. */
-export function environment(backendMessage: string, threads: number): RunEnvironment {
+export function environment(backendMessage: string, threads: number, precision: string): RunEnvironment {
   const tfBackend = tf.getBackend();
   const c = cpus();
   return {
     startedAt: new Date().toISOString(),
     backend: backendMessage,
     tfBackend,
-    // Every kernel of the supported backends computes in float32 (no mixed precision is selected by the CLI).
-    precision: 'float32',
+    precision,
     threads,
     cpu: `${c[0]?.model ?? 'unknown'} x ${c.length}`,
     load: loadavg()[0] ?? 0,
@@ -198,13 +197,13 @@ async function runCell(cell: Cell, dir: string, log: RunLogger): Promise<CellRec
   const encoder = await startEncoder(cfg, dir, log);
   try {
     const test = await testClips(cfg, log);
-    const feats = embed(encoder, test.clips, Math.max(2, cfg.finetune.batch));
+    const feats = embed(encoder, test, Math.max(2, cfg.finetune.batch), 'embedding');
     const d = feats[0]?.length ?? 0;
     const data = new Float32Array(feats.length * d);
     feats.forEach((f, i) => data.set(f, i * d));
     const coords = umapEmbedding({ data, shape: [feats.length, d] }, { seed: cfg.seed, nNeighbors: Math.min(15, Math.max(2, feats.length - 1)) });
-    writeFileAtomic(join(dir, 'embedding.json'), JSON.stringify({ ids: test.ids, labels: test.labels, coords: Array.from(coords) }));
-    return { kind: 'embed', exams: test.ids.length };
+    writeFileAtomic(join(dir, 'embedding.json'), JSON.stringify({ ids: test.exams.map((e) => e.id), labels: test.exams.map((e) => e.label), coords: Array.from(coords) }));
+    return { kind: 'embed', exams: test.exams.length };
   } finally {
     encoder.dispose();
   }
@@ -233,7 +232,7 @@ export async function runPlan(plan: Plan, opts: RunPlanOptions): Promise<{ ran: 
       continue;
     }
     mkdirSync(dir, { recursive: true });
-    writeFileAtomic(join(dir, 'config.yaml'), configToYaml(cell.config));
+    writeRunConfig(dir, cell.config);
     const est = secs.get(cell.key);
     log.info(`${tag} (${describeCell(cell).replace(/\s+/g, ' ')})${est !== undefined ? `, estimated ${humanDuration(est)}` : ''}`);
     // Step-by-step progress only for long cells; short ones print one line each.

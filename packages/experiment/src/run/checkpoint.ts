@@ -1,17 +1,30 @@
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, readdirSync, renameSync, unlinkSync, writeSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { closeSync, existsSync, openSync, readFileSync, readSync, readdirSync, statSync, unlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeFileAtomicSync } from '@byolmed3d/util/node';
 
-/** A checkpoint problem (missing file, checksum mismatch, bad format). */
+/** A checkpoint problem (missing file, checksum mismatch, bad format, non-finite values). */
 export class CheckpointError extends Error {
   /** Always `'CheckpointError'`. */
   override readonly name = 'CheckpointError';
   /** The checkpoint file. */
-  readonly file: string;
+  readonly where: string;
+  /** What is wrong. */
+  readonly reason: string;
 
+  /**
+   * @param file the checkpoint file
+   * @param reason what is wrong
+   */
   constructor(file: string, reason: string) {
     super(`${file}: checkpoint: ${reason}`);
-    this.file = file;
+    this.where = file;
+    this.reason = reason;
+  }
+
+  /** The checkpoint file (same as {@link CheckpointError.where}). */
+  get file(): string {
+    return this.where;
   }
 }
 
@@ -27,7 +40,7 @@ export interface TensorEntry {
 
 /** What a checkpoint holds: JSON state plus named float tensors. */
 export interface Checkpoint {
-  /** Any JSON-serialisable state (step counters, config hash, ...). */
+  /** Any JSON-serialisable state (step, run id, config hash, ...). */
   state: Record<string, unknown>;
   /** Named tensors (weights, optimizer slots, BN statistics). */
   tensors: Record<string, TensorEntry>;
@@ -35,26 +48,35 @@ export interface Checkpoint {
 
 const MAGIC = 'BYOLMED3D-CKPT1\n';
 
-/** Writes bytes to `path` atomically: temp file, fsync, rename, fsync of the folder. */
-export function writeFileAtomic(path: string, bytes: Uint8Array | string): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  const fd = openSync(tmp, 'w');
-  try {
-    const buf = typeof bytes === 'string' ? Buffer.from(bytes, 'utf8') : bytes;
-    let off = 0;
-    while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
+/** The one place a checkpoint's file name is made: `<dir>/step-NNNNNNNN.ckpt` for optimizer step `step`. */
+export function checkpointPath(dir: string, step: number): string {
+  return join(dir, `step-${String(step).padStart(8, '0')}.ckpt`);
+}
+
+const CKPT_NAME = /^step-(\d+)\.ckpt$/;
+
+/** The step checkpoints in `dir`, sorted by optimizer step (numerically, oldest first). */
+export function listCheckpoints(dir: string): { path: string; step: number }[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .map((f) => ({ f, m: CKPT_NAME.exec(f) }))
+    .filter((x): x is { f: string; m: RegExpExecArray } => x.m !== null)
+    .map(({ f, m }) => ({ path: join(dir, f), step: Number(m[1]) }))
+    .sort((a, b) => a.step - b.step);
+}
+
+/** Names of the tensors holding a NaN or an infinity (empty when all are finite). */
+export function nonFiniteTensors(ckpt: Checkpoint): string[] {
+  const bad: string[] = [];
+  for (const [name, t] of Object.entries(ckpt.tensors)) {
+    for (let i = 0; i < t.data.length; i++) {
+      if (!Number.isFinite(t.data[i] as number)) {
+        bad.push(name);
+        break;
+      }
+    }
   }
-  renameSync(tmp, path);
-  try {
-    const dfd = openSync(dirname(path), 'r');
-    fsyncSync(dfd);
-    closeSync(dfd);
-  } catch {
-    // Some file systems do not allow fsync on folders.
-  }
+  return bad;
 }
 
 /**
@@ -83,22 +105,32 @@ export function encodeCheckpoint(ckpt: Checkpoint): Uint8Array {
   return out;
 }
 
-/** Parses and verifies (sha256) a checkpoint written by {@link encodeCheckpoint}. */
-export function decodeCheckpoint(bytes: Uint8Array, file = '<bytes>'): Checkpoint {
+interface Header {
+  state: Record<string, unknown>;
+  index: { name: string; shape: number[]; offset: number; length: number; dtype?: TensorEntry['dtype'] }[];
+  sha256: string;
+}
+
+function parseHeader(bytes: Uint8Array, file: string, fileSize: number): { header: Header; start: number } {
   const magic = Buffer.from(bytes.subarray(0, MAGIC.length)).toString('latin1');
   if (magic !== MAGIC) throw new CheckpointError(file, 'not a byolmed3d checkpoint (bad magic)');
   if (bytes.length < MAGIC.length + 8) throw new CheckpointError(file, 'truncated header');
   const hlen = Number(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(MAGIC.length, true));
   const start = MAGIC.length + 8;
-  if (start + hlen > bytes.length) throw new CheckpointError(file, `header claims ${hlen} bytes, file has ${bytes.length - start}`);
-  let header: { state: Record<string, unknown>; index: { name: string; shape: number[]; offset: number; length: number; dtype?: TensorEntry['dtype'] }[]; sha256: string };
+  if (start + hlen > fileSize) throw new CheckpointError(file, `header claims ${hlen} bytes, file has ${fileSize - start}`);
+  if (start + hlen > bytes.length) throw new CheckpointError(file, 'truncated header');
   try {
-    header = JSON.parse(Buffer.from(bytes.subarray(start, start + hlen)).toString('utf8'));
+    return { header: JSON.parse(Buffer.from(bytes.subarray(start, start + hlen)).toString('utf8')) as Header, start: start + hlen };
   } catch {
     throw new CheckpointError(file, 'corrupt header');
   }
+}
+
+/** Parses and verifies (sha256) a checkpoint written by {@link encodeCheckpoint}. */
+export function decodeCheckpoint(bytes: Uint8Array, file = '<bytes>'): Checkpoint {
+  const { header, start } = parseHeader(bytes, file, bytes.length);
   const total = header.index.reduce((a, e) => a + e.length, 0);
-  const body = Uint8Array.prototype.slice.call(bytes, start + hlen);
+  const body = Uint8Array.prototype.slice.call(bytes, start);
   if (body.length !== total * 4) throw new CheckpointError(file, `payload is ${body.length} bytes, index says ${total * 4}`);
   const sha = createHash('sha256').update(body).update(JSON.stringify(header.state)).digest('hex');
   if (sha !== header.sha256) throw new CheckpointError(file, 'sha256 mismatch: the file is corrupt or was cut short');
@@ -108,9 +140,15 @@ export function decodeCheckpoint(bytes: Uint8Array, file = '<bytes>'): Checkpoin
   return { state: header.state, tensors };
 }
 
-/** Saves a checkpoint atomically to `path`. */
+/**
+ * Saves a checkpoint atomically to `path` after checking that every tensor is
+ * finite: a checkpoint holding a NaN or an infinity is never written (a
+ * {@link CheckpointError} names the tensors).
+ */
 export function saveCheckpoint(path: string, ckpt: Checkpoint): void {
-  writeFileAtomic(path, encodeCheckpoint(ckpt));
+  const bad = nonFiniteTensors(ckpt);
+  if (bad.length > 0) throw new CheckpointError(path, `not written: ${bad.length} tensor(s) hold NaN or Inf (${bad.slice(0, 4).join(', ')}${bad.length > 4 ? ', ...' : ''})`);
+  writeFileAtomicSync(path, encodeCheckpoint(ckpt));
 }
 
 /** Loads and verifies a checkpoint. */
@@ -119,33 +157,81 @@ export function loadCheckpoint(path: string): Checkpoint {
   return decodeCheckpoint(readFileSync(path), path);
 }
 
+/** Reads only the JSON state of a checkpoint (its header), without the payload or its checksum. */
+export function readCheckpointState(path: string): Record<string, unknown> {
+  const fd = openSync(path, 'r');
+  try {
+    const head = Buffer.alloc(MAGIC.length + 8);
+    const n = readSync(fd, head, 0, head.length, 0);
+    const size = statSync(path).size;
+    if (n < head.length) throw new CheckpointError(path, 'truncated header');
+    const hlen = Number(head.readBigUInt64LE(MAGIC.length));
+    if (hlen > size) throw new CheckpointError(path, `header claims ${hlen} bytes, file has ${size}`);
+    const buf = Buffer.alloc(head.length + hlen);
+    readSync(fd, buf, 0, buf.length, 0);
+    return parseHeader(buf, path, size).header.state;
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** A checkpoint found on disk. */
 export interface FoundCheckpoint {
   /** Its file. */
   path: string;
+  /** Its optimizer step. */
+  step: number;
   /** Its contents. */
   ckpt: Checkpoint;
 }
 
+/** Options of {@link latestCheckpoint} and {@link pruneCheckpoints}. */
+export interface RunCheckpointOptions {
+  /** Only checkpoints whose `state.runId` is this (those of other runs are left alone). */
+  runId?: string;
+  /** Called for a checkpoint skipped as corrupt, foreign or non-finite. */
+  onSkip?: (err: Error) => void;
+}
+
 /**
- * The newest valid checkpoint `step-NNNNNNNN.ckpt` in `dir` (a corrupt one is
- * skipped with `onCorrupt`), or null.
+ * The newest valid, finite checkpoint `step-N.ckpt` in `dir` (by step number)
+ * written by run `runId` when given; corrupt, foreign or non-finite ones are
+ * skipped with `onSkip`. Null when there is none.
  */
-export function latestCheckpoint(dir: string, onCorrupt?: (err: Error) => void): FoundCheckpoint | null {
-  if (!existsSync(dir)) return null;
-  const files = readdirSync(dir).filter((f) => /^step-\d+\.ckpt$/.test(f)).sort().reverse();
-  for (const f of files) {
+export function latestCheckpoint(dir: string, options: RunCheckpointOptions | ((err: Error) => void) = {}): FoundCheckpoint | null {
+  const o: RunCheckpointOptions = typeof options === 'function' ? { onSkip: options } : options;
+  for (const { path, step } of listCheckpoints(dir).reverse()) {
     try {
-      return { path: join(dir, f), ckpt: loadCheckpoint(join(dir, f)) };
+      const ckpt = loadCheckpoint(path);
+      if (o.runId !== undefined && ckpt.state.runId !== o.runId) throw new CheckpointError(path, `written by another run (${String(ckpt.state.runId)}), not ${o.runId}`);
+      const bad = nonFiniteTensors(ckpt);
+      if (bad.length > 0) throw new CheckpointError(path, `holds NaN or Inf in ${bad.slice(0, 4).join(', ')}`);
+      return { path, step, ckpt };
     } catch (err) {
-      onCorrupt?.(err as Error);
+      o.onSkip?.(err as Error);
     }
   }
   return null;
 }
 
-/** Deletes all but the newest `keep` step checkpoints in `dir`. */
-export function pruneCheckpoints(dir: string, keep = 2): void {
-  const files = readdirSync(dir).filter((f) => /^step-\d+\.ckpt$/.test(f)).sort();
-  for (const f of files.slice(0, Math.max(0, files.length - keep))) unlinkSync(join(dir, f));
+/**
+ * Deletes all but the newest `keep` checkpoints of run `runId` in `dir`
+ * (by step number); checkpoints of other runs and unreadable ones are left
+ * alone. Only finite checkpoints are ever written ({@link saveCheckpoint}),
+ * so the newest kept one is the last finite state. Returns the deleted paths.
+ */
+export function pruneCheckpoints(dir: string, keep: number, runId: string): string[] {
+  const own = listCheckpoints(dir).filter(({ path }) => {
+    try {
+      return readCheckpointState(path).runId === runId;
+    } catch {
+      return false;
+    }
+  });
+  const gone: string[] = [];
+  for (const { path } of own.slice(0, Math.max(0, own.length - Math.max(1, keep)))) {
+    unlinkSync(path);
+    gone.push(path);
+  }
+  return gone;
 }

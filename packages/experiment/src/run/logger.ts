@@ -1,4 +1,4 @@
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 
 /** Output mode of the terminal: human progress, nothing but errors, or JSON lines. */
 export type OutputMode = 'human' | 'quiet' | 'json';
@@ -28,6 +28,7 @@ export class RunLogger {
   private readonly logFile: string | null;
   private phaseStart = new Map<string, { t: number; step: number }>();
   private lastPrint = 0;
+  private lineOpen = false;
   /** Warnings so far (skipped files and the like). */
   warnings = 0;
 
@@ -38,25 +39,44 @@ export class RunLogger {
   constructor(logFile: string | null, mode: OutputMode = 'human') {
     this.logFile = logFile;
     this.mode = mode;
+    if (logFile) repairTornLine(logFile);
   }
 
-  /** Appends a record to the JSONL log (with a timestamp). */
+  /** Appends a record to the JSONL log (with a timestamp); a failed write names the file. */
   log(event: string, fields: Record<string, unknown> = {}): void {
     const rec = { time: new Date().toISOString(), event, ...fields };
-    if (this.logFile) appendFileSync(this.logFile, `${JSON.stringify(rec)}\n`);
+    if (this.logFile) {
+      try {
+        appendFileSync(this.logFile, `${JSON.stringify(rec)}\n`);
+      } catch (err) {
+        throw new Error(`${this.logFile}: cannot append to the run log: ${(err as Error).message}`, { cause: err });
+      }
+    }
     if (this.mode === 'json' && event !== 'progress') process.stdout.write(`${JSON.stringify(rec)}\n`);
+  }
+
+  /** Ends an unfinished progress line, so the next output starts on its own line. */
+  private endLine(): void {
+    if (this.lineOpen) {
+      process.stdout.write('\n');
+      this.lineOpen = false;
+    }
   }
 
   /** A one-line message for people (printed in human mode, logged always). */
   info(message: string): void {
     this.log('info', { message });
-    if (this.mode === 'human') process.stdout.write(`${message}\n`);
+    if (this.mode === 'human') {
+      this.endLine();
+      process.stdout.write(`${message}\n`);
+    }
   }
 
-  /** A warning: counted, logged and printed to stderr in every mode. */
+  /** A warning: counted, logged and printed to stderr in every mode (never onto an unfinished progress line). */
   warn(message: string): void {
     this.warnings++;
     this.log('warning', { message });
+    this.endLine();
     process.stderr.write(`warning: ${message}\n`);
   }
 
@@ -84,12 +104,37 @@ export class RunLogger {
     if (this.mode !== 'human') return;
     if (now - this.lastPrint < 500 && rec.step !== rec.total) return;
     this.lastPrint = now;
-    const loss = rec.loss === undefined ? '' : `  loss ${rec.loss.toFixed(4)}`;
-    const etaText = Number.isFinite(eta) ? `  ETA ${formatDuration(eta)}` : '';
-    const line = `[${rec.phase}] step ${rec.step}/${rec.total}${loss}  ${clipsPerSec.toFixed(2)} clips/s${etaText}`;
-    if (process.stdout.isTTY) process.stdout.write(`\r${line.padEnd(100)}${rec.step === rec.total ? '\n' : ''}`);
-    else if (rec.step === rec.total || rec.step % 10 === 0 || rec.step === 1) process.stdout.write(`${line}\n`);
+    const line = progressLine(rec, clipsPerSec, eta);
+    if (process.stdout.isTTY) {
+      // Fits the terminal (80 columns when unknown), so it never wraps.
+      const width = Math.max(20, (process.stdout.columns || 80) - 1);
+      const last = rec.step === rec.total;
+      process.stdout.write(`\r${line.slice(0, width).padEnd(width)}${last ? '\n' : ''}`);
+      this.lineOpen = !last;
+    } else if (rec.step === rec.total || rec.step % 10 === 0 || rec.step === 1) process.stdout.write(`${line}\n`);
   }
+}
+
+/** The human progress line (at most 79 characters for phase names up to 24). */
+export function progressLine(rec: ProgressRecord, clipsPerSec: number, etaSec: number): string {
+  const loss = rec.loss === undefined ? '' : ` loss ${rec.loss.toFixed(4)}`;
+  const etaText = Number.isFinite(etaSec) ? ` ETA ${formatDuration(etaSec)}` : '';
+  return `[${rec.phase}] step ${rec.step}/${rec.total}${loss} ${clipsPerSec.toFixed(1)} clips/s${etaText}`;
+}
+
+/** Ends a log file whose last line was cut short (a crash or full disk mid-write) with a newline, so appended records stay parseable. */
+function repairTornLine(file: string): void {
+  if (!existsSync(file)) return;
+  const size = statSync(file).size;
+  if (size === 0) return;
+  const fd = openSync(file, 'r');
+  const b = Buffer.alloc(1);
+  try {
+    readSync(fd, b, 0, 1, size - 1);
+  } finally {
+    closeSync(fd);
+  }
+  if (b[0] !== 0x0a) appendFileSync(file, '\n');
 }
 
 /** Formats seconds as `1h02m`, `3m05s` or `12s`. */

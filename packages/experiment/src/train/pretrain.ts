@@ -1,33 +1,88 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { byolMed3dViews, byolViews, type TwoViewPipeline } from '@byolmed3d/augment3d';
 import { BYOL, SimCLR, SimSiam, type SelfSupervisedLearner, type StepStats } from '@byolmed3d/byol';
+import { AdamW, GradientAccumulator, LARS, attachSchedule, warmupCosine } from '@byolmed3d/grad-accum';
 import type { VideoResNet } from '@byolmed3d/resnet3d';
-import { AdamW, GradientAccumulator, LARS, setLearningRate, warmupCosine } from '@byolmed3d/grad-accum';
-import type { ExperimentConfig } from '../config/schema.js';
-import { latestCheckpoint, pruneCheckpoints, saveCheckpoint, type TensorEntry } from '../run/checkpoint.js';
+import { Random } from '@byolmed3d/util';
+import { VideoLoader } from '@byolmed3d/video-io';
+import { ConfigError, type ExperimentConfig } from '../config/schema.js';
+import { CheckpointError, checkpointPath, latestCheckpoint, listCheckpoints, pruneCheckpoints, saveCheckpoint, type TensorEntry } from '../run/checkpoint.js';
 import type { RunLogger } from '../run/logger.js';
-import { Rng, deriveSeed } from '../util/rng.js';
-import { ExamStore, MRNET_MEAN, MRNET_STD, makeSplits, stackClips, type Clip } from './data.js';
-import { buildEncoder, entriesToTensors, saveEncoder, tensorsToEntries } from './models.js';
-import { sampleView } from './views.js';
+import { changedFields, pretrainConfigHash, pretrainFields, readJson, writeJsonAtomic, writeRunConfig } from '../run/run-dir.js';
+import { MRNET_NORMALIZE, examClip, examDataset, makeSplits, stackClips } from './data.js';
+import { buildEncoder, entriesToTensors, exportEncoder, tensorsToEntries } from './models.js';
+import { TrainingError } from './errors.js';
 
-/** Where a pretraining run keeps its files. */
+/** Where a pretraining run keeps its files (checkpoints, `run.json`, `losses.json`, the exported `encoder/`). */
 export function pretrainDir(runDir: string): string {
   return join(runDir, 'pretrain');
 }
 
-/** Result of {@link pretrain}. */
+/** The exported encoder folder of a run (`model.safetensors` + `config.json`). */
+export function encoderExportDir(runDir: string): string {
+  return join(pretrainDir(runDir), 'encoder');
+}
+
+/** Options of {@link runPretrain}. */
+export interface PretrainOptions {
+  /** Log and terminal output. */
+  log: RunLogger;
+  /** Continue this run from its newest finite checkpoint. Default false. */
+  resume?: boolean;
+  /** Start over, deleting this run directory's earlier pretraining. Default false. */
+  overwrite?: boolean;
+  /** Resume even though the pretraining configuration changed. Default false. */
+  force?: boolean;
+  /** Called after every optimizer step (e.g. reproduce's online kNN monitor). */
+  hooks?: PretrainHooks;
+}
+
+/** Callbacks of {@link runPretrain}. */
+export interface PretrainHooks {
+  /** After every optimizer step, with the online encoder (read it, do not train it), the step's statistics and the optimizer's learning rate after it. */
+  onOptimizerStep?: (info: { step: number; totalSteps: number; encoder: VideoResNet; stats: StepStats; lr: number }) => void | Promise<void>;
+}
+
+/** Result of {@link runPretrain}. */
 export interface PretrainResult {
-  /** The final encoder weights file. */
-  encoderPath: string;
-  /** Optimizer steps taken. */
+  /** The exported encoder folder (`model.safetensors` + `config.json`). */
+  encoderDir: string;
+  /** Optimizer steps taken (the run's clock). */
   steps: number;
   /** Loss per micro-batch, in order. */
   losses: number[];
   /** Exams skipped as unreadable. */
   skipped: number;
+  /** The pretraining config hash. */
+  configHash: string;
+}
+
+/** What `pretrain/run.json` records: who owns the checkpoints. */
+interface RunRecord {
+  runId: string;
+  configHash: string;
+  fields: Record<string, unknown>;
+}
+
+/** The pretraining plan: optimizer steps per epoch and in all. */
+export interface PretrainPlan {
+  /** Train exams. */
+  exams: number;
+  /** Optimizer steps per epoch (`floor(exams / (microBatch x accumulation))`). */
+  stepsPerEpoch: number;
+  /** Optimizer steps of the run. */
+  totalSteps: number;
+}
+
+/** Plans a pretraining run; a plan without a single optimizer step is refused naming the field. */
+export function planPretrain(cfg: ExperimentConfig, exams: number): PretrainPlan {
+  const { microBatch: B, accumulation: A, epochs } = cfg.pretrain;
+  const stepsPerEpoch = Math.floor(exams / (B * A));
+  if (stepsPerEpoch === 0 && epochs > 0) throw new ConfigError('pretrain.microBatch', `${exams} train exams are fewer than microBatch x accumulation = ${B} x ${A}: not one optimizer step per epoch (lower pretrain.microBatch or pretrain.accumulation)`);
+  return { exams, stepsPerEpoch, totalSteps: epochs * stepsPerEpoch };
 }
 
 function makeOptimizer(cfg: ExperimentConfig): tf.Optimizer {
@@ -37,15 +92,18 @@ function makeOptimizer(cfg: ExperimentConfig): tf.Optimizer {
   return tf.train.momentum(p.lr, 0.9);
 }
 
-/**
- * The two-view augmentation of pretraining (`pretrain.views`): augment3d's
- * byolMed3dViews or byolViews on [0, 1] intensities, normalised with MRNet's
- * statistics at the end so views match the evaluation clips' scale; null for
- * the built-in fast sampler.
- */
-export function viewPipeline(cfg: ExperimentConfig): TwoViewPipeline | null {
+function makeLearner(cfg: ExperimentConfig, encoder: VideoResNet, accumulator: GradientAccumulator, totalSteps: number): SelfSupervisedLearner {
   const p = cfg.pretrain;
-  if (p.views === 'fast') return null;
+  const heads = { hiddenDim: p.projectorHidden, outputDim: p.projectorOut };
+  const common = { optimizer: accumulator, projector: heads, seed: new Random(cfg.seed).fork('heads').uint32() };
+  if (p.method === 'byol') return new BYOL(encoder, { ...common, predictor: heads, tauBase: p.tauBase, totalSteps: Math.max(1, totalSteps) });
+  if (p.method === 'simsiam') return new SimSiam(encoder, { ...common, predictor: heads });
+  return new SimCLR(encoder, { ...common, temperature: p.temperature });
+}
+
+/** The two-view augmentation of pretraining (augment3d's preset of `pretrain.views`, blur scaled to the crop). */
+export function makeViews(cfg: ExperimentConfig): TwoViewPipeline {
+  const p = cfg.pretrain;
   const make = p.views === 'byol' ? byolViews : byolMed3dViews;
   // The presets' blur sigmas are in pixels of a 224 crop: scale them to this crop.
   const k = cfg.data.crop / 224;
@@ -54,150 +112,177 @@ export function viewPipeline(cfg: ExperimentConfig): TwoViewPipeline | null {
     frames: cfg.data.frames,
     scale: [p.minScale, 1],
     toRgb: cfg.data.channels === 3,
-    normalize: { mean: MRNET_MEAN / 255, std: MRNET_STD / 255 },
+    normalize: MRNET_NORMALIZE,
     ...(k < 1 ? { blur: { sigma: [Math.max(0.05, 0.1 * k * 8), 2.0 * k] as [number, number], kernelSize: Math.max(3, 2 * Math.ceil(3 * 2.0 * k) + 1) } } : {}),
   });
 }
 
-/** Optional callbacks of {@link pretrain} (e.g. reproduce's online kNN monitor). */
-export interface PretrainHooks {
-  /** Called after every optimizer step with the online encoder (read it, do not train it) and the step's statistics. */
-  onOptimizerStep?: (info: { step: number; totalSteps: number; encoder: VideoResNet; stats: StepStats; lr: number }) => void | Promise<void>;
+/** The pretraining model and its optimizer state, built from a configuration (also used to export an encoder from a checkpoint). */
+export interface PretrainModel {
+  /** The online encoder. */
+  encoder: VideoResNet;
+  /** The learner (BYOL, SimSiam or SimCLR). */
+  learner: SelfSupervisedLearner;
+  /** The gradient accumulator around the optimizer. */
+  accumulator: GradientAccumulator;
+  /** The optimizer: its step count is the run's one clock. */
+  optimizer: tf.Optimizer;
+  /** Disposes everything. */
+  dispose(): void;
+}
+
+/** Builds the {@link PretrainModel} of a configuration: the lr follows `warmupCosine` of the optimizer's step count (`attachSchedule`). */
+export function buildPretrainModel(cfg: ExperimentConfig, totalSteps: number): PretrainModel {
+  const p = cfg.pretrain;
+  const encoder = buildEncoder(cfg);
+  const optimizer = makeOptimizer(cfg);
+  attachSchedule(optimizer, warmupCosine({ base: p.lr, totalSteps: Math.max(1, totalSteps), warmupSteps: Math.min(p.warmupSteps, Math.max(0, totalSteps - 1)) }));
+  const accumulator = new GradientAccumulator(optimizer, { steps: p.accumulation });
+  const learner = makeLearner(cfg, encoder, accumulator, totalSteps);
+  return {
+    encoder,
+    learner,
+    accumulator,
+    optimizer,
+    dispose: () => {
+      learner.dispose({ encoder: true });
+      accumulator.dispose();
+    },
+  };
+}
+
+/** The training state of a checkpoint: learner (online, target, heads), accumulator with the optimizer's slots, batch-norm counters. */
+async function stateTensors(m: PretrainModel): Promise<Record<string, TensorEntry>> {
+  const tensors: Record<string, TensorEntry> = {
+    ...(await tensorsToEntries('learner/', m.learner.getWeights(), true)),
+    ...(await tensorsToEntries('accumulator/', await m.accumulator.getWeights(), true)),
+  };
+  for (const [name, e] of Object.entries(m.encoder.stateDict())) {
+    if (name.endsWith('num_batches_tracked')) tensors[`bncount/${name}`] = { shape: [], data: Float32Array.of(Number(e.data[0])), dtype: 'int32' };
+  }
+  return tensors;
+}
+
+/** Restores {@link stateTensors} into a freshly built model; checks that the learner, accumulator and optimizer agree on the step. */
+export async function restoreState(m: PretrainModel, tensors: Record<string, TensorEntry>, file: string): Promise<void> {
+  const learnerW = entriesToTensors('learner/', tensors);
+  m.learner.setWeights(learnerW);
+  tf.dispose(learnerW.map((e) => e.tensor));
+  const sd = m.encoder.stateDict();
+  for (const [k, t] of Object.entries(tensors)) {
+    const name = k.startsWith('bncount/') ? k.slice('bncount/'.length) : null;
+    if (name && sd[name]) sd[name] = { shape: [], dtype: 'int64', data: BigInt64Array.of(BigInt(Math.round(t.data[0] ?? 0))) };
+  }
+  m.encoder.loadStateDict(sd, { strict: true });
+  const accW = entriesToTensors('accumulator/', tensors);
+  await m.accumulator.setWeights(accW);
+  tf.dispose(accW.map((e) => e.tensor));
+  const k = m.optimizer.iterations;
+  if (m.accumulator.step !== k || m.learner.optimizerStep !== k) throw new CheckpointError(file, `inconsistent step counts (optimizer ${k}, accumulator ${m.accumulator.step}, learner ${m.learner.optimizerStep})`);
+}
+
+/** Claims the pretraining folder for this run, or resumes the run that owns it. */
+function ownRun(dir: string, cfg: ExperimentConfig, o: PretrainOptions): { record: RunRecord; resuming: boolean } {
+  const fields = pretrainFields(cfg);
+  const configHash = pretrainConfigHash(cfg);
+  const recordFile = join(dir, 'run.json');
+  const earlier = listCheckpoints(dir);
+  const hasRecord = existsSync(recordFile);
+  if (o.resume && hasRecord) {
+    const record = readJson(recordFile) as RunRecord;
+    if (record.configHash !== configHash) {
+      const diff = changedFields(record.fields ?? {}, fields);
+      if (!o.force) throw new ConfigError('--resume', `the pretraining configuration changed since this run started (${diff.join(', ') || 'config hash'}): resume with the original settings, pass --force to resume anyway, or --overwrite to start over`);
+      o.log.warn(`resuming with a changed configuration (--force): ${diff.join(', ')}`);
+    }
+    return { record: { ...record, configHash, fields }, resuming: true };
+  }
+  if (!o.resume && (earlier.length > 0 || hasRecord || existsSync(encoderExportDir(join(dir, '..'))))) {
+    if (!o.overwrite) throw new ConfigError('--resume', `${dir} holds an earlier pretraining${earlier.length ? ` (checkpoints up to step ${earlier.at(-1)?.step})` : ''}: pass --resume to continue it, or --overwrite to start over`);
+    for (const c of earlier) rmSync(c.path, { force: true });
+    rmSync(recordFile, { force: true });
+    rmSync(encoderExportDir(join(dir, '..')), { recursive: true, force: true });
+    o.log.info(`--overwrite: removed the earlier pretraining in ${dir}`);
+  }
+  if (o.resume && earlier.length > 0) throw new ConfigError('--resume', `${dir} has checkpoints but no run.json (not written by this version, or damaged): pass --overwrite to start over`);
+  if (o.resume) o.log.info('no checkpoint to resume from: starting at step 0');
+  const record: RunRecord = { runId: randomUUID(), configHash, fields };
+  writeJsonAtomic(recordFile, record);
+  return { record, resuming: false };
 }
 
 /**
  * Self-supervised pretraining (BYOL, SimSiam or SimCLR) on the train part of
- * the dataset, without labels, with gradient accumulation. Every random draw
- * is a pure function of (seed, micro-batch index), so a run resumed from a
- * checkpoint (`resume`) repeats exactly what the uninterrupted run would do.
- * Checkpoints are written at optimizer-step boundaries every
- * `pretrain.checkpointEvery` steps and at the end.
+ * the dataset, without labels, with gradient accumulation; the optimizer's
+ * step count is the one clock (lr by `attachSchedule`, tau, checkpoints).
+ * Exams stream through video-io's `VideoLoader` (seeded order per epoch,
+ * unreadable exams skipped and counted, or fatal with `strict`), views come
+ * from augment3d's two-view presets. Every random draw is a function of
+ * (seed, micro-batch index), so a resumed run repeats exactly what the
+ * uninterrupted run would do. Checkpoints (owned by this run, finite) every
+ * `pretrain.checkpointEvery` optimizer steps and at the end; the encoder is
+ * exported to {@link encoderExportDir}.
  */
-export async function pretrain(cfg: ExperimentConfig, runDir: string, log: RunLogger, resume: boolean, hooks: PretrainHooks = {}): Promise<PretrainResult> {
-  const root = cfg.data.root;
-  if (!root) throw new Error('pretrain: data.root is not set (--data DIR)');
+export async function runPretrain(cfg: ExperimentConfig, runDir: string, o: PretrainOptions): Promise<PretrainResult> {
+  const { log } = o;
+  if (!cfg.data.root) throw new ConfigError('data.root', 'not set (--data DIR)');
+  const p = cfg.pretrain;
   const dir = pretrainDir(runDir);
   mkdirSync(dir, { recursive: true });
-  const p = cfg.pretrain;
-  const splits = makeSplits(root, cfg.data.task, cfg.data.valFraction, cfg.seed);
-  const exams = splits.train;
-  const store = new ExamStore(root, cfg.data.plane, cfg.data.resize, cfg.data.cacheMB, cfg.strict, (m) => log.warn(m));
-  const B = p.microBatch, A = p.accumulation;
-  const stepsPerEpoch = Math.max(1, Math.floor(exams.length / (B * A)));
-  const microsPerEpoch = stepsPerEpoch * A;
-  const totalSteps = p.epochs * stepsPerEpoch;
-  const totalMicro = totalSteps * A;
-
-  const encoder = buildEncoder(cfg, deriveSeed(cfg.seed, 'encoder'));
-  const optimizer = makeOptimizer(cfg);
-  const accumulator = new GradientAccumulator(optimizer, { steps: A });
-  const heads = { hiddenDim: p.projectorHidden, outputDim: p.projectorOut };
-  const common = { optimizer: accumulator, projector: heads, seed: deriveSeed(cfg.seed, 'heads') };
-  let learner: SelfSupervisedLearner;
-  if (p.method === 'byol') learner = new BYOL(encoder, { ...common, predictor: heads, tauBase: p.tauBase, totalSteps: Math.max(1, totalSteps) });
-  else if (p.method === 'simsiam') learner = new SimSiam(encoder, { ...common, predictor: heads });
-  else learner = new SimCLR(encoder, { ...common, temperature: p.temperature });
-  const lrAt = warmupCosine({ base: p.lr, totalSteps: Math.max(1, totalSteps), warmupSteps: Math.min(p.warmupSteps, Math.max(0, totalSteps - 1)) });
-
-  let micro = 0;
-  let losses: number[] = [];
-  if (resume) {
-    const last = latestCheckpoint(dir, (err) => log.warn(`ignoring checkpoint: ${err.message}`));
-    if (last) {
-      const st = last.ckpt.state as { micro: number; losses: number[]; configHash?: string };
-      const learnerW = entriesToTensors('learner/', last.ckpt.tensors);
-      learner.setWeights(learnerW);
-      tf.dispose(learnerW.map((e) => e.tensor));
-      // Batch-norm counters (num_batches_tracked) live outside tfjs variables.
-      const sd = encoder.stateDict();
-      for (const [k, t] of Object.entries(last.ckpt.tensors)) {
-        if (!k.startsWith('bncount/')) continue;
-        const name = k.slice('bncount/'.length);
-        if (sd[name]) sd[name] = { shape: [], dtype: 'int64', data: BigInt64Array.of(BigInt(Math.round(t.data[0] ?? 0))) };
-      }
-      encoder.loadStateDict(sd, { strict: true });
-      // The accumulator's state holds the wrapped optimizer's too.
-      const accW = entriesToTensors('accumulator/', last.ckpt.tensors);
-      await accumulator.setWeights(accW);
-      tf.dispose(accW.map((e) => e.tensor));
-      micro = st.micro;
-      losses = st.losses;
-      log.info(`resumed from ${last.path} (micro-batch ${micro}, optimizer step ${accumulator.step})`);
-    } else log.info('no checkpoint to resume from: starting at step 0');
+  const { record, resuming } = ownRun(dir, cfg, o);
+  writeRunConfig(runDir, cfg);
+  const exams = makeSplits(cfg.data.root, cfg.data.task, cfg.data.valFraction, cfg.seed).train;
+  const plan = planPretrain(cfg, exams.length);
+  const m = buildPretrainModel(cfg, plan.totalSteps);
+  const views = makeViews(cfg);
+  const seeds = new Random(cfg.seed);
+  const loader = new VideoLoader(examDataset(cfg, exams), {
+    batchSize: p.microBatch, seed: seeds.fork('order').uint32(), collate: 'list', skipBadItems: !cfg.strict,
+    transform: (s) => examClip(s, cfg.data.resize), onWarning: (msg) => log.warn(msg),
+  });
+  // The loop state a checkpoint records (with the model's tensors): micro-batches done, in all and in this epoch, and the loader's position.
+  let st = { micro: 0, epoch: 0, inEpoch: 0, position: 0, losses: [] as number[] };
+  const last = resuming ? latestCheckpoint(dir, { runId: record.runId, onSkip: (e) => log.warn(`ignoring checkpoint: ${e.message}`) }) : null;
+  if (last) {
+    await restoreState(m, last.ckpt.tensors, last.path);
+    st = last.ckpt.state.loop as typeof st;
+    log.info(`resumed from ${last.path} (optimizer step ${m.optimizer.iterations})`);
   }
-
-  const viewOpts = { frames: cfg.data.frames, crop: cfg.data.crop, channels: cfg.data.channels, minScale: p.minScale };
-  const pipeline = viewPipeline(cfg);
-  const unit = (vol: Clip): Clip => ({ data: Float32Array.from(vol.data, (x) => (x * MRNET_STD + MRNET_MEAN) / 255), shape: vol.shape });
-  let orderEpoch = -1;
-  let order: number[] = [];
   const save = async (): Promise<void> => {
-    const tensors: Record<string, TensorEntry> = {
-      ...(await tensorsToEntries('learner/', learner.getWeights(), true)),
-      ...(await tensorsToEntries('accumulator/', await accumulator.getWeights(), true)),
-    };
-    for (const [name, e] of Object.entries(encoder.stateDict())) {
-      if (name.endsWith('num_batches_tracked')) tensors[`bncount/${name}`] = { shape: [], data: Float32Array.of(Number(e.data[0])), dtype: 'int32' };
+    const path = checkpointPath(dir, m.optimizer.iterations);
+    try {
+      saveCheckpoint(path, { state: { runId: record.runId, configHash: record.configHash, step: m.optimizer.iterations, method: p.method, loop: st }, tensors: await stateTensors(m) });
+    } catch (err) {
+      const kept = latestCheckpoint(dir, { runId: record.runId });
+      throw new TrainingError('pretrain', `${(err as Error).message}; the last finite checkpoint is ${kept?.path ?? 'none'} (lower pretrain.lr?)`, { cause: err });
     }
-    const path = join(dir, `step-${String(accumulator.step).padStart(8, '0')}.ckpt`);
-    saveCheckpoint(path, { state: { micro, step: accumulator.step, losses, method: p.method }, tensors });
-    pruneCheckpoints(dir, 2);
-    log.log('checkpoint', { path, step: accumulator.step, micro });
+    pruneCheckpoints(dir, p.keepCheckpoints, record.runId);
+    log.log('checkpoint', { path, step: m.optimizer.iterations });
   };
-
-  log.info(`pretrain: ${p.method}, ${exams.length} exams, micro-batch ${B} x ${A} accumulation = effective ${B * A}, ${totalSteps} optimizer steps`);
-  while (micro < totalMicro) {
-    const epoch = Math.floor(micro / microsPerEpoch);
-    if (epoch !== orderEpoch) {
-      order = new Rng(deriveSeed(cfg.seed, `order/${epoch}`)).shuffle(exams.map((_, i) => i));
-      orderEpoch = epoch;
+  const microsPerEpoch = plan.stepsPerEpoch * p.accumulation;
+  log.info(`pretrain: ${p.method}, ${exams.length} exams, micro-batch ${p.microBatch} x ${p.accumulation} accumulation = effective ${p.microBatch * p.accumulation}, ${plan.totalSteps} optimizer steps`);
+  for (; st.epoch < p.epochs; st = { ...st, epoch: st.epoch + 1, inEpoch: 0, position: 0 }) {
+    for await (const batch of loader.batches(st.epoch, { start: st.position })) {
+      if (st.inEpoch >= microsPerEpoch) break;
+      const pairs = batch.clips.map((c, j) => views.setSeed(seeds.fork(`views/${st.micro}/${j}`).uint32()).sample(c));
+      st = { ...st, micro: st.micro + 1, inEpoch: st.inEpoch + 1, position: batch.position };
+      if (pairs.length < 2) continue; // batch statistics need two clips
+      const a = stackClips(pairs.map((q) => q[0])), b = stackClips(pairs.map((q) => q[1]));
+      const s = m.learner.step(a, b);
+      tf.dispose([a, b]);
+      if (!Number.isFinite(s.loss)) throw new TrainingError('pretrain', `loss became ${s.loss} at micro-batch ${st.micro} (exams ${batch.ids.join(', ')}); the last finite checkpoint is ${latestCheckpoint(dir, { runId: record.runId })?.path ?? 'none'} (lower pretrain.lr?)`);
+      st.losses.push(s.loss);
+      log.progress({ phase: `pretrain:${p.method}`, step: st.micro, total: plan.totalSteps * p.accumulation, loss: s.loss, optimizerStep: s.step, tau: s.tau, projectionStd: s.projectionStd }, pairs.length);
+      if (s.stepped && o.hooks?.onOptimizerStep) await o.hooks.onOptimizerStep({ step: s.step, totalSteps: plan.totalSteps, encoder: m.encoder, stats: s, lr: (m.optimizer as unknown as { learningRate: number }).learningRate });
+      if (s.stepped && s.step % p.checkpointEvery === 0) await save();
     }
-    const pos = micro % microsPerEpoch;
-    const va: Clip[] = [];
-    const vb: Clip[] = [];
-    for (let j = 0; j < B; j++) {
-      const exam = exams[order[pos * B + j] as number];
-      if (!exam) continue;
-      const vol = await store.get(exam);
-      if (!vol) continue;
-      const viewSeed = deriveSeed(cfg.seed, `views/${micro}/${j}`);
-      if (pipeline) {
-        const [a, b] = pipeline.setSeed(viewSeed).sample(unit(vol));
-        va.push(a as Clip);
-        vb.push(b as Clip);
-      } else {
-        const rng = new Rng(viewSeed);
-        va.push(sampleView(vol, rng, { ...viewOpts, blurP: 0.6 }));
-        vb.push(sampleView(vol, rng, { ...viewOpts, blurP: 0.4 }));
-      }
-    }
-    if (va.length < 2) {
-      log.warn(`micro-batch ${micro}: fewer than 2 readable exams, skipped`);
-      micro++;
-      continue;
-    }
-    setLearningRate(optimizer, lrAt(accumulator.step));
-    const a = stackClips(va), b = stackClips(vb);
-    const ta = tf.tensor5d(a.data, a.shape), tb = tf.tensor5d(b.data, b.shape);
-    const stats = learner.step(ta, tb);
-    ta.dispose();
-    tb.dispose();
-    if (!Number.isFinite(stats.loss)) throw new Error(`pretrain: loss became ${stats.loss} at micro-batch ${micro}`);
-    losses.push(stats.loss);
-    micro++;
-    log.progress(
-      { phase: `pretrain:${p.method}`, step: micro, total: totalMicro, loss: stats.loss, optimizerStep: stats.step, tau: stats.tau, projectionStd: stats.projectionStd, lr: lrAt(Math.max(0, stats.step - 1)) },
-      va.length,
-    );
-    if (stats.stepped && hooks.onOptimizerStep) await hooks.onOptimizerStep({ step: stats.step, totalSteps, encoder, stats, lr: lrAt(Math.max(0, stats.step - 1)) });
-    if (stats.stepped && (stats.step % p.checkpointEvery === 0 || micro === totalMicro)) await save();
   }
-  if (totalMicro === 0 || !existsSync(join(dir, `step-${String(accumulator.step).padStart(8, '0')}.ckpt`))) await save();
-  const encoderPath = join(dir, 'encoder.ckpt');
-  saveEncoder(encoderPath, encoder, { method: p.method, steps: accumulator.step });
-  writeFileSync(join(dir, 'losses.json'), JSON.stringify({ method: p.method, accumulation: A, losses }));
-  const steps = accumulator.step;
-  learner.dispose({ encoder: true });
-  accumulator.dispose();
-  return { encoderPath, steps, losses, skipped: store.bad.size };
+  if (m.learner.flush().stepped) log.info('applied the last, partial accumulation window');
+  if (!existsSync(checkpointPath(dir, m.optimizer.iterations))) await save();
+  const encoderDir = exportEncoder(m.encoder, encoderExportDir(runDir), cfg, { configHash: record.configHash, training: { method: p.method, optimizerSteps: m.optimizer.iterations, runId: record.runId } });
+  writeJsonAtomic(join(dir, 'losses.json'), { method: p.method, accumulation: p.accumulation, losses: st.losses });
+  const steps = m.optimizer.iterations;
+  m.dispose();
+  await loader.close();
+  return { encoderDir, steps, losses: st.losses, skipped: loader.skippedCount, configHash: record.configHash };
 }

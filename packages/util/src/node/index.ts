@@ -1,0 +1,210 @@
+/**
+ * Node-only file helpers of `@byolmed3d/util`: atomic writes, stale temp
+ * clean-up, and JSON reading whose errors name the file. Import from
+ * `@byolmed3d/util/node`; the main entry stays browser-safe.
+ *
+ * @packageDocumentation
+ */
+import * as fs from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { basename, dirname, join } from 'node:path';
+import { UtilError } from '../errors.js';
+
+export { UtilError } from '../errors.js';
+export type { UtilErrorReason } from '../errors.js';
+
+/** Options of {@link writeFileAtomic}. */
+export interface WriteFileAtomicOptions {
+  /** File mode of the new file. Default `0o644` (before the umask). */
+  mode?: number;
+  /**
+   * fsync the file before the rename and its folder after it, so the write
+   * survives a power cut. Default `true`.
+   */
+  fsync?: boolean;
+}
+
+/**
+ * Default pattern of the temp files {@link writeFileAtomic} leaves behind
+ * when its process is killed: `NAME.tmp-PID-HEX` (and the older `NAME.tmp-PID`).
+ * The first group is the writer's PID.
+ */
+export const TEMP_FILE_PATTERN = /\.tmp-(\d+)(?:-[0-9a-f]+)?$/;
+
+function tempPath(path: string): string {
+  return `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+}
+
+function fileError(path: string, what: string, e: unknown): UtilError {
+  const code = (e as { code?: unknown } | null)?.code;
+  const reason = code === 'ENOSPC' || code === 'EDQUOT' ? 'no-space' : 'write-failed';
+  const detail = e instanceof Error ? e.message : String(e);
+  return new UtilError(path, reason, `${what}: ${detail}`, { cause: e });
+}
+
+/**
+ * Writes `data` to `path` atomically: into a temp file `PATH.tmp-PID-HEX` in
+ * the same folder, fsync, rename over `path`, fsync the folder. Readers see
+ * the old file or the new one, never a torn one. On any error (ENOSPC, a
+ * read-only folder, ...) the temp file is removed and a {@link UtilError}
+ * naming `path` is thrown (`reason` `'no-space'` or `'write-failed'`, `code`
+ * the system code, `cause` the system error); the old file is left as it was.
+ *
+ * @param path - the file to write
+ * @param data - its full new contents (a string is written as UTF-8)
+ * @param opts - see {@link WriteFileAtomicOptions}
+ */
+export async function writeFileAtomic(path: string, data: string | Uint8Array, opts: WriteFileAtomicOptions = {}): Promise<void> {
+  const doSync = opts.fsync ?? true;
+  const tmp = tempPath(path);
+  let handle: fs.promises.FileHandle | undefined;
+  try {
+    handle = await fs.promises.open(tmp, 'wx', opts.mode ?? 0o644);
+    await handle.writeFile(data);
+    if (doSync) await handle.sync();
+    await handle.close();
+    handle = undefined;
+    await fs.promises.rename(tmp, path);
+  } catch (e) {
+    if (handle) await handle.close().catch(() => undefined);
+    await fs.promises.rm(tmp, { force: true }).catch(() => undefined);
+    throw fileError(path, 'could not write the file atomically (temp file removed, the old file is unchanged)', e);
+  }
+  if (doSync) await syncDir(dirname(path)).catch((e: unknown) => {
+    throw fileError(path, 'written, but its folder could not be fsynced', e);
+  });
+}
+
+/** Synchronous {@link writeFileAtomic}, for exit paths and small files; same contract. */
+export function writeFileAtomicSync(path: string, data: string | Uint8Array, opts: WriteFileAtomicOptions = {}): void {
+  const doSync = opts.fsync ?? true;
+  const tmp = tempPath(path);
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(tmp, 'wx', opts.mode ?? 0o644);
+    fs.writeFileSync(fd, data);
+    if (doSync) fs.fsyncSync(fd);
+    fs.closeSync(fd);
+    fd = undefined;
+    fs.renameSync(tmp, path);
+  } catch (e) {
+    if (fd !== undefined) {
+      try {
+        fs.closeSync(fd);
+      } catch {
+        // already failing; the first error is the one reported
+      }
+    }
+    fs.rmSync(tmp, { force: true });
+    throw fileError(path, 'could not write the file atomically (temp file removed, the old file is unchanged)', e);
+  }
+  if (doSync) {
+    try {
+      const d = fs.openSync(dirname(path), 'r');
+      try {
+        fs.fsyncSync(d);
+      } finally {
+        fs.closeSync(d);
+      }
+    } catch (e) {
+      throw fileError(path, 'written, but its folder could not be fsynced', e);
+    }
+  }
+}
+
+async function syncDir(dir: string): Promise<void> {
+  const h = await fs.promises.open(dir, 'r');
+  try {
+    await h.sync();
+  } finally {
+    await h.close();
+  }
+}
+
+function alive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as { code?: unknown }).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes the temp files in `dir` (not recursive) that a killed writer left
+ * behind: names matching `pattern` whose first capture group, when it has
+ * one, is the PID of a process that no longer runs (this process's own and
+ * live processes' temps are kept). A missing folder removes nothing.
+ *
+ * @param dir - the folder to clean
+ * @param pattern - which names are temps; default {@link TEMP_FILE_PATTERN}
+ * @returns the paths removed
+ */
+export function removeStaleTemps(dir: string, pattern: RegExp = TEMP_FILE_PATTERN): string[] {
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch (e) {
+    if ((e as { code?: unknown }).code === 'ENOENT') return [];
+    throw new UtilError(dir, 'read-failed', `could not list the folder: ${(e as Error).message}`, { cause: e });
+  }
+  const removed: string[] = [];
+  for (const name of names) {
+    const m = pattern.exec(basename(name));
+    if (!m) continue;
+    const pid = m[1] === undefined ? NaN : Number(m[1]);
+    if (Number.isInteger(pid) && pid > 0 && alive(pid)) continue;
+    const p = join(dir, name);
+    try {
+      if (!fs.lstatSync(p).isFile()) continue;
+      fs.rmSync(p, { force: true });
+      removed.push(p);
+    } catch (e) {
+      throw new UtilError(p, 'write-failed', `could not remove a stale temp file: ${(e as Error).message}`, { cause: e });
+    }
+  }
+  return removed;
+}
+
+function parseJson(path: string, text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (e) {
+    throw new UtilError(path, 'invalid-json', `not valid JSON (truncated or corrupt?): ${(e as Error).message}`, { cause: e });
+  }
+}
+
+function readError(path: string, e: unknown): UtilError {
+  const code = (e as { code?: unknown } | null)?.code;
+  return new UtilError(path, code === 'ENOENT' ? 'not-found' : 'read-failed', `could not read the file: ${(e as Error).message}`, { cause: e });
+}
+
+/**
+ * Reads and parses a JSON file. Errors name the file: a missing file is
+ * `reason` `'not-found'`, a truncated or corrupt one `'invalid-json'` (with
+ * the parser's detail), anything else `'read-failed'`.
+ *
+ * @param path - the file
+ * @returns the parsed value (unchecked: validate it yourself)
+ */
+export async function readJsonFile(path: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await fs.promises.readFile(path, 'utf8');
+  } catch (e) {
+    throw readError(path, e);
+  }
+  return parseJson(path, text);
+}
+
+/** Synchronous {@link readJsonFile}; same contract. */
+export function readJsonFileSync(path: string): unknown {
+  let text: string;
+  try {
+    text = fs.readFileSync(path, 'utf8');
+  } catch (e) {
+    throw readError(path, e);
+  }
+  return parseJson(path, text);
+}
