@@ -30,3 +30,13 @@ export { exportEncoder, loadEncoderWeights, EXPORT_WEIGHTS, EXPORT_CONFIG } from
 export type { EncoderExportConfig } from './train/models.js';
 export { TrainingError } from './train/errors.js';
 export { CheckpointError } from './run/checkpoint.js';
+export { runReproduce } from './reproduce/command.js';
+export type { ReproduceOptions } from './reproduce/command.js';
+export { reproduceSection, INIT_LABELS, PROTOCOL_LABELS, PRETRAIN_METHODS, PROTOCOLS } from './reproduce/config.js';
+export type { ReproduceConfig, PretrainMethod, InitName, ProtocolName } from './reproduce/config.js';
+export { expandPlan, describeCell } from './reproduce/plan.js';
+export type { Plan, Cell, CellMeta, PretrainCell, DownstreamCell, EmbedCell, SkippedPart, Study, PlaneName, ExpandOptions } from './reproduce/plan.js';
+export { measureUnitTimes, estimatePlan, MRNET_SIZES } from './reproduce/estimate.js';
+export type { UnitTimes, MeasuredUnits, Measurement, MeasureOptions, PlanEstimate, CellEstimate, EstimateOptions } from './reproduce/estimate.js';
+export { buildReproduceReport } from './reproduce/report.js';
+export type { BuildReportOptions, ReportFiles } from './reproduce/report.js';

@@ -58,8 +58,8 @@ interface Timed {
   cpu: number;
 }
 
-function timeIt(steps: number, fn: () => void): Timed {
-  fn();
+function timeIt(steps: number, fn: () => void, warmup = 1): Timed {
+  for (let i = 0; i < warmup; i++) fn();
   const t0 = performance.now();
   const c0 = process.cpuUsage();
   for (let i = 0; i < steps; i++) fn();
@@ -92,7 +92,8 @@ export function measureUnitTimes(cfg: ExperimentConfig, options: MeasureOptions 
     const learner: SelfSupervisedLearner = kind === 'byol' ? new BYOL(encoder, { ...common, tauBase: p.tauBase, totalSteps: 1000 }) : new SimSiam(encoder, common);
     const a = clip(bPre), b = clip(bPre);
     try {
-      return scale(timeIt(steps, () => void learner.step(a, b)), p.microBatch / bPre);
+      // Warm up through the first optimizer step (slots, first update) when the window is short; the timed micro-batches then average the update in.
+      return scale(timeIt(steps, () => void learner.step(a, b), Math.min(p.accumulation, 2)), p.microBatch / bPre);
     } finally {
       tf.dispose([a, b]);
       learner.dispose({ encoder: true });
