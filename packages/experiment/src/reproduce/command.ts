@@ -125,12 +125,13 @@ export async function runReproduce(a: RunArgs, o: ReproduceOptions): Promise<num
   log.log('estimate', { measurement, estimate: est });
   if (dryRun) return 0;
 
-  writePlan(out, plan, est);
+  const title = `byolmed3d reproduce (${isDemo ? 'demo preset, phantom data' : preset})`;
+  writePlan(out, plan, est, title);
   writeFileAtomic(join(out, 'config.yaml'), configToYaml(cfg));
   writeFileAtomic(join(out, 'estimate.json'), JSON.stringify({ measurement, estimate: est }, null, 2));
   recordEnvironment(out, environment(sel.message, cfg.threads, cfg.precision));
   const res = await runPlan(plan, { out, log, mode: args.mode, backend: sel.choice, estimate: est });
-  const rep = buildReproduceReport(out, { title: `byolmed3d reproduce (${isDemo ? 'demo preset, phantom data' : preset})` });
+  const rep = buildReproduceReport(out);
   const cu = process.cpuUsage(cpu0);
   const secs = (performance.now() - t0) / 1000;
   log.log('done', { command: 'reproduce', seconds: secs, cpuSec: (cu.user + cu.system) / 1e6, ran: res.ran, skipped: res.skipped, warnings: log.warnings });

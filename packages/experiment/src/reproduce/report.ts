@@ -54,6 +54,8 @@ export interface PlanFile {
   positiveFractions: number[];
   /** Planes (main first). */
   planes: PlaneName[];
+  /** Title of the report. */
+  title?: string;
 }
 
 /** Everything on disk about one planned cell. */
@@ -170,7 +172,7 @@ function writeChart(dir: string, name: string, chart: Chart): string {
 export interface BuildReportOptions {
   /** Report folder; default `<out>/report`. */
   dir?: string;
-  /** Title. Default `'byolmed3d reproduce'`. */
+  /** Title. Default the plan's, else `'byolmed3d reproduce'`. */
   title?: string;
 }
 
@@ -213,7 +215,7 @@ export function buildReproduceReport(out: string, options: BuildReportOptions = 
   const skippedKinetics = plan.skipped.find((s) => s.what === INIT_LABELS.kinetics);
 
   const L: string[] = [];
-  L.push(`# ${options.title ?? 'byolmed3d reproduce'}`, '');
+  L.push(`# ${options.title ?? plan.title ?? 'byolmed3d reproduce'}`, '');
   L.push(`Cells done: **${done} of ${cells.length}**${done < cells.length ? ' (the report is partial; `byolmed3d reproduce --resume` runs the rest)' : ''}. Seeds: ${plan.seeds.join(', ')}. ` +
     `Task **${anyResult?.task ?? '?'}**, main plane **${mainPlane}**; test split: ${anyResult ? `${anyResult.labels.length} exams, ${anyResult.labels.filter((y) => y === 1).length} positive` : 'no results yet'}.`, '');
   L.push('Each number is the mean ± standard deviation over seeds of the per-seed test value. AUC: in brackets the mean of the per-seed DeLong 95% CIs. ' +

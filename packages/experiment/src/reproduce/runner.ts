@@ -135,12 +135,12 @@ export function doneKeys(out: string): Set<string> {
   return new Set(readdirSync(dir).filter((k) => existsSync(join(dir, k, 'cell.json'))));
 }
 
-/** Writes the plan (`plan.json`, cells without configs) and each cell's effective config. */
-export function writePlan(out: string, plan: Plan, estimate: PlanEstimate | null): void {
+/** Writes the plan (`plan.json`: cells without configs, their estimates, the report's title). */
+export function writePlan(out: string, plan: Plan, estimate: PlanEstimate | null, title?: string): void {
   mkdirSync(out, { recursive: true });
   const { cells, ...rest } = plan;
   const secs = new Map(estimate?.cells.map((c) => [c.key, c.seconds]) ?? []);
-  writeFileAtomic(join(out, 'plan.json'), JSON.stringify({ ...rest, cells: cells.map(({ config: _c, ...c }) => (void _c, { ...c, estimatedSec: secs.get(c.key) ?? null })) }, null, 2));
+  writeFileAtomic(join(out, 'plan.json'), JSON.stringify({ ...rest, ...(title ? { title } : {}), cells: cells.map(({ config: _c, ...c }) => (void _c, { ...c, estimatedSec: secs.get(c.key) ?? null })) }, null, 2));
 }
 
 /** Options of {@link runPlan}. */
