@@ -75,7 +75,7 @@ describe('reproduce cell keys', () => {
 });
 
 describe('reproduce time estimate', () => {
-  const units = { byolMicro: 2, noTargetMicro: 1, viewPair: 0.01, finetuneStep: 0.5, embedClip: 0.1, measuredBatch: 2 };
+  const units = { byolMicro: 2, noTargetMicro: 1, viewPair: 0.01, finetuneStep: 0.5, embedClip: 0.1, measuredBatch: 2, measuredCrop: 16 };
   it('assumes MRNet v1.0 sizes without data', () => {
     const n = assumedCounts(base({ data: { valFraction: 0.1 } }), MRNET_SIZES);
     expect(n.test).toBe(120);

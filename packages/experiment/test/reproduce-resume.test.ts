@@ -20,11 +20,12 @@ function files(dir: string): string[] {
  * The results files of a reproduce folder: what cells computed. Left out are
  * timings, logs, checkpoints and the run bookkeeping that carries a random
  * run id (pretrain/run.json, the export's config.json), the monitor's
- * append-only JSONL (curves.json is its deduplicated result), and the report
+ * append-only JSONL (curves.json is its deduplicated result), the worker's
+ * input and output files (paths and CPU times), and the report
  * (its environment section has wall times).
  */
 function resultFiles(out: string): string[] {
-  const skip = /(timing\.json|log\.jsonl|\.ckpt|run\.json|encoder\/config\.json|curves\.jsonl|config\.yaml|config\.schema\.json)$/;
+  const skip = /(timing\.json|worker-(input|output)\.json|log\.jsonl|\.ckpt|run\.json|encoder\/config\.json|curves\.jsonl|config\.yaml|config\.schema\.json)$/;
   return files(join(out, 'cells')).filter((f) => !skip.test(f)).sort();
 }
 

@@ -46,7 +46,7 @@ function planLines(plan: Plan, est: PlanEstimate, done: Set<string>, perCell: bo
 
 function unitLine(t: UnitTimes): string {
   const s = (x: number): string => (x >= 1 ? `${x.toFixed(2)} s` : `${(x * 1000).toFixed(1)} ms`);
-  return `views ${s(t.viewPair)}/clip, BYOL micro-batch ${s(t.byolMicro)}, SimSiam/SimCLR micro-batch ${s(t.noTargetMicro)} (views included), fine-tune step ${s(t.finetuneStep)}, features ${s(t.embedClip)}/clip (measured at batch ${t.measuredBatch})`;
+  return `views ${s(t.viewPair)}/clip, BYOL micro-batch ${s(t.byolMicro)}, SimSiam/SimCLR micro-batch ${s(t.noTargetMicro)} (views included), fine-tune step ${s(t.finetuneStep)}, features ${s(t.embedClip)}/clip (measured at batch ${t.measuredBatch}, crop ${t.measuredCrop})`;
 }
 
 /** The options `reproduce` adds to the run options (see the registry). */

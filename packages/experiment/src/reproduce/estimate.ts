@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { BYOL, SimSiam, type SelfSupervisedLearner } from '@byolmed3d/byol';
 import { GradientAccumulator, LARS } from '@byolmed3d/grad-accum';
-import type { ExperimentConfig } from '../config/schema.js';
+import { mergeConfig, type ExperimentConfig } from '../config/schema.js';
 import { formatDuration } from '../run/logger.js';
 import type { Cell, Plan } from './plan.js';
 import { newEncoder, splitCounts, viewPairSeconds, type SplitCounts } from './steps.js';
@@ -20,6 +20,8 @@ export interface UnitTimes {
   embedClip: number;
   /** Batch the measurement ran at (larger batches are scaled linearly). */
   measuredBatch: number;
+  /** Crop the network times were measured at (scaled by voxel count to `data.crop` when smaller, to bound memory). */
+  measuredCrop: number;
 }
 
 /** Wall-clock and CPU unit times of one model shape. */
@@ -50,6 +52,8 @@ export interface MeasureOptions {
   maxBatch?: number;
   /** Shape `[T, H, W]` of a typical exam volume, for the augmentation time. Default MRNet's `[32, 256, 256]`. */
   volume?: [number, number, number];
+  /** Largest input of one measured batch, in voxels (batch x frames x crop^2); above it the crop is reduced and times scaled by voxel count. Default `2 x 16 x 112 x 112`. */
+  maxVoxels?: number;
 }
 
 /** Wall and CPU seconds of one repetition. */
@@ -79,21 +83,27 @@ const plus = (a: Timed, b: Timed): Timed => ({ wall: a.wall + b.wall, cpu: a.cpu
 export function measureUnitTimes(cfg: ExperimentConfig, options: MeasureOptions = {}): MeasuredUnits {
   const steps = options.steps ?? cfg.reproduce.estimateSteps;
   const maxBatch = options.maxBatch ?? cfg.reproduce.estimateBatch;
-  const { frames, crop, channels } = cfg.data;
+  const { frames, channels } = cfg.data;
   const p = cfg.pretrain;
   const bPre = Math.max(2, Math.min(p.microBatch, maxBatch));
   const bFt = Math.max(2, Math.min(cfg.finetune.batch, maxBatch));
-  const clip = (b: number): tf.Tensor5D => tf.randomNormal([b, frames, crop, crop, channels], 0, 1, 'float32', 7) as tf.Tensor5D;
+  // Bound the memory of the measurement: a smaller crop, times scaled by voxel count (convolution work is linear in it).
+  const maxVoxels = options.maxVoxels ?? 2 * 16 * 112 * 112;
+  const bMax = Math.max(bPre, bFt);
+  const crop = Math.min(cfg.data.crop, Math.max(8, Math.floor(Math.sqrt(maxVoxels / (bMax * frames)))));
+  const vox = (cfg.data.crop / crop) ** 2;
+  const clip = (n: number): tf.Tensor5D => tf.randomNormal([n, frames, crop, crop, channels], 0, 1, 'float32', 7) as tf.Tensor5D;
+  const small = mergeConfig(cfg, { data: { crop } });
   const heads = { hiddenDim: p.projectorHidden, outputDim: p.projectorOut };
   const learnerTime = (kind: 'byol' | 'simsiam'): Timed => {
-    const encoder = newEncoder(cfg);
+    const encoder = newEncoder(small);
     const acc = new GradientAccumulator(new LARS({ learningRate: 0.01, weightDecay: p.weightDecay }), { steps: p.accumulation });
     const common = { optimizer: acc, projector: heads, predictor: heads, seed: 1 };
     const learner: SelfSupervisedLearner = kind === 'byol' ? new BYOL(encoder, { ...common, tauBase: p.tauBase, totalSteps: 1000 }) : new SimSiam(encoder, common);
     const a = clip(bPre), b = clip(bPre);
     try {
       // Warm up through the first optimizer step (slots, first update) when the window is short; the timed micro-batches then average the update in.
-      return scale(timeIt(steps, () => void learner.step(a, b), Math.min(p.accumulation, 2)), p.microBatch / bPre);
+      return scale(timeIt(steps, () => void learner.step(a, b), Math.min(p.accumulation, 2)), (p.microBatch / bPre) * vox);
     } finally {
       tf.dispose([a, b]);
       learner.dispose({ encoder: true });
@@ -103,20 +113,20 @@ export function measureUnitTimes(cfg: ExperimentConfig, options: MeasureOptions 
   const viewPair = viewPairSeconds(cfg, options.volume ?? [32, 256, 256], Math.max(2, steps * 2));
   const byolMicro = plus(learnerTime('byol'), scale(viewPair, p.microBatch));
   const noTargetMicro = plus(learnerTime('simsiam'), scale(viewPair, p.microBatch));
-  const encoder = newEncoder(cfg);
+  const encoder = newEncoder(small);
   const x = clip(bFt);
   try {
     const vars = encoder.trainableVariables;
     const finetuneStep = scale(timeIt(steps, () => {
       const { value, grads } = tf.variableGrads(() => tf.mean(encoder.apply(x, { training: true }).features) as tf.Scalar, vars);
       tf.dispose([value, ...Object.values(grads)]);
-    }), cfg.finetune.batch / bFt);
+    }), (cfg.finetune.batch / bFt) * vox);
     const embedClip = scale(timeIt(steps, () => {
       const f = tf.tidy(() => encoder.apply(x, { training: false }).features);
       f.dataSync();
       f.dispose();
-    }), 1 / bFt);
-    const pick = (k: 'wall' | 'cpu'): UnitTimes => ({ byolMicro: byolMicro[k], noTargetMicro: noTargetMicro[k], viewPair: viewPair[k], finetuneStep: finetuneStep[k], embedClip: embedClip[k], measuredBatch: Math.max(bPre, bFt) });
+    }), vox / bFt);
+    const pick = (k: 'wall' | 'cpu'): UnitTimes => ({ byolMicro: byolMicro[k], noTargetMicro: noTargetMicro[k], viewPair: viewPair[k], finetuneStep: finetuneStep[k], embedClip: embedClip[k], measuredBatch: Math.max(bPre, bFt), measuredCrop: crop });
     return { wall: pick('wall'), cpu: pick('cpu') };
   } finally {
     x.dispose();

@@ -1,7 +1,9 @@
-import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { rocAuc, umapEmbedding } from '@byolmed3d/metrics';
 import { writeFileAtomicSync as writeFileAtomic } from '@byolmed3d/util/node';
@@ -9,7 +11,7 @@ import { writeRunConfig } from '../run/run-dir.js';
 import { RunLogger, formatDuration, type OutputMode } from '../run/logger.js';
 import { estimatePlan, humanDuration, type PlanEstimate } from './estimate.js';
 import { KnnMonitor, readCurves, COLLAPSE_SPREAD } from './monitor.js';
-import { cellDir, describeCell, type Cell, type CellMeta, type Plan } from './plan.js';
+import { cellDir, describeCell, type Cell, type CellMeta, type Plan, type PretrainCell } from './plan.js';
 import { downstreamStep, embed, monitorData, pretrainStep, splitCounts, startEncoder, testClips } from './steps.js';
 
 /** What a finished cell records in `cells/<key>/cell.json` (written last and atomically: its presence means done). */
@@ -168,26 +170,50 @@ function auc(labels: number[], scores: number[]): number | null {
   }
 }
 
+/** Runs a pretraining cell in this process (the worker calls it): the monitor, the pretraining, the curves. */
+export async function runPretrainCell(cell: PretrainCell, dir: string, log: RunLogger): Promise<PretrainOutcome> {
+  const cfg = cell.config;
+  const r = cfg.reproduce;
+  const data = r.monitorEvery > 0 ? await monitorData(cfg, r.monitorBank, log) : null;
+  const monitor = new KnnMonitor({ every: r.monitorEvery, k: r.monitorK, batch: Math.max(2, cfg.finetune.batch), data, file: join(dir, 'curves.jsonl'), log });
+  const resume = existsSync(join(dir, 'pretrain'));
+  const res = await pretrainStep(cfg, dir, log, resume, { onOptimizerStep: (i) => monitor.onStep(i) });
+  const curves = readCurves(join(dir, 'curves.jsonl'));
+  writeFileAtomic(join(dir, 'curves.json'), JSON.stringify(curves));
+  const bad = curves.find((p) => !(p.spread >= COLLAPSE_SPREAD));
+  const knn = curves.filter((p) => p.knnAuc !== undefined);
+  return {
+    kind: 'pretrain',
+    steps: res.steps,
+    skippedExams: res.skipped,
+    collapse: bad ? `projection spread ${bad.spread.toFixed(3)} at optimizer step ${bad.step}` : null,
+    lastKnnAuc: knn.at(-1)?.knnAuc ?? null,
+  };
+}
+
+/** The compiled worker script (from the sources, the built one). */
+function workerScript(): string {
+  const here = import.meta.url;
+  return fileURLToPath(here.endsWith('.ts') ? new URL('../../dist/reproduce/worker.js', here) : new URL('./worker.js', here));
+}
+
+/** Runs a pretraining cell in a fresh process (see worker.ts); resolves to its outcome and CPU seconds. */
+async function pretrainInWorker(cell: PretrainCell, dir: string, mode: OutputMode): Promise<{ outcome: PretrainOutcome; cpuSec: number }> {
+  writeFileAtomic(join(dir, 'worker-input.json'), JSON.stringify({ cell, mode }));
+  const out = join(dir, 'worker-output.json');
+  rmSync(out, { force: true });
+  const code = await new Promise<number | null>((resolve, reject) => {
+    const child = spawn(process.execPath, [workerScript(), dir], { stdio: ['ignore', 'inherit', 'inherit'] });
+    child.on('error', reject);
+    child.on('exit', (c) => resolve(c));
+  });
+  if (code !== 0 || !existsSync(out)) throw new Error(`${cell.id}: the pretraining process failed (exit ${code}); see ${join(dir, 'log.jsonl')}`);
+  return JSON.parse(readFileSync(out, 'utf8')) as { outcome: PretrainOutcome; cpuSec: number };
+}
+
 async function runCell(cell: Cell, dir: string, log: RunLogger): Promise<CellRecord['outcome']> {
   const cfg = cell.config;
-  if (cell.kind === 'pretrain') {
-    const r = cfg.reproduce;
-    const data = r.monitorEvery > 0 ? await monitorData(cfg, r.monitorBank, log) : null;
-    const monitor = new KnnMonitor({ every: r.monitorEvery, k: r.monitorK, batch: Math.max(2, cfg.finetune.batch), data, file: join(dir, 'curves.jsonl'), log });
-    const resume = existsSync(join(dir, 'pretrain'));
-    const res = await pretrainStep(cfg, dir, log, resume, { onOptimizerStep: (i) => monitor.onStep(i) });
-    const curves = readCurves(join(dir, 'curves.jsonl'));
-    writeFileAtomic(join(dir, 'curves.json'), JSON.stringify(curves));
-    const bad = curves.find((p) => !(p.spread >= COLLAPSE_SPREAD));
-    const knn = curves.filter((p) => p.knnAuc !== undefined);
-    return {
-      kind: 'pretrain',
-      steps: res.steps,
-      skippedExams: res.skipped,
-      collapse: bad ? `projection spread ${bad.spread.toFixed(3)} at optimizer step ${bad.step}` : null,
-      lastKnnAuc: knn.at(-1)?.knnAuc ?? null,
-    };
-  }
+  if (cell.kind === 'pretrain') return runPretrainCell(cell, dir, log);
   if (cell.kind === 'downstream') {
     const res = await downstreamStep(cfg, dir, log, cell.protocol, cell.id);
     const n = splitCounts(cfg);
@@ -215,7 +241,9 @@ async function runCell(cell: Cell, dir: string, log: RunLogger): Promise<CellRec
  * found with `cell.json` is skipped; an unfinished pretraining cell resumes
  * from its last checkpoint, any other unfinished cell is run again from the
  * start (all cells are deterministic, so the results are those of an
- * uninterrupted run).
+ * uninterrupted run). Each pretraining cell runs in a fresh process (the
+ * built `worker.js`), so that its tfjs variable names, which its checkpoints
+ * record, are the same whenever it starts or resumes.
  */
 export async function runPlan(plan: Plan, opts: RunPlanOptions): Promise<{ ran: number; skipped: number; seconds: number }> {
   const { out, log } = opts;
@@ -239,9 +267,15 @@ export async function runPlan(plan: Plan, opts: RunPlanOptions): Promise<{ ran: 
     const clog = new RunLogger(join(dir, 'log.jsonl'), opts.mode === 'human' && !(est !== undefined && est > 120) ? 'quiet' : opts.mode);
     const w0 = performance.now();
     const c0 = process.cpuUsage();
-    const outcome = await runCell(cell, dir, clog);
+    let outcome: CellRecord['outcome'];
+    let childCpu = 0;
+    if (cell.kind === 'pretrain') {
+      const w = await pretrainInWorker(cell, dir, clog.mode);
+      outcome = w.outcome;
+      childCpu = w.cpuSec;
+    } else outcome = await runCell(cell, dir, clog);
     const cu = process.cpuUsage(c0);
-    const timing: CellTiming = { wallSec: (performance.now() - w0) / 1000, cpuSec: (cu.user + cu.system) / 1e6, backend: opts.backend, finishedAt: new Date().toISOString() };
+    const timing: CellTiming = { wallSec: (performance.now() - w0) / 1000, cpuSec: (cu.user + cu.system) / 1e6 + childCpu, backend: opts.backend, finishedAt: new Date().toISOString() };
     writeFileAtomic(join(dir, 'timing.json'), JSON.stringify(timing));
     const { config: _c, ...meta } = cell;
     void _c;
