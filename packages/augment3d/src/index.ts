@@ -5,7 +5,7 @@
  * @packageDocumentation
  */
 export type { RandomStateSnapshot } from './random.js';
-export { RandomState, mix32 } from './random.js';
+export { RandomState } from './random.js';
 export { AugmentError } from './errors.js';
 export type { Clip, ClipShape, BatchShape } from './clip.js';
 export { assertClip, clipSize, cloneClip, toClip, zerosClip } from './clip.js';

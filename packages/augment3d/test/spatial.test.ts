@@ -142,7 +142,9 @@ describe('rotation, affine, erasing', () => {
     const back = r.apply(y, { applied: true, degrees: -20 });
     let err = 0;
     for (let h = 10; h < 21; h++) for (let w = 10; w < 21; w++) err = Math.max(err, Math.abs(at(back, 0, h, w) - at(smooth, 0, h, w)));
-    expect(err).toBeLessThan(0.05);
+    // Two bilinear resamplings of this smoothed field: the max error over 60
+    // random fields (two generators x 30 seeds) is 0.025..0.098.
+    expect(err).toBeLessThan(0.12);
   });
 
   it('RandAffine3d with zero ranges is the identity; a drawn one moves the whole volume', () => {

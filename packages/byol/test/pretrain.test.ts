@@ -13,10 +13,10 @@
  * nuisance; features invariant across views must keep the line.
  */
 import { describe, expect, it } from 'vitest';
-import { mulberry32 } from '../src/random.js';
 import * as tf from '@tensorflow/tfjs-core';
 import { expectNoLeaks, useBackend } from '@byolmed3d/test-utils';
 import { BYOL, type StepStats } from '@byolmed3d/byol';
+import { Random } from '@byolmed3d/util';
 import { TinyEncoder } from './tiny-encoder.js';
 
 const T = 4;
@@ -24,10 +24,6 @@ const S = 8;
 const CLIP = T * S * S;
 const CLASSES = 4;
 
-function gaussian(rng: () => number): number {
-  const u = Math.max(rng(), 1e-12);
-  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rng());
-}
 
 /** A clean clip of class `cls`: a line of the class's orientation through the centre, jittered by `p`. */
 function cleanClip(cls: number, p: number): Float32Array {
@@ -45,15 +41,15 @@ function cleanClip(cls: number, p: number): Float32Array {
 }
 
 /** One augmented view: random distractor blobs, intensity scale / offset, noise. */
-function view(clip: Float32Array, rng: () => number): Float32Array {
-  const scale = 0.7 + 0.6 * rng();
-  const offset = -0.5 + 2 * 0.5 * rng();
+function view(clip: Float32Array, rng: Random): Float32Array {
+  const scale = 0.7 + 0.6 * rng.next();
+  const offset = -0.5 + 2 * 0.5 * rng.next();
   const out = new Float32Array(CLIP);
-  const blobs = Array.from({ length: 3 }, () => ({ t: Math.floor(rng() * T), y: rng() * S, x: rng() * S, a: (rng() * 2 - 1) * 2 }));
+  const blobs = Array.from({ length: 3 }, () => ({ t: Math.floor(rng.next() * T), y: rng.next() * S, x: rng.next() * S, a: (rng.next() * 2 - 1) * 2 }));
   for (let t = 0; t < T; t++) {
     for (let y = 0; y < S; y++) {
       for (let x = 0; x < S; x++) {
-        let v = scale * (clip[(t * S + y) * S + x] as number) + offset + 0.3 * gaussian(rng);
+        let v = scale * (clip[(t * S + y) * S + x] as number) + offset + 0.3 * rng.normal();
         for (const b of blobs) v += b.a * Math.exp(-((y - b.y) ** 2 + (x - b.x) ** 2) / 2) * (t === b.t ? 1 : 0.5);
         out[(t * S + y) * S + x] = v;
       }
@@ -68,12 +64,12 @@ interface Dataset {
 }
 
 function dataset(n: number, seed: number): Dataset {
-  const rng = mulberry32(seed);
+  const rng = new Random(seed);
   const clips: Float32Array[] = [];
   const labels: number[] = [];
   for (let i = 0; i < n; i++) {
     const cls = i % CLASSES;
-    clips.push(cleanClip(cls, Math.floor(rng() * 3) - 1));
+    clips.push(cleanClip(cls, Math.floor(rng.next() * 3) - 1));
     labels.push(cls);
   }
   return { clips, labels };
@@ -146,7 +142,7 @@ describe('BYOL pretraining on synthetic clips', () => {
     const probeTrain = dataset(256, 2);
     const probeTest = dataset(256, 3);
     // The probe sees nuisance too: one random view of each clip.
-    const probeRng = mulberry32(4);
+    const probeRng = new Random(4);
     const probeTrainX = probeTrain.clips.map((c) => view(c, probeRng));
     const probeTestX = probeTest.clips.map((c) => view(c, probeRng));
 
@@ -164,11 +160,11 @@ describe('BYOL pretraining on synthetic clips', () => {
       totalSteps: steps,
       seed: 3,
     });
-    const rng = mulberry32(5);
+    const rng = new Random(5);
     const log: StepStats[] = [];
     const t0 = performance.now();
     for (let s = 0; s < steps; s++) {
-      const idx = Array.from({ length: batchSize }, () => Math.floor(rng() * pool.clips.length));
+      const idx = Array.from({ length: batchSize }, () => Math.floor(rng.next() * pool.clips.length));
       const a = batch(idx.map((i) => view(pool.clips[i]!, rng)));
       const b = batch(idx.map((i) => view(pool.clips[i]!, rng)));
       const st = s === steps - 1 ? await expectNoLeaks(() => byol.step(a, b)) : byol.step(a, b);

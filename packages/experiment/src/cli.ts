@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Command as Commander, CommanderError, Option } from 'commander';
 import { presets } from './config/presets.js';
 import { readConfigFile } from './config/io.js';
-import { ConfigError, defaultConfig, fieldSpec, flagToPartial, listFields, mergeConfig, type ExperimentConfig, type FieldEntry } from './config/schema.js';
+import { ConfigError, deepMerge, fieldSpec, flagToPartial, listFields, parseConfig, type ExperimentConfig, type FieldEntry } from './config/schema.js';
 import type { OutputMode } from './run/logger.js';
 import { registry, type CommandSpec } from './commands/registry.js';
 
@@ -127,10 +127,14 @@ function toRunArgs(o: RawRunOptions, positionals: string[], defaultPreset: strin
     if (e < 0) throw new ConfigError('--set', `expected path=value, got '${kv}'`);
     overrides.push(flagToPartial(kv.slice(0, e), kv.slice(e + 1), `--set ${kv.slice(0, e)}`));
   }
-  let config = defaultConfig();
-  if (presetName) config = mergeConfig(config, presets[presetName]);
-  if (o.config) config = mergeConfig(config, readConfigFile(o.config));
-  for (const p of overrides) config = mergeConfig(config, p);
+  // Layers merged first, validated once (cross-field checks see the final values).
+  let raw: unknown = {};
+  for (const layer of [presetName ? presets[presetName] : undefined, o.config ? readConfigFile(o.config) : undefined, ...overrides]) {
+    if (layer === undefined || layer === null) continue;
+    if (typeof layer !== 'object' || Array.isArray(layer)) throw new ConfigError(o.config ?? '', `expected a mapping, got ${JSON.stringify(layer)}`);
+    raw = deepMerge(raw, layer);
+  }
+  const config = parseConfig(raw);
   if (o.quiet && o.json) throw new ConfigError('--quiet', 'give --quiet or --json, not both');
   if (o.resume && o.overwrite) throw new ConfigError('--overwrite', 'give --resume or --overwrite, not both');
   const mode: OutputMode = o.json ? 'json' : o.quiet ? 'quiet' : 'human';

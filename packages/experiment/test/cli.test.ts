@@ -5,25 +5,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
-import { ConfigError, RunLogger, main, parseRunArgs, selectBackend } from '@byolmed3d/experiment';
+import { ConfigError, RunLogger, parseRunArgs, selectBackend } from '@byolmed3d/experiment';
 import { progressLine } from '@byolmed3d/experiment/internal';
+import { cli } from './cli-helper.js';
 
 const bin = fileURLToPath(new URL('../bin/byolmed3d.js', import.meta.url));
 
-/** Runs the CLI in-process: exit code and what it printed. */
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => ((out += String(s)), true));
-  vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => ((err += String(s)), true));
-  vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void (out += `${a.join(' ')}\n`));
-  vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void (err += `${a.join(' ')}\n`));
-  try {
-    return { code: await main(argv), out, err };
-  } finally {
-    vi.restoreAllMocks();
-  }
-}
 
 afterEach(() => vi.restoreAllMocks());
 
@@ -83,6 +70,8 @@ describe('byolmed3d CLI', () => {
     expect(parseRunArgs(['--strict']).config.strict).toBe(true);
     expect(parseRunArgs(['--strict=true']).config.strict).toBe(true);
     expect(() => parseRunArgs(['--strict', 'maybe'])).toThrow(/strict.*expected true or false, got 'maybe'/);
+    // Cross-field checks see the final values of all flags, whatever their order.
+    expect(parseRunArgs(['--init', 'weights', '--weights', 'x.pth']).config.init).toMatchObject({ kind: 'weights', weights: 'x.pth' });
   });
 
   it('accepts --flag=value for every option, quickstart --out=DIR included', async () => {

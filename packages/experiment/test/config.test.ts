@@ -64,3 +64,33 @@ describe('config schema', () => {
     expect(parseRunArgs(['--config', join(dir, 'c.yaml')]).config).toEqual(c);
   });
 });
+
+describe('config reference', () => {
+  it("the README's field table is the schema's (regenerate it with configReferenceMarkdown())", async () => {
+    const { readFileSync } = await import('node:fs');
+    const { configReferenceMarkdown } = await import('@byolmed3d/experiment');
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    expect(readme).toContain(configReferenceMarkdown());
+  });
+
+  it('the JSON Schema describes every field with its default and doc, and config.yaml points at it', async () => {
+    const { configJsonSchema, listFields } = await import('@byolmed3d/experiment');
+    const s = configJsonSchema() as { properties: Record<string, { properties?: Record<string, { default?: unknown; description?: string }>; default?: unknown; description?: string }>; additionalProperties?: boolean };
+    for (const f of listFields()) {
+      const [a, b] = f.path.split('.') as [string, string | undefined];
+      const node = b ? s.properties[a]?.properties?.[b] : s.properties[a];
+      expect(node?.description, f.path).toBe(f.doc);
+      expect(node?.default, f.path).toEqual(f.default);
+    }
+    expect(s.additionalProperties).toBe(false);
+    expect(configToYaml(defaultConfig()).split('\n')[0]).toBe('# yaml-language-server: $schema=./config.schema.json');
+  });
+});
+
+describe('config types', () => {
+  it('src/config/types.ts is the one generated from the schema (regenerate with configTypesSource())', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { configTypesSource } = await import('@byolmed3d/experiment');
+    expect(readFileSync(new URL('../src/config/types.ts', import.meta.url), 'utf8')).toBe(configTypesSource());
+  });
+});

@@ -4,26 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { testdataPath } from '@byolmed3d/test-utils';
-import { main } from '@byolmed3d/experiment';
-
-/** Runs the CLI in-process and returns its exit code and what it printed. */
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const w = vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => ((out += String(s)), true));
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => ((err += String(s)), true));
-  const l = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void (out += `${a.join(' ')}\n`));
-  const ce = vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void (err += `${a.join(' ')}\n`));
-  try {
-    const code = await main(argv);
-    return { code, out, err };
-  } finally {
-    w.mockRestore();
-    e.mockRestore();
-    l.mockRestore();
-    ce.mockRestore();
-  }
-}
+import { cli } from './cli-helper.js';
 
 describe('byolmed3d end to end (tiny config, cpu backend)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'byolmed3d-e2e-'));

@@ -62,3 +62,28 @@ describe('encoder export (model.safetensors + config.json)', () => {
     enc3.dispose();
   });
 });
+
+describe('byolmed3d weights export / convert', () => {
+  it("exports a run's encoder, also from its newest checkpoint when the export is missing (same bytes), and converts it", async () => {
+    const { cli } = await import('./cli-helper.js');
+    const { generateDemoDataset, demoPresets } = await import('@byolmed3d/experiment');
+    const { rmSync } = await import('node:fs');
+    const dir = mkdtempSync(join(tmpdir(), 'byolmed3d-wexport-'));
+    generateDemoDataset({ out: join(dir, 'data'), seed: 1, ...demoPresets.tiny! });
+    const run = join(dir, 'run');
+    expect((await cli('pretrain', '--preset', 'tiny', '--data', join(dir, 'data'), '--run', run, '--backend', 'cpu', '--quiet', '--pretrain.epochs', '1')).code).toBe(0);
+    const final = readFileSync(join(run, 'pretrain', 'encoder', 'model.safetensors'));
+    const a = await cli('weights', 'export', run, '--out', join(dir, 'a'));
+    expect(a.code).toBe(0);
+    expect(Buffer.compare(readFileSync(join(dir, 'a', 'model.safetensors')), final)).toBe(0);
+    rmSync(join(run, 'pretrain', 'encoder'), { recursive: true });
+    const b = await cli('weights', 'export', run, '--out', join(dir, 'b'));
+    expect(b.code, b.err).toBe(0);
+    expect(b.out).toMatch(/at optimizer step 3/);
+    expect(Buffer.compare(readFileSync(join(dir, 'b', 'model.safetensors')), final)).toBe(0);
+    const c = await cli('weights', 'convert', join(dir, 'b'), join(dir, 'c.safetensors'));
+    expect(c.code).toBe(0);
+    const ins = await cli('weights', 'inspect', join(dir, 'c.safetensors'));
+    expect(ins.out).toMatch(/layer4\.1\.conv2\.1\.num_batches_tracked/);
+  }, 120_000);
+});

@@ -7,7 +7,8 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { bootstrapMetrics, delong, delongTest, knnClassify, linearProbe, rocAuc, Rng } from '@byolmed3d/metrics';
+import { bootstrapMetrics, delong, delongTest, knnClassify, linearProbe, rocAuc } from '@byolmed3d/metrics';
+import { Random } from '@byolmed3d/util';
 import { timeIt, writeBenchResult, type BenchRow } from '@byolmed3d/test-utils';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -15,7 +16,7 @@ const N = 10_000_000;
 const REPEATS = 3;
 
 function makeData(n: number, seed: number): { y: Uint8Array; s: Float64Array } {
-  const rng = new Rng(seed);
+  const rng = new Random(seed);
   const y = new Uint8Array(n);
   const s = new Float64Array(n);
   for (let i = 0; i < n; i++) {
@@ -96,7 +97,7 @@ rows.push({ case: 'paired DeLong test, 1M cases', unit: 'ms', value: msPaired, h
 const d = 512;
 const nTr = 1130;
 const nTe = 120;
-const rng = new Rng(3);
+const rng = new Random(3);
 const feats = (n: number): { data: Float32Array; labels: number[] } => {
   const data = new Float32Array(n * d);
   const labels: number[] = [];

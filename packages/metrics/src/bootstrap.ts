@@ -1,5 +1,5 @@
 import { MetricsError } from './errors.js';
-import { Rng } from './rng.js';
+import { Random } from '@byolmed3d/util';
 import { normalCdf, normalQuantile, quantileSorted } from './stats.js';
 import { metricsFromCounts, type ThresholdMetricName, type ThresholdOptions } from './threshold.js';
 import { binaryInput, checkNumber, type BinaryLabels, type Scores } from './validate.js';
@@ -11,7 +11,7 @@ export interface BootstrapOptions {
   nBoot?: number;
   /** Two-sided level: 0.05 gives a 95 % interval. Default `0.05`. */
   alpha?: number;
-  /** Seed of the resampling generator ({@link Rng}). Default `0`. */
+  /** Seed of the resampling generator (the shared `Random` of `@byolmed3d/util`). Default `0`. */
   seed?: number;
   /**
    * Resample positives and negatives separately, keeping their counts (and
@@ -84,6 +84,7 @@ function checkOptions(fn: string, o: BootstrapOptions): Required<Omit<BootstrapO
   };
   checkNumber(fn, 'nBoot', r.nBoot, 2, 1e8, true);
   checkNumber(fn, 'alpha', r.alpha, 1e-9, 1 - 1e-9);
+  checkNumber(fn, 'seed', r.seed, -Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER, true);
   if (r.method !== 'percentile' && r.method !== 'bca') {
     throw new MetricsError(fn, 'invalid-argument', `method must be 'percentile' or 'bca', got ${String(r.method)}`);
   }
@@ -155,7 +156,7 @@ export function intervalFromSamples(
 }
 
 /** Draws one resample as multiplicities per sorted position. */
-function drawCounts(rng: Rng, pc: Float64Array, nc: Float64Array, stratified: boolean): void {
+function drawCounts(rng: Random, pc: Float64Array, nc: Float64Array, stratified: boolean): void {
   const m = pc.length;
   const n = nc.length;
   pc.fill(0);
@@ -302,7 +303,7 @@ export function bootstrapMetrics(
   evalAll(pc, nc, est, 0, 1);
   const B = o.nBoot;
   const samples = new Float64Array(K * B);
-  const rng = new Rng(o.seed);
+  const rng = new Random(o.seed);
   let redraws = 0;
   for (let b = 0; b < B; b++) {
     drawCounts(rng, pc, nc, o.stratified);
@@ -379,7 +380,7 @@ export function bootstrapCI(
     return v;
   };
   const estimate = call(y, s);
-  const rng = new Rng(o.seed);
+  const rng = new Random(o.seed);
   const B = o.nBoot;
   const samples = new Float64Array(B);
   const yy = new Uint8Array(N);
@@ -500,7 +501,7 @@ export function bootstrapAucDifference(
   };
   w.fill(1);
   const [aucA, aucB] = diffOf();
-  const rng = new Rng(o.seed);
+  const rng = new Random(o.seed);
   const samples = new Float64Array(o.nBoot);
   let redraws = 0;
   for (let r = 0; r < o.nBoot; r++) {

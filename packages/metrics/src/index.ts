@@ -8,7 +8,6 @@
  */
 export { MetricsError, type MetricsErrorReason } from './errors.js';
 export type { BinaryLabels, Scores } from './validate.js';
-export { Rng } from './rng.js';
 export { normalCdf, normalSf, normalQuantile } from './stats.js';
 export {
   rocAuc,

@@ -7,11 +7,21 @@ import { binaryInput, type BinaryLabels, type Scores } from './validate.js';
  * probabilities. Threshold metrics act on probabilities: apply this to a
  * model's logits before {@link thresholdMetrics} (thresholding logits at
  * 0.5 is equivalent to a probability threshold of 0.62, a silent bug).
+ * @throws {@link MetricsError} (`not-finite`) for a NaN, infinite or non-number logit
  */
 export function sigmoid(logits: ArrayLike<number>): Float64Array {
   const out = new Float64Array(logits.length);
-  for (let i = 0; i < logits.length; i++) out[i] = sigmoid1(logits[i] as number);
+  for (let i = 0; i < logits.length; i++) out[i] = sigmoid1(finiteAt('sigmoid', logits, i, 'logits'));
   return out;
+}
+
+/** `a[i]` when it is a finite number, else a `not-finite` MetricsError. */
+function finiteAt(fn: string, a: ArrayLike<number>, i: number, name: string): number {
+  const v: unknown = a[i];
+  if (typeof v !== 'number' || !Number.isFinite(v)) {
+    throw new MetricsError(fn, 'not-finite', `${name}[${i}] is ${v === null ? 'null' : String(v)}; expected a finite number`);
+  }
+  return v;
 }
 
 /** Logistic function of one number (stable for large |x|). */
@@ -21,11 +31,14 @@ export function sigmoid1(x: number): number {
   return e / (1 + e);
 }
 
-/** Inverse of {@link sigmoid}: `log(p / (1 - p))`, with `p` clipped to `[eps, 1 - eps]` (default eps 1e-7). */
+/**
+ * Inverse of {@link sigmoid}: `log(p / (1 - p))`, with `p` clipped to `[eps, 1 - eps]` (default eps 1e-7).
+ * @throws {@link MetricsError} (`not-finite`) for a NaN, infinite or non-number entry
+ */
 export function logit(probs: ArrayLike<number>, eps = 1e-7): Float64Array {
   const out = new Float64Array(probs.length);
   for (let i = 0; i < probs.length; i++) {
-    const p = Math.min(1 - eps, Math.max(eps, probs[i] as number));
+    const p = Math.min(1 - eps, Math.max(eps, finiteAt('logit', probs, i, 'probs')));
     out[i] = Math.log(p / (1 - p));
   }
   return out;

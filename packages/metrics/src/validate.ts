@@ -39,14 +39,25 @@ export function toLabels(fn: string, labels: BinaryLabels, name = 'labels'): Uin
   return y;
 }
 
-/** Converts scores to float64 and rejects NaN (infinities are allowed). @internal */
+/**
+ * Converts scores to float64 and rejects anything that is not a finite number
+ * (NaN, +-Infinity, and `null`/`undefined`/strings, which `Float64Array.from`
+ * would silently turn into 0 or NaN), like scikit-learn's "Input contains NaN
+ * / infinity". @internal
+ */
 export function toScores(fn: string, scores: Scores, name = 'scores'): Float64Array {
   const n = scores.length;
   if (n === 0) throw new MetricsError(fn, 'empty', `${name} is empty`);
+  if (!ArrayBuffer.isView(scores)) {
+    for (let i = 0; i < n; i++) {
+      const v: unknown = scores[i];
+      if (typeof v !== 'number') throw new MetricsError(fn, 'not-finite', `${name}[${i}] is ${v === null ? 'null' : typeof v}, not a number (a NaN or Infinity score written to JSON reads back as null)`);
+    }
+  }
   const s = scores instanceof Float64Array ? scores : Float64Array.from(scores);
   for (let i = 0; i < n; i++) {
     const v = s[i] as number;
-    if (v !== v) throw new MetricsError(fn, 'not-finite', `${name}[${i}] is NaN`);
+    if (!Number.isFinite(v)) throw new MetricsError(fn, 'not-finite', `${name}[${i}] is ${v}; scores must be finite (input contains ${v !== v ? 'NaN' : 'infinity'})`);
   }
   return s;
 }

@@ -29,8 +29,8 @@ describe('rocAuc', () => {
     }
     s[0] = -0;
     s[1] = 0;
-    s[2] = Infinity;
-    s[3] = -Infinity;
+    s[2] = Number.MAX_VALUE;
+    s[3] = -Number.MAX_VALUE;
     const pos: number[] = [];
     const neg: number[] = [];
     for (let i = 0; i < n; i++) (y[i] ? pos : neg).push(s[i] as number);

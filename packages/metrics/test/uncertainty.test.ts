@@ -142,10 +142,12 @@ describe('bootstrap', () => {
     expect(Math.abs(pct.upper - ref.percentile[1])).toBeLessThan(0.1 * w);
     expect(Math.abs(bca.se - ref.se)).toBeLessThan(0.1 * ref.se);
     // The BCa correction moves the interval the same way as scipy's (the size of the
-    // shift carries the Monte-Carlo noise of both bias estimates z0).
+    // shift carries the Monte-Carlo noise of both bias estimates z0: over seeds 1..16
+    // at nBoot 3000 the ratios range 0.17..1.03, so the bound is 0.1, well above the 0
+    // that a missing correction gives).
     for (const k of [0, 1] as const) {
       const ours = (k === 0 ? bca.lower - pct.lower : bca.upper - pct.upper) / (ref.bca[k] - ref.percentile[k]);
-      expect(ours, `shift ratio ${k}`).toBeGreaterThan(0.2);
+      expect(ours, `shift ratio ${k}`).toBeGreaterThan(0.1);
       expect(ours, `shift ratio ${k}`).toBeLessThan(1.8);
     }
   });

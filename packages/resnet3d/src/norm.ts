@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { ParamStore } from './params.js';
+import type { BatchCounter, ParamStore } from './params.js';
 
 /** PyTorch's default batch/group norm epsilon. */
 export const NORM_EPS = 1e-5;
@@ -118,7 +118,7 @@ export class BatchNorm3d implements NormLayer {
   readonly runningMean: tf.Variable;
   /** Running (unbiased) variance `[C]` (non-trainable). */
   readonly runningVar: tf.Variable;
-  private readonly counter: { count: number };
+  private readonly counter: BatchCounter;
 
   /**
    * @param store where the variables are registered
@@ -148,7 +148,7 @@ export class BatchNorm3d implements NormLayer {
       this.runningMean.assign(tf.add(tf.mul(this.runningMean, 1 - k), tf.mul(mean, k)));
       this.runningVar.assign(tf.add(tf.mul(this.runningVar, 1 - k), tf.mul(variance, (k * m) / (m - 1))));
     });
-    this.counter.count++;
+    this.counter.increment();
     return output as tf.Tensor5D;
   }
 }

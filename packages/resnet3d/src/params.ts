@@ -23,10 +23,38 @@ export interface ParamRecord {
  */
 export type ParamInitializer = (torchName: string, torchShape: number[], kind: ParamKind, tfShape: number[]) => tf.Tensor;
 
-/** A mutable counter (batch norm's `num_batches_tracked`). */
+/**
+ * Batch norm's `num_batches_tracked`: an int32 scalar non-trainable variable
+ * (so `getWeights`-style state saving sees it), counted on the device.
+ */
 export interface BatchCounter {
-  /** Training-mode forward passes seen. */
+  /** The int32 scalar variable (`<prefix>/<bn>.num_batches_tracked`). */
+  readonly variable: tf.Variable;
+  /** Training-mode forward passes seen (reading it downloads the scalar). */
   count: number;
+  /** Adds one, on the device. */
+  increment(): void;
+}
+
+class VariableCounter implements BatchCounter {
+  readonly variable: tf.Variable;
+
+  constructor(name: string) {
+    this.variable = tf.tidy(() => tf.variable(tf.scalar(0, 'int32'), false, name, 'int32'));
+  }
+
+  get count(): number {
+    return this.variable.dataSync()[0] as number;
+  }
+
+  set count(v: number) {
+    tf.util.assert(Number.isInteger(v) && v >= 0 && v < 2 ** 31, () => `num_batches_tracked must be an integer in [0, 2^31), got ${v}`);
+    tf.tidy(() => this.variable.assign(tf.scalar(v, 'int32')));
+  }
+
+  increment(): void {
+    tf.tidy(() => this.variable.assign(tf.add(this.variable, tf.scalar(1, 'int32'))));
+  }
 }
 
 /** Registry of a model's variables, keyed by torchvision name (used while building layers). */
@@ -58,11 +86,11 @@ export class ParamStore {
     return variable;
   }
 
-  /** The `num_batches_tracked` counter of the batch norm `bnName` (created at 0). */
+  /** The `num_batches_tracked` counter of the batch norm `bnName` (created at 0, an int32 variable). */
   counter(bnName: string): BatchCounter {
     let c = this.batchCounters.get(bnName);
     if (!c) {
-      c = { count: 0 };
+      c = new VariableCounter(`${this.prefix}/${bnName}.num_batches_tracked`);
       this.batchCounters.set(bnName, c);
     }
     return c;

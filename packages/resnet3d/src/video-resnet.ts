@@ -201,9 +201,9 @@ export class VideoResNet {
     return [...this.store.records.values()].filter((r) => r.trainable).map((r) => r.variable);
   }
 
-  /** Non-trainable variables: batch-norm running means and variances. */
+  /** Non-trainable variables: batch-norm running means and variances, then the int32 `num_batches_tracked` counters. */
   get nonTrainableVariables(): tf.Variable[] {
-    return [...this.store.records.values()].filter((r) => !r.trainable).map((r) => r.variable);
+    return [...[...this.store.records.values()].filter((r) => !r.trainable).map((r) => r.variable), ...[...this.store.batchCounters.values()].map((c) => c.variable)];
   }
 
   /** Number of trainable parameters (PyTorch's `sum(p.numel() for p in model.parameters())`). */
@@ -346,6 +346,7 @@ export class VideoResNet {
   dispose(): void {
     if (this.disposed) return;
     for (const r of this.store.records.values()) r.variable.dispose();
+    for (const c of this.store.batchCounters.values()) c.variable.dispose();
     livePrefixes.delete(this.name);
     this.disposed = true;
   }

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { timeIt, writeBenchResult, type BenchRow } from '@byolmed3d/test-utils';
+import { Random } from '@byolmed3d/util';
 import { encodeNpy, readVideo, MRNetDataset, VideoLoader } from '@byolmed3d/video-io';
 
 const EXAMS = 12;
@@ -19,13 +20,8 @@ const MB = 1e6;
 /** A seeded MRI-like volume: smooth blobs plus noise, uint8. */
 function volume(seed: number): Uint8Array {
   const out = new Uint8Array(S * H * W);
-  let a = seed >>> 0;
-  const rnd = (): number => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const r = new Random(seed);
+  const rnd = (): number => r.next();
   for (let z = 0; z < S; z++)
     for (let y = 0; y < H; y++)
       for (let x = 0; x < W; x++) {

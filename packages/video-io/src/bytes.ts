@@ -1,4 +1,4 @@
-import { Gunzip, Inflate, unzipSync } from 'fflate';
+import { Gunzip, Inflate } from 'fflate';
 import { VideoReadError, type VideoFormat } from './errors.js';
 
 /** Reads an ASCII string of `len` bytes at `off`, stopping at the first NUL. */
@@ -69,7 +69,7 @@ export function gunzipBounded(bytes: Uint8Array, maxBytes: number, file: string,
   let done = false;
   const g = new Gunzip((chunk, final) => {
     total += chunk.length;
-    if (total > maxBytes) throw new VideoReadError(file, format, `gzip stream inflates to more than maxBytes=${maxBytes} bytes`);
+    if (total > maxBytes) throw new VideoReadError(file, format, `gzip stream inflates to more than maxBytes=${maxBytes} bytes (stopped there)`);
     if (chunk.length > 0) chunks.push(chunk);
     if (final) done = true;
   });
@@ -87,8 +87,37 @@ export function gunzipBounded(bytes: Uint8Array, maxBytes: number, file: string,
 }
 
 /**
+ * Inflates at most about `n` bytes (plus one slice's worth) from the start of
+ * a gzip or raw deflate stream, streaming, to read a header before deciding
+ * how much to inflate. Returns what it got: shorter when the stream is, or
+ * when it is corrupt (the full read reports that).
+ */
+export function inflateHead(bytes: Uint8Array, n: number, kind: 'gzip' | 'raw' = 'gzip'): Uint8Array {
+  const chunks: Uint8Array[] = [];
+  let have = 0;
+  let done = false;
+  const onData = (c: Uint8Array, final: boolean): void => {
+    if (have < n && c.length > 0) {
+      chunks.push(c);
+      have += c.length;
+    }
+    if (final) done = true;
+  };
+  try {
+    const s = kind === 'gzip' ? new Gunzip(onData) : new Inflate(onData);
+    for (let o = 0; o < bytes.length && have < n && !done; o += 4096) {
+      const end = Math.min(bytes.length, o + 4096);
+      s.push(bytes.subarray(o, end), end >= bytes.length);
+    }
+  } catch {
+    // Corrupt stream: the full read reports it.
+  }
+  return concat(chunks, have);
+}
+
+/**
  * Inflates a raw deflate stream (no header), bounded like {@link gunzipBounded}.
- * Used for deflated DICOM datasets.
+ * Used for deflated DICOM datasets and `.npz` members.
  */
 export function inflateRawBounded(bytes: Uint8Array, maxBytes: number, file: string, format: VideoFormat): Uint8Array {
   const chunks: Uint8Array[] = [];
@@ -114,54 +143,6 @@ export function inflateRawBounded(bytes: Uint8Array, maxBytes: number, file: str
   return concat(chunks, total);
 }
 
-/** One member of a zip archive (npz). */
-export interface ZipMember {
-  /** File name inside the archive. */
-  name: string;
-  /** Uncompressed bytes. */
-  data: Uint8Array;
-}
-
-/** Largest expansion ratio a deflate stream can reach (about 1032:1). */
-const MAX_DEFLATE_RATIO = 1032;
-
-/**
- * Reads the members of a zip archive (stored or deflated) whose names pass
- * `want`. Sizes from the central directory are checked against `maxBytes`
- * and against the compressed size before anything is allocated.
- */
-export function unzipBounded(
-  bytes: Uint8Array,
-  maxBytes: number,
-  file: string,
-  format: VideoFormat,
-  want: (name: string) => boolean = () => true,
-): ZipMember[] {
-  let total = 0;
-  let files: Record<string, Uint8Array>;
-  try {
-    files = unzipSync(bytes, {
-      filter: (f) => {
-        if (!want(f.name)) return false;
-        if (f.compression !== 0 && f.compression !== 8) {
-          throw new VideoReadError(file, format, `zip member ${f.name} uses unsupported compression method ${f.compression}`);
-        }
-        const limit = f.compression === 0 ? f.size : f.size * MAX_DEFLATE_RATIO + 1024;
-        if (f.originalSize > limit) {
-          throw new VideoReadError(file, format, `zip member ${f.name} claims ${f.originalSize} bytes from ${f.size} compressed bytes`);
-        }
-        total += f.originalSize;
-        if (total > maxBytes) throw new VideoReadError(file, format, `zip members claim more than maxBytes=${maxBytes} bytes`);
-        return true;
-      },
-    });
-  } catch (e) {
-    if (e instanceof VideoReadError) throw e;
-    throw new VideoReadError(file, format, `corrupt zip archive: ${(e as Error).message}`, { cause: e });
-  }
-  return Object.entries(files).map(([name, data]) => ({ name, data }));
-}
-
 type ZlibModule = typeof import('node:zlib');
 let zlibPromise: Promise<ZlibModule | undefined> | undefined;
 
@@ -176,18 +157,29 @@ function nodeZlib(): Promise<ZlibModule | undefined> {
 /**
  * Gunzips with a hard cap of `maxBytes` on the output: Node's native zlib
  * (`maxOutputLength`) under Node, {@link gunzipBounded} (fflate) elsewhere.
+ * With `truncate` (the cap is the size a header declared), a longer stream
+ * is cut at `maxBytes` instead of refused, as readers ignore trailing bytes.
  */
-export async function gunzip(bytes: Uint8Array, maxBytes: number, file: string, format: VideoFormat): Promise<Uint8Array> {
+export async function gunzip(bytes: Uint8Array, maxBytes: number, file: string, format: VideoFormat, truncate = false): Promise<Uint8Array> {
   const z = await nodeZlib();
-  if (!z) return gunzipBounded(bytes, maxBytes, file, format);
+  const tooLarge = (cause?: unknown): Uint8Array => {
+    if (truncate) return inflateHead(bytes, maxBytes).subarray(0, maxBytes);
+    throw new VideoReadError(file, format, `gzip stream inflates to more than maxBytes=${maxBytes} bytes (stopped there)`, { cause });
+  };
+  if (!z) {
+    try {
+      return gunzipBounded(bytes, maxBytes, file, format);
+    } catch (e) {
+      if (e instanceof VideoReadError && /inflates to more than/.test(e.reason)) return tooLarge(e);
+      throw e;
+    }
+  }
   try {
-    const out = z.gunzipSync(bytes, { maxOutputLength: Math.min(maxBytes, 2 ** 32 - 1) });
+    const out = z.gunzipSync(bytes, { maxOutputLength: Math.max(1, Math.min(maxBytes, 2 ** 32 - 1)) });
     return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
-    if (err.code === 'ERR_BUFFER_TOO_LARGE' || err instanceof RangeError) {
-      throw new VideoReadError(file, format, `gzip stream inflates to more than maxBytes=${maxBytes} bytes`, { cause: e });
-    }
+    if (err.code === 'ERR_BUFFER_TOO_LARGE' || err instanceof RangeError) return tooLarge(e);
     if (err.code === 'Z_BUF_ERROR') throw new VideoReadError(file, format, 'truncated gzip stream', { cause: e });
     throw new VideoReadError(file, format, `corrupt gzip stream: ${err.message}`, { cause: e });
   }

@@ -1,5 +1,4 @@
-import { Gunzip } from 'fflate';
-import { isGzip, startsWith, ascii } from './bytes.js';
+import { inflateHead, isGzip, startsWith, ascii } from './bytes.js';
 import type { VideoFormat } from './errors.js';
 import { NPY_MAGIC } from './npy.js';
 import { isNifti } from './nifti.js';
@@ -48,24 +47,6 @@ export function detectFormat(b: Uint8Array, name = ''): VideoFormat {
  */
 export function sniffFormat(b: Uint8Array, name = ''): SniffResult {
   if (!isGzip(b)) return { format: detectFormat(b, name), gzipped: false };
-  const chunks: Uint8Array[] = [];
-  let have = 0;
-  try {
-    const g = new Gunzip((c) => {
-      if (have < 1024) {
-        chunks.push(c);
-        have += c.length;
-      }
-    });
-    for (let o = 0; o < b.length && have < 1024; o += 4096) g.push(b.subarray(o, Math.min(b.length, o + 4096)), false);
-  } catch {
-    // Corrupt stream: the full read reports it.
-  }
-  const head = new Uint8Array(have);
-  let o = 0;
-  for (const c of chunks) {
-    head.set(c, o);
-    o += c.length;
-  }
+  const head = inflateHead(b, 1024);
   return { format: detectFormat(head, name.replace(/\.gz$/i, '')), gzipped: true };
 }

@@ -228,6 +228,27 @@ export function niftiAffine(h: NiftiHeader): NiftiAffine {
 }
 
 /**
+ * The bytes a NIfTI header declares: `vox_offset` plus the voxels for a
+ * single file (`n+1`/`n+2`), or the voxels of the `.img` for a pair header
+ * (`pair` true, or magic `ni1`/`ni2`). Read from the header alone, so a
+ * gzip bomb is refused before it is inflated. @internal
+ */
+export function niftiDeclaredBytes(head: Uint8Array, file: string): number {
+  const h = parseNiftiHeader(head, file);
+  const ndim = h.dim[0] as number;
+  if (!(ndim >= 1 && ndim <= 7)) throw new VideoReadError(file, 'nifti', `dim[0] is ${ndim}, expected 1..7`);
+  let count = 1;
+  for (let i = 1; i <= ndim; i++) {
+    const d = h.dim[i] as number;
+    if (!Number.isInteger(d) || d < 1) throw new VideoReadError(file, 'nifti', `dim[${i}] is ${d}, expected a positive integer`);
+    count *= d;
+  }
+  const voxels = count * Math.max(1, h.bitpix / 8);
+  const pair = h.magic === 'ni1' || h.magic === 'ni2';
+  return (pair ? Math.max(0, Math.floor(h.voxOffset)) : Math.floor(h.voxOffset)) + voxels;
+}
+
+/**
  * Decodes a NIfTI-1/2 single file (`.nii`, already gunzipped) held in memory
  * into `[T, H, W, C]`; see `ReadVideoOptions.frameAxis` for the axis mapping.
  */

@@ -1,5 +1,6 @@
 import { VideoReadError } from './errors.js';
-import { ascii, startsWith, unzipBounded } from './bytes.js';
+import { ascii, inflateHead, inflateRawBounded, startsWith } from './bytes.js';
+import { zipEntries, zipMemberData } from './zip.js';
 import { DTYPE_SIZE, bytesToTyped, halfToFloat32, prod, transpose } from './dtype.js';
 import type { MedicalVideo, VideoDType, VideoTypedArray } from './types.js';
 
@@ -59,16 +60,32 @@ export function parseNpyHeader(b: Uint8Array, file: string): NpyHeader {
   const fortran = /['"]fortran_order['"]\s*:\s*(True|False)/.exec(text)?.[1];
   const shapeText = /['"]shape['"]\s*:\s*\(([^)]*)\)/.exec(text)?.[1];
   if (descr === undefined || fortran === undefined || shapeText === undefined) {
-    throw new VideoReadError(file, 'npy', `malformed header dict: ${JSON.stringify(text.slice(0, 120))}`);
+    throw new VideoReadError(file, 'npy', 'malformed header dict: no descr, fortran_order and shape entries');
   }
   const shape: number[] = [];
   for (const part of shapeText.split(',')) {
     const t = part.trim().replace(/L$/, '');
     if (t === '') continue;
-    if (!/^\d+$/.test(t)) throw new VideoReadError(file, 'npy', `bad shape entry ${JSON.stringify(t)}`);
+    if (!/^\d+$/.test(t)) throw new VideoReadError(file, 'npy', `bad shape entry ${shape.length} (not a non-negative integer)`);
     shape.push(Number(t));
   }
   return { descr, fortranOrder: fortran === 'True', shape, dataOffset: hstart + hlen, version: [major, minor] };
+}
+
+/**
+ * The total size (header + data) a .npy header declares, from the first
+ * bytes of the file, or `undefined` when `head` is shorter than the header.
+ * Used to refuse and to bound inflation before anything large is allocated.
+ * @internal
+ */
+export function npyDeclaredBytes(head: Uint8Array, file: string, format: 'npy' | 'npz' = 'npy'): number | undefined {
+  if (head.length < 12) return undefined;
+  const hlen = head[6] === 1 ? (head[8] as number) | ((head[9] as number) << 8) : ((head[8] as number) | ((head[9] as number) << 8) | ((head[10] as number) << 16)) + (head[11] as number) * 2 ** 24;
+  if ((head[6] === 1 ? 10 : 12) + hlen > head.length) return undefined;
+  const h = parseNpyHeader(head, file);
+  const kind = DESCR[/^([<>|=])?([a-zA-Z]\d+)$/.exec(h.descr)?.[2] ?? ''];
+  if (kind === undefined) throw new VideoReadError(file, format, `unsupported dtype ${/^[<>|=]?[a-zA-Z]\d{1,2}$/.test(h.descr) ? h.descr : '(not a NumPy type code)'}`);
+  return h.dataOffset + prod(h.shape) * (kind === 'float16' ? 2 : DTYPE_SIZE[kind]);
 }
 
 /** Maps an N-d NumPy shape to `[T, H, W, C]`. */
@@ -96,7 +113,7 @@ export function decodeNpy(b: Uint8Array, file: string, maxBytes: number, format:
   const h = parseNpyHeader(b, file);
   const m = /^([<>|=])?([a-zA-Z]\d+)$/.exec(h.descr);
   const kind = m ? DESCR[m[2] as string] : undefined;
-  if (!m || kind === undefined) throw new VideoReadError(file, format, `unsupported dtype ${JSON.stringify(h.descr)}`);
+  if (!m || kind === undefined) throw new VideoReadError(file, format, `unsupported dtype ${/^[<>|=]?[a-zA-Z]\d{1,2}$/.test(h.descr) ? h.descr : '(not a NumPy type code)'}`);
   const little = m[1] !== '>';
   const shape = toTHWC(h.shape, file, format);
   const count = prod(h.shape);
@@ -128,37 +145,47 @@ export function decodeNpy(b: Uint8Array, file: string, maxBytes: number, format:
   };
 }
 
+/** Bytes inflated first from an .npz member to read its .npy header. */
+const NPY_HEAD_BYTES = 1 << 16;
+
 /**
  * Decodes one array of an .npz archive (stored or deflated members).
  * `arrayName` picks the member (with or without `.npy`); default the first.
+ * Sizes are checked before inflating: the member size the archive declares
+ * and then the size its .npy header declares must fit `maxBytes`, and
+ * inflation stops at the header's size (a lying archive cannot make it
+ * inflate more).
  */
 export function decodeNpz(b: Uint8Array, file: string, maxBytes: number, arrayName?: string): MedicalVideo {
   const wanted = arrayName === undefined ? undefined : arrayName.endsWith('.npy') ? arrayName : `${arrayName}.npy`;
-  let first: string | undefined;
-  const members = unzipBounded(b, maxBytes, file, 'npz', (name) => {
-    if (!name.endsWith('.npy')) return false;
-    if (wanted !== undefined) return name === wanted;
-    if (first === undefined) first = name;
-    return name === first;
-  });
-  const member = members[0];
-  if (!member) {
+  const entries = zipEntries(b, file).filter((e) => e.name.endsWith('.npy'));
+  const entry = wanted === undefined ? entries[0] : entries.find((e) => e.name === wanted);
+  if (!entry) {
     throw new VideoReadError(file, 'npz', wanted === undefined ? 'archive holds no .npy member' : `archive has no member ${wanted}`);
   }
-  const v = decodeNpy(member.data, `${file}:${member.name}`, maxBytes, 'npz');
+  const label = `${file}:${entry.name}`;
+  if (entry.size > maxBytes) throw new VideoReadError(label, 'npz', `member declares ${entry.size} bytes, more than maxBytes=${maxBytes}; not inflated`);
+  const raw = zipMemberData(b, entry, file);
+  let data: Uint8Array;
+  if (entry.method === 0) data = raw;
+  else {
+    const declared = npyDeclaredBytes(inflateHead(raw, NPY_HEAD_BYTES, 'raw'), label, 'npz');
+    if (declared !== undefined && declared > maxBytes) {
+      throw new VideoReadError(label, 'npz', `its .npy header declares ${declared} bytes, more than maxBytes=${maxBytes}; not inflated`);
+    }
+    data = declared !== undefined ? inflateHead(raw, declared, 'raw').subarray(0, declared) : inflateRawBounded(raw, maxBytes, label, 'npz');
+  }
+  const v = decodeNpy(data, label, maxBytes, 'npz');
   v.meta.source = file;
-  v.meta.arrayName = member.name.replace(/\.npy$/, '');
+  v.meta.arrayName = entry.name.replace(/\.npy$/, '');
   return v;
 }
 
 /** Lists the array names in an .npz archive without inflating them. */
 export function listNpz(b: Uint8Array, file: string): string[] {
-  const names: string[] = [];
-  unzipBounded(b, 0, file, 'npz', (name) => {
-    if (name.endsWith('.npy')) names.push(name.replace(/\.npy$/, ''));
-    return false;
-  });
-  return names;
+  return zipEntries(b, file)
+    .filter((e) => e.name.endsWith('.npy'))
+    .map((e) => e.name.replace(/\.npy$/, ''));
 }
 
 /**

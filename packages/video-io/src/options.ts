@@ -4,12 +4,24 @@ export type NiftiFrameAxis = 'x' | 'y' | 'z' | 't' | 'auto';
 /** Pixel format asked of `ffmpeg` for video files. */
 export type FfmpegPixelFormat = 'gray' | 'rgb24' | 'gray16le';
 
+import type { VolumeCheckOptions } from './check.js';
+
 /** Options of {@link readVideo}. Every field is optional. */
-export interface ReadVideoOptions {
+export interface ReadVideoOptions extends VolumeCheckOptions {
+  /**
+   * Refuse any file whose real path (symbolic links resolved) lies outside
+   * this folder, with a {@link VideoReadError} naming the file. The datasets
+   * set it to their root so that a symlink inside a dataset cannot read files
+   * outside it. Default: no containment.
+   */
+  root?: string;
   /**
    * Largest number of decoded bytes any single read may produce (decompressed
    * streams, voxel arrays). Files whose headers claim more are rejected
-   * before anything is allocated. Default `2 ** 31` (2 GiB).
+   * before anything is inflated or allocated: the NumPy and NIfTI headers of
+   * a gzip stream or an `.npz` member are read first, and inflation stops at
+   * the size they declare. Default `2 ** 31` (2 GiB). Set it per dataset
+   * through its `readOptions` (e.g. `{ readOptions: { maxBytes: 2 ** 28 } }`).
    */
   maxBytes?: number;
   /**

@@ -1,11 +1,13 @@
 import { VideoReadError, type VideoFormat } from './errors.js';
-import { gunzip, isGzip } from './bytes.js';
+import { gunzip, inflateHead, isGzip, startsWith } from './bytes.js';
 import { detectFormat } from './detect.js';
-import { decodeNpy, decodeNpz } from './npy.js';
-import { decodeNifti } from './nifti.js';
+import { decodeNpy, decodeNpz, NPY_MAGIC, npyDeclaredBytes } from './npy.js';
+import { decodeNifti, isNifti, niftiDeclaredBytes } from './nifti.js';
 import { decodeDicomFile, decodeDicomSeries, type SeriesEntry } from './dicom/read.js';
 import { isDicom } from './dicom/dataset.js';
 import { DEFAULT_MAX_BYTES, type ReadVideoOptions } from './options.js';
+import { checkVolume, type VolumeCheckOptions } from './check.js';
+import { loadFs, readFileBytes, readFileHead } from './node.js';
 import type { MedicalVideo } from './types.js';
 
 /**
@@ -32,10 +34,49 @@ import type { MedicalVideo } from './types.js';
  * ```
  */
 export async function readVideo(source: string | string[] | Uint8Array, options: ReadVideoOptions = {}): Promise<MedicalVideo> {
+  const v = await readAny(source, options);
+  const label = source instanceof Uint8Array ? (options.name ?? '<bytes>') : Array.isArray(source) ? `${source.length} files` : source;
+  const check: VolumeCheckOptions = {};
+  if (options.requireFinite !== undefined) check.requireFinite = options.requireFinite;
+  if (options.minShape !== undefined) check.minShape = options.minShape;
+  checkVolume(v, label, check);
+  return v;
+}
+
+/**
+ * Refuses `file` when its real path (symlinks resolved) is outside the real
+ * path of `root`. The message names the file and the root, never contents.
+ */
+async function assertInside(root: string | undefined, file: string): Promise<void> {
+  if (root === undefined) return;
+  const fs = await loadFs();
+  const path = await import('node:path');
+  let realRoot: string;
+  let real: string;
+  try {
+    realRoot = await fs.realpath(root);
+  } catch (e) {
+    throw new VideoReadError(file, 'unknown', `cannot resolve the dataset root ${root}: ${(e as Error).message}`, { cause: e });
+  }
+  try {
+    real = await fs.realpath(file);
+  } catch (e) {
+    throw new VideoReadError(file, 'unknown', `cannot open: ${(e as Error).message}`, { cause: e });
+  }
+  const r = path.relative(realRoot, real);
+  if (r === '' || r.startsWith('..') || path.isAbsolute(r)) {
+    throw new VideoReadError(file, 'unknown', `resolves (through a symbolic link) to ${real}, outside the dataset root ${realRoot}; refused`);
+  }
+}
+
+async function readAny(source: string | string[] | Uint8Array, options: ReadVideoOptions): Promise<MedicalVideo> {
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
   if (source instanceof Uint8Array) return decodeBytes(source, options.name ?? '<bytes>', options, maxBytes);
-  if (Array.isArray(source)) return readSeriesFiles(source, `${source.length} files`, options, maxBytes);
-  const { loadFs, readFileBytes, readFileHead } = await import('./node.js');
+  if (Array.isArray(source)) {
+    for (const f of source) await assertInside(options.root, f);
+    return readSeriesFiles(source, `${source.length} files`, options, maxBytes);
+  }
+  await assertInside(options.root, source);
   const fs = await loadFs();
   let st: Awaited<ReturnType<typeof fs.stat>>;
   try {
@@ -51,6 +92,7 @@ export async function readVideo(source: string | string[] | Uint8Array, options:
       const p = path.join(source, n);
       const s = await fs.stat(p);
       if (!s.isFile()) continue;
+      await assertInside(options.root, p);
       if (isDicom(await readFileHead(p, 512))) files.push(p);
     }
     if (files.length === 0) throw new VideoReadError(source, 'dicom', 'directory holds no DICOM files');
@@ -75,7 +117,6 @@ export async function readVideo(source: string | string[] | Uint8Array, options:
 
 /** A NIfTI `.hdr` + `.img` pair (either may be gzipped). */
 async function readNiftiPair(hdrPath: string, options: ReadVideoOptions, maxBytes: number): Promise<MedicalVideo> {
-  const { readFileBytes, loadFs } = await import('./node.js');
   const fs = await loadFs();
   let hdr = await readFileBytes(hdrPath);
   if (isGzip(hdr)) hdr = await gunzip(hdr, maxBytes, hdrPath, 'nifti');
@@ -93,9 +134,14 @@ async function readNiftiPair(hdrPath: string, options: ReadVideoOptions, maxByte
     }
   }
   if (!imgPath) throw new VideoReadError(hdrPath, 'nifti', `no image file beside the header (looked for ${candidates.join(', ')})`);
+  await assertInside(options.root, imgPath);
   if ((await fs.stat(imgPath)).size > maxBytes) throw new VideoReadError(imgPath, 'nifti', `image file exceeds maxBytes=${maxBytes}`);
   let img = await readFileBytes(imgPath);
-  if (isGzip(img)) img = await gunzip(img, maxBytes, imgPath, 'nifti');
+  if (isGzip(img)) {
+    const need = niftiDeclaredBytes(hdr, hdrPath);
+    if (need > maxBytes) throw new VideoReadError(imgPath, 'nifti', `the header declares ${need} bytes, more than maxBytes=${maxBytes}; not inflated`);
+    img = await gunzip(img, need, imgPath, 'nifti', true);
+  }
   try {
     const v = decodeNifti(hdr, hdrPath, maxBytes, niftiOptions(options), img);
     v.meta.imageFile = imgPath;
@@ -126,7 +172,6 @@ async function readVideoPath(path: string, options: ReadVideoOptions, maxBytes: 
 }
 
 async function readSeriesFiles(files: string[], label: string, options: ReadVideoOptions, maxBytes: number): Promise<MedicalVideo> {
-  const { readFileBytes, loadFs } = await import('./node.js');
   const fs = await loadFs();
   const entries: SeriesEntry[] = [];
   let total = 0;
@@ -151,12 +196,22 @@ function dicomOptions(options: ReadVideoOptions, maxBytes: number): Parameters<t
   return o;
 }
 
+/** Bytes inflated first from a gzip stream to read the NumPy or NIfTI header inside. */
+const GZ_HEAD_BYTES = 1 << 16;
+
 /** Decodes in-memory bytes of any supported format. */
 async function decodeBytes(input: Uint8Array, file: string, options: ReadVideoOptions, maxBytes: number): Promise<MedicalVideo> {
   let bytes = input;
   let gz = false;
   if (isGzip(bytes)) {
-    bytes = await gunzip(bytes, maxBytes, file, /\.nii\.gz$/i.test(file) ? 'nifti' : 'unknown');
+    // Read the header first: refuse (and later bound) by the size it declares, before inflating.
+    const head = inflateHead(bytes, GZ_HEAD_BYTES);
+    const kind: VideoFormat = startsWith(head, NPY_MAGIC) ? 'npy' : isNifti(head) ? 'nifti' : /\.nii\.gz$/i.test(file) ? 'nifti' : 'unknown';
+    const declared = kind === 'npy' ? npyDeclaredBytes(head, file) : kind === 'nifti' && head.length >= 348 ? niftiDeclaredBytes(head, file) : undefined;
+    if (declared !== undefined && declared > maxBytes) {
+      throw new VideoReadError(file, kind, `the header declares ${declared} bytes, more than maxBytes=${maxBytes}; not inflated`);
+    }
+    bytes = await gunzip(bytes, declared ?? maxBytes, file, kind, declared !== undefined);
     gz = true;
   }
   const format: VideoFormat = detectFormat(bytes, gz ? file.replace(/\.gz$/i, '') : file);
@@ -184,7 +239,8 @@ async function decodeBytes(input: Uint8Array, file: string, options: ReadVideoOp
         break;
       }
       default:
-        throw new VideoReadError(file, 'unknown', `unrecognised format (first bytes ${hex(bytes.subarray(0, 8))})`);
+        // Never quote the bytes: the file may be anything (a symlink target, a secret).
+        throw new VideoReadError(file, 'unknown', 'unrecognised format: the content is not NumPy (.npy/.npz), NIfTI, DICOM or a video ffmpeg reads');
     }
   } catch (e) {
     if (e instanceof VideoReadError) throw e;
@@ -193,8 +249,4 @@ async function decodeBytes(input: Uint8Array, file: string, options: ReadVideoOp
   }
   if (gz) v.meta.gzipped = true;
   return v;
-}
-
-function hex(b: Uint8Array): string {
-  return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join(' ');
 }

@@ -7,7 +7,13 @@ import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { parentPort, workerData } from 'node:worker_threads';
 import { readVideo, VideoReadError } from '@byolmed3d/video-io';
-import { mulberry32 } from '../src/data/rng.js';
+import { Random } from '@byolmed3d/util';
+
+/** A uniform [0, 1) function from the shared seeded generator. */
+function uniform01(seed: number): () => number {
+  const r = new Random(seed);
+  return () => r.next();
+}
 
 interface Seed {
   name: string;
@@ -105,7 +111,7 @@ parentPort?.on('message', async (t: Task) => {
   const crashes: string[] = [];
   const wrapped: Record<string, number> = {};
   for (let i = t.start; i < t.start + t.count; i++) {
-    const r = mulberry32(t.seed * 1000003 + i);
+    const r = uniform01(t.seed * 1000003 + i);
     const s = seeds[Math.floor(r() * seeds.length)]!;
     const o = seeds[Math.floor(r() * seeds.length)]!;
     const m = mutate(s.bytes, r, o.bytes);

@@ -42,3 +42,38 @@ export function configToYaml(config: ExperimentConfig, schemaRef = `./${CONFIG_S
   }
   return `${lines.join('\n')}\n`;
 }
+
+/** The configuration reference as a Markdown table (field, default and allowed values, doc line), as in the package README. */
+export function configReferenceMarkdown(): string {
+  const rows = listFields().map((f) => {
+    const values = f.values ? ` (${f.values.join(' \\| ')})` : '';
+    return `| \`${f.path}\` | ${JSON.stringify(f.default)}${values} | ${f.doc.replace(/\|/g, '\\|')} |`;
+  });
+  return ['| field | default | meaning |', '| --- | --- | --- |', ...rows].join('\n');
+}
+
+const TYPE_NAMES: Record<string, string> = { data: 'DataConfig', model: 'ModelConfig', pretrain: 'PretrainConfig', finetune: 'FinetuneConfig', probe: 'ProbeConfig', evaluate: 'EvaluateConfig', init: 'InitConfig', report: 'ReportConfig' };
+
+/**
+ * The TypeScript source of `src/config/types.ts`: documented interfaces
+ * generated from the schema (the schema stays the one source; a test checks
+ * the file is current and the compiler checks it equals the schema's type).
+ */
+export function configTypesSource(): string {
+  const tsType = (f: ReturnType<typeof listFields>[number]): string =>
+    f.type === 'enum' ? (f.values ?? []).map((v) => `'${v}'`).join(' | ') : f.type === 'integer' ? 'number' : f.type === 'number[]' ? 'number[]' : f.type === 'string?' ? 'string | null' : f.type;
+  const member = (f: ReturnType<typeof listFields>[number], key: string): string[] => [`  /** ${f.doc} Default \`${JSON.stringify(f.default)}\`. */`, `  ${key}: ${tsType(f)};`];
+  const sections = new Map<string, string[]>();
+  const top: string[] = [];
+  for (const f of listFields()) {
+    const [a, b] = f.path.split('.') as [string, string | undefined];
+    if (b === undefined) top.push(...member(f, a));
+    else sections.set(a, [...(sections.get(a) ?? []), ...member(f, b)]);
+  }
+  const out = ['// Generated from configSchema by configTypesSource() (src/config/io.ts); do not edit. A test checks it is current.', ''];
+  for (const [name, lines] of sections) out.push(`/** The \`${name}\` section of an {@link ExperimentConfig}. */`, `export interface ${TYPE_NAMES[name] ?? name} {`, ...lines, '}', '');
+  out.push('/** The effective experiment configuration: the output type of `configSchema` (defaults: `defaultConfig()`). */', 'export interface ExperimentConfig {', ...top);
+  for (const name of sections.keys()) out.push(`  /** ${name} settings. */`, `  ${name}: ${TYPE_NAMES[name] ?? name};`);
+  out.push('}', '');
+  return out.join('\n');
+}

@@ -117,20 +117,15 @@ export const configSchema = z.strictObject({
   reproduce: reproduceSection,
 });
 
-/** The effective experiment configuration: the output type of {@link configSchema}. */
-export type ExperimentConfig = z.output<typeof configSchema>;
-/** The `data` section of an {@link ExperimentConfig}. */
-export type DataConfig = ExperimentConfig['data'];
-/** The `model` section of an {@link ExperimentConfig}. */
-export type ModelConfig = ExperimentConfig['model'];
-/** The `pretrain` section of an {@link ExperimentConfig}. */
-export type PretrainConfig = ExperimentConfig['pretrain'];
-/** The `finetune` section of an {@link ExperimentConfig}. */
-export type FinetuneConfig = ExperimentConfig['finetune'];
-/** The `probe` section of an {@link ExperimentConfig}. */
-export type ProbeConfig = ExperimentConfig['probe'];
-/** The `init` section of an {@link ExperimentConfig}. */
-export type InitConfig = ExperimentConfig['init'];
+import type { ExperimentConfig } from './types.js';
+
+export type { ExperimentConfig, DataConfig, ModelConfig, PretrainConfig, FinetuneConfig, ProbeConfig, EvaluateConfig, InitConfig, ReportConfig } from './types.js';
+
+// The documented interfaces of types.ts are generated from the schema; the compiler checks they are its output type.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const typesMatchSchema: Same<ExperimentConfig, z.output<typeof configSchema>> = true;
+void typesMatchSchema;
+
 /** A configuration as written in a file: every field optional (the input type of {@link configSchema}). */
 export type ConfigInput = z.input<typeof configSchema>;
 

@@ -96,7 +96,8 @@ export function encodeCheckpoint(ckpt: Checkpoint): Uint8Array {
   for (const e of index) payload.set((ckpt.tensors[e.name] as TensorEntry).data, e.offset);
   const bytes = new Uint8Array(payload.buffer);
   const sha256 = createHash('sha256').update(bytes).update(JSON.stringify(ckpt.state)).digest('hex');
-  const header = Buffer.from(JSON.stringify({ state: ckpt.state, index, sha256 }), 'utf8');
+  // `finite` lets pruning tell a usable checkpoint from a poisoned one by its header alone.
+  const header = Buffer.from(JSON.stringify({ state: ckpt.state, index, sha256, finite: nonFiniteTensors(ckpt).length === 0 }), 'utf8');
   const out = new Uint8Array(MAGIC.length + 8 + header.length + bytes.length);
   out.set(Buffer.from(MAGIC, 'latin1'), 0);
   new DataView(out.buffer).setBigUint64(MAGIC.length, BigInt(header.length), true);
@@ -107,6 +108,7 @@ export function encodeCheckpoint(ckpt: Checkpoint): Uint8Array {
 
 interface Header {
   state: Record<string, unknown>;
+  finite?: boolean;
   index: { name: string; shape: number[]; offset: number; length: number; dtype?: TensorEntry['dtype'] }[];
   sha256: string;
 }
@@ -159,6 +161,11 @@ export function loadCheckpoint(path: string): Checkpoint {
 
 /** Reads only the JSON state of a checkpoint (its header), without the payload or its checksum. */
 export function readCheckpointState(path: string): Record<string, unknown> {
+  return readCheckpointHeader(path).state;
+}
+
+/** Reads a checkpoint's header: its state and whether every tensor was finite when it was written. */
+function readCheckpointHeader(path: string): { state: Record<string, unknown>; finite: boolean } {
   const fd = openSync(path, 'r');
   try {
     const head = Buffer.alloc(MAGIC.length + 8);
@@ -169,7 +176,8 @@ export function readCheckpointState(path: string): Record<string, unknown> {
     if (hlen > size) throw new CheckpointError(path, `header claims ${hlen} bytes, file has ${size}`);
     const buf = Buffer.alloc(head.length + hlen);
     readSync(fd, buf, 0, buf.length, 0);
-    return parseHeader(buf, path, size).header.state;
+    const h = parseHeader(buf, path, size).header;
+    return { state: h.state, finite: h.finite === true };
   } finally {
     closeSync(fd);
   }
@@ -215,21 +223,26 @@ export function latestCheckpoint(dir: string, options: RunCheckpointOptions | ((
 }
 
 /**
- * Deletes all but the newest `keep` checkpoints of run `runId` in `dir`
- * (by step number); checkpoints of other runs and unreadable ones are left
- * alone. Only finite checkpoints are ever written ({@link saveCheckpoint}),
- * so the newest kept one is the last finite state. Returns the deleted paths.
+ * Keeps the newest `keep` finite checkpoints of run `runId` in `dir` (by
+ * step number) and deletes its older ones and any of its non-finite ones;
+ * checkpoints of other runs and unreadable files are left alone. The last
+ * finite checkpoint is never deleted. Returns the deleted paths.
  */
 export function pruneCheckpoints(dir: string, keep: number, runId: string): string[] {
-  const own = listCheckpoints(dir).filter(({ path }) => {
+  const own: { path: string; finite: boolean }[] = [];
+  for (const { path } of listCheckpoints(dir)) {
     try {
-      return readCheckpointState(path).runId === runId;
+      const h = readCheckpointHeader(path);
+      if (h.state.runId === runId) own.push({ path, finite: h.finite });
     } catch {
-      return false;
+      // unreadable: not ours to delete
     }
-  });
+  }
+  const finite = own.filter((c) => c.finite);
+  const keepSet = new Set(finite.slice(Math.max(0, finite.length - Math.max(1, keep))).map((c) => c.path));
   const gone: string[] = [];
-  for (const { path } of own.slice(0, Math.max(0, own.length - Math.max(1, keep)))) {
+  for (const { path } of own) {
+    if (keepSet.has(path)) continue;
     unlinkSync(path);
     gone.push(path);
   }

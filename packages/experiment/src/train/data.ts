@@ -47,8 +47,14 @@ export const MRNET_STD = 49.73;
 /** The MRNet statistics on [0, 1] intensities: the one normalisation of every clip (views, training and evaluation clips). */
 export const MRNET_NORMALIZE = { mean: MRNET_MEAN / 255, std: MRNET_STD / 255 } as const;
 
+/** Smallest exam accepted (T, H, W): two slices of 8 x 8 pixels (the smallest crop). */
+export const MIN_EXAM_SHAPE: [number, number, number] = [2, 8, 8];
+
 function mrnet(root: string, split: 'train' | 'valid', plane: string, task: string, maxMB?: number): MRNetDataset {
-  return new MRNetDataset(root, { split, planes: [plane as MRNetPlane], task: task as MRNetTask, ...(maxMB ? { readOptions: { maxBytes: maxMB * 1024 * 1024 } } : {}) });
+  // video-io refuses, naming the file, volumes that are too large (from the header, before inflating), empty,
+  // smaller than MIN_EXAM_SHAPE or non-finite, and files outside the root: loaders skip them as unreadable exams.
+  const readOptions = { minShape: MIN_EXAM_SHAPE, requireFinite: true, ...(maxMB ? { maxBytes: maxMB * 1024 * 1024 } : {}) };
+  return new MRNetDataset(root, { split, planes: [plane as MRNetPlane], task: task as MRNetTask, readOptions });
 }
 
 function readLabels(root: string, split: 'train' | 'valid', task: string): ExamRef[] {
@@ -108,26 +114,20 @@ function fileOf(s: DatasetSample): string {
 /**
  * An exam as a grey `[T, H, W, 1]` clip of [0, 1] intensities (uint8 / 255;
  * the first channel of a multi-channel volume), resized in-plane when
- * `data.resize` > 0. Empty, non-finite or tiny volumes raise a
- * `VideoReadError` naming the file, so loaders skip them as unreadable exams
- * (or stop with `--strict`).
+ * `data.resize` > 0. (Empty, tiny and non-finite volumes were refused by
+ * video-io when the exam was read; a value that overflows here is refused
+ * too, naming the file.)
  */
 export function examClip(sample: DatasetSample, resize: number): Clip {
-  const file = fileOf(sample);
   const v = sample.video;
-  if (v.shape.length !== 4) throw new VideoReadError(file, 'unknown', `expected a [T, H, W, C] volume, got shape [${v.shape.join(', ')}]`);
   const [t, h, w, c] = v.shape;
-  if (v.data.length === 0 || t === 0) throw new VideoReadError(file, 'unknown', `empty volume (shape [${v.shape.join(', ')}])`);
-  if (h < 8 || w < 8) throw new VideoReadError(file, 'unknown', `slices of ${h}x${w} pixels are too small (at least 8x8)`);
   const full = toFloat32Clip(v);
   const n = t * h * w;
   const data = new Float32Array(n);
   const scale = v.dtype === 'uint8' ? 1 / 255 : 1;
-  for (let i = 0; i < n; i++) {
-    const x = (full.data[i * c] as number) * scale;
-    if (!Number.isFinite(x)) throw new VideoReadError(file, 'unknown', `voxel ${i} is ${x}: non-finite values in the volume`);
-    data[i] = x;
-  }
+  for (let i = 0; i < n; i++) data[i] = (full.data[i * c] as number) * scale;
+  const bad = data.findIndex((x) => !Number.isFinite(x));
+  if (bad >= 0) throw new VideoReadError(fileOf(sample), v.format, `voxel ${bad} does not fit float32 (${data[bad]})`);
   const clip: Clip = { data, shape: [t, h, w, 1] };
   return resize > 0 && (h !== resize || w !== resize) ? new Resize({ size: resize }).call(clip) : clip;
 }

@@ -151,16 +151,12 @@ export function buildPretrainModel(cfg: ExperimentConfig, totalSteps: number): P
   };
 }
 
-/** The training state of a checkpoint: learner (online, target, heads), accumulator with the optimizer's slots, batch-norm counters. */
+/** The training state of a checkpoint: learner (online, target, heads, batch-norm statistics and int32 counters) and accumulator with the optimizer's slots. */
 async function stateTensors(m: PretrainModel): Promise<Record<string, TensorEntry>> {
-  const tensors: Record<string, TensorEntry> = {
+  return {
     ...(await tensorsToEntries('learner/', m.learner.getWeights(), true)),
     ...(await tensorsToEntries('accumulator/', await m.accumulator.getWeights(), true)),
   };
-  for (const [name, e] of Object.entries(m.encoder.stateDict())) {
-    if (name.endsWith('num_batches_tracked')) tensors[`bncount/${name}`] = { shape: [], data: Float32Array.of(Number(e.data[0])), dtype: 'int32' };
-  }
-  return tensors;
 }
 
 /** Restores {@link stateTensors} into a freshly built model; checks that the learner, accumulator and optimizer agree on the step. */
@@ -168,12 +164,6 @@ export async function restoreState(m: PretrainModel, tensors: Record<string, Ten
   const learnerW = entriesToTensors('learner/', tensors);
   m.learner.setWeights(learnerW);
   tf.dispose(learnerW.map((e) => e.tensor));
-  const sd = m.encoder.stateDict();
-  for (const [k, t] of Object.entries(tensors)) {
-    const name = k.startsWith('bncount/') ? k.slice('bncount/'.length) : null;
-    if (name && sd[name]) sd[name] = { shape: [], dtype: 'int64', data: BigInt64Array.of(BigInt(Math.round(t.data[0] ?? 0))) };
-  }
-  m.encoder.loadStateDict(sd, { strict: true });
   const accW = entriesToTensors('accumulator/', tensors);
   await m.accumulator.setWeights(accW);
   tf.dispose(accW.map((e) => e.tensor));

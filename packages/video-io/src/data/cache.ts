@@ -15,6 +15,7 @@ export class ClipCache {
   hits = 0;
   /** Entries decoded and written. */
   misses = 0;
+  private cleaned = false;
 
   constructor(dir: string) {
     this.dir = dir;
@@ -55,19 +56,20 @@ export class ClipCache {
     }
   }
 
-  /** Stores a decoded video under `key`. */
+  /** Stores a decoded video under `key` (atomic writes; temps left by killed processes are removed first). */
   async put(key: string, video: MedicalVideo): Promise<void> {
     const fs = await import('node:fs/promises');
     const path = await import('node:path');
+    const { removeStaleTemps, writeFileAtomic } = await import('@byolmed3d/util/node');
     await fs.mkdir(this.dir, { recursive: true });
+    if (!this.cleaned) {
+      removeStaleTemps(this.dir);
+      this.cleaned = true;
+    }
     const { data: _data, ...rest } = video;
-    const tmp = `.${key}.${process.pid}.${Math.floor(performance.now() * 1000)}`;
-    const npyTmp = path.join(this.dir, `${tmp}.npy`);
-    const jsonTmp = path.join(this.dir, `${tmp}.json`);
-    await fs.writeFile(npyTmp, encodeNpy(video, [1, 1, video.data.length]));
-    await fs.writeFile(jsonTmp, JSON.stringify(rest));
-    await fs.rename(npyTmp, path.join(this.dir, `${key}.npy`));
-    await fs.rename(jsonTmp, path.join(this.dir, `${key}.json`));
+    // The cache can be rebuilt, so no fsync; the .json goes last, as `get` needs both.
+    await writeFileAtomic(path.join(this.dir, `${key}.npy`), encodeNpy(video, [1, 1, video.data.length]), { fsync: false });
+    await writeFileAtomic(path.join(this.dir, `${key}.json`), JSON.stringify(rest), { fsync: false });
     this.misses++;
   }
 }

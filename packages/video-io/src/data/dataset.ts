@@ -74,13 +74,29 @@ export function resolveInRoot(root: string, rel: string, what = rel): string {
   return full;
 }
 
+/**
+ * The `readVideo` options every file-backed dataset starts from: files must
+ * stay inside `root` after symlinks are resolved, and volumes must be finite
+ * and at least `minShape` (so a NaN, empty or sliver exam is an unreadable
+ * item that a loader skips and counts, or a strict run stops on, naming the
+ * file). Each can be overridden through the dataset's `readOptions`.
+ */
+export function datasetReadDefaults(root: string, minShape: [number, number, number] = [1, 1, 1]): ReadVideoOptions {
+  return { root, requireFinite: true, minShape };
+}
+
 /** Shared `get` of the file-backed datasets: reads every view with `readVideo`. */
 export abstract class FileDatasetBase implements VideoDataset {
   /** Options passed to every `readVideo` call. */
   readonly readOptions: ReadVideoOptions;
 
-  protected constructor(readOptions: ReadVideoOptions = {}) {
-    this.readOptions = readOptions;
+  /**
+   * @param readOptions - the user's options, which win over `defaults`
+   * @param defaults - the dataset's defaults (its `root` for containment,
+   *   `requireFinite: true`, its `minShape`)
+   */
+  protected constructor(readOptions: ReadVideoOptions = {}, defaults: ReadVideoOptions = {}) {
+    this.readOptions = { ...defaults, ...readOptions };
   }
 
   /** Number of items. */
@@ -116,12 +132,39 @@ export function sampleOf(index: number, it: DatasetItem, views: Record<string, M
   return s;
 }
 
+/** One parsed CSV row with its 1-based line number in the file. */
+export interface CsvRow {
+  /** 1-based line number. */
+  line: number;
+  /** Trimmed cells. */
+  cells: string[];
+}
+
+/** Parses simple CSV text (no quoted separators) into rows of trimmed cells with their line numbers; blank lines are dropped. */
+export function parseCsvLines(text: string, delimiter = ','): CsvRow[] {
+  const rows: CsvRow[] = [];
+  text.split(/\r?\n/).forEach((line, k) => {
+    if (line.trim() === '') return;
+    rows.push({ line: k + 1, cells: line.split(delimiter).map((c) => c.trim().replace(/^"(.*)"$/, '$1')) });
+  });
+  return rows;
+}
+
 /** Parses simple CSV text (no quoted separators) into rows of trimmed cells; blank lines are dropped. */
 export function parseCsv(text: string, delimiter = ','): string[][] {
-  const rows: string[][] = [];
-  for (const line of text.split(/\r?\n/)) {
-    if (line.trim() === '') continue;
-    rows.push(line.split(delimiter).map((c) => c.trim().replace(/^"(.*)"$/, '$1')));
+  return parseCsvLines(text, delimiter).map((r) => r.cells);
+}
+
+/**
+ * Records `id` (with `label`) seen on `line`, refusing a second listing:
+ * conflicting labels and plain repeats are both a {@link VideoReadError}
+ * naming the file, the id and both lines. @internal
+ */
+export function checkUniqueId(seen: Map<string, { line: number; label: number | string | undefined }>, file: string, id: string, label: number | string | undefined, line: number): void {
+  const prev = seen.get(id);
+  if (prev) {
+    const why = prev.label !== label ? `with conflicting labels ${String(prev.label)} (line ${prev.line}) and ${String(label)} (line ${line})` : `twice (lines ${prev.line} and ${line})`;
+    throw new VideoReadError(file, 'unknown', `exam id ${id} is listed ${why}`);
   }
-  return rows;
+  seen.set(id, { line, label });
 }

@@ -1,7 +1,7 @@
 import { VideoReadError } from '../errors.js';
 import type { ReadVideoOptions } from '../options.js';
 import { VIDEO_EXTENSIONS } from '../detect.js';
-import { FileDatasetBase, nodeFs, parseCsv, resolveInRoot, type DatasetItem } from './dataset.js';
+import { checkUniqueId, datasetReadDefaults, FileDatasetBase, nodeFs, parseCsvLines, resolveInRoot, type DatasetItem } from './dataset.js';
 
 /** File name endings a {@link FolderDataset} picks up by default. */
 export const DATASET_EXTENSIONS = ['.npy', '.npz', '.nii', '.nii.gz', '.dcm', ...VIDEO_EXTENSIONS];
@@ -20,7 +20,11 @@ export interface FolderDatasetOptions {
    * when true; when false every `.dcm` file is an item. Default `true`.
    */
   dicomSeriesFolders?: boolean;
-  /** Options passed to `readVideo`. Default `{}`. */
+  /**
+   * Options passed to `readVideo`, over the defaults `{ root, requireFinite:
+   * true, minShape: [1, 1, 1] }` (containment in the root with symlinks
+   * resolved, finite and non-empty volumes). Set `maxBytes` here.
+   */
   readOptions?: ReadVideoOptions;
 }
 
@@ -37,7 +41,7 @@ export class FolderDataset extends FileDatasetBase {
   private readonly items: DatasetItem[];
 
   constructor(root: string, options: FolderDatasetOptions = {}) {
-    super(options.readOptions);
+    super(options.readOptions, datasetReadDefaults(nodeFs().path.resolve(root)));
     const { fs, path } = nodeFs();
     this.root = path.resolve(root);
     const exts = (options.extensions ?? DATASET_EXTENSIONS).map((e) => e.toLowerCase());
@@ -100,14 +104,20 @@ export interface CsvManifestOptions {
   header?: boolean;
   /** Cell separator. Default `','`. */
   delimiter?: string;
-  /** Options passed to `readVideo`. Default `{}`. */
+  /**
+   * Options passed to `readVideo`, over the defaults `{ root, requireFinite:
+   * true, minShape: [1, 1, 1] }` (containment in `root` with symlinks
+   * resolved, finite and non-empty volumes). Set `maxBytes` here.
+   */
   readOptions?: ReadVideoOptions;
 }
 
 /**
  * Items listed in a CSV manifest: one row per item with a path (file or
  * DICOM folder, relative to `root`; paths escaping `root` are rejected) and
- * optionally a label and an id. Node only.
+ * optionally a label and an id. Every row must have as many cells as the
+ * header (an extra or missing column is an error naming the line), and an
+ * id listed twice (conflicting labels or not) is refused. Node only.
  */
 export class CsvManifestDataset extends FileDatasetBase {
   /** Root folder (absolute). */
@@ -117,12 +127,20 @@ export class CsvManifestDataset extends FileDatasetBase {
   private readonly items: DatasetItem[];
 
   constructor(manifest: string, options: CsvManifestOptions = {}) {
-    super(options.readOptions);
     const { fs, path } = nodeFs();
-    this.root = path.resolve(options.root ?? path.dirname(manifest));
-    const rows = parseCsv(fs.readFileSync(manifest, 'utf8'), options.delimiter ?? ',');
+    const root = path.resolve(options.root ?? path.dirname(manifest));
+    super(options.readOptions, datasetReadDefaults(root));
+    this.root = root;
+    const lines = parseCsvLines(fs.readFileSync(manifest, 'utf8'), options.delimiter ?? ',');
     const header = options.header ?? true;
-    const names = header ? (rows.shift() ?? []) : [];
+    const names = header ? (lines.shift()?.cells ?? []) : [];
+    const width = header ? names.length : (lines[0]?.cells.length ?? 0);
+    for (const { line, cells } of lines) {
+      if (cells.length !== width) {
+        throw new VideoReadError(manifest, 'unknown', `line ${line}: ${cells.length} cells, expected ${width} (${header ? `the header names ${width} columns` : 'as the first row'}); an unexpected extra or missing column`);
+      }
+    }
+    const rows = lines.map((l) => l.cells);
     const col = (c: string | number | undefined, fallbackName: string, fallbackIndex: number | undefined): number | undefined => {
       if (typeof c === 'number') return c;
       if (typeof c === 'string') {
@@ -143,14 +161,17 @@ export class CsvManifestDataset extends FileDatasetBase {
     const rawLabels = lc === undefined ? [] : rows.map((r) => r[lc] ?? '');
     const numeric = rawLabels.every((l) => l !== '' && Number.isFinite(Number(l)));
     this.classNames = lc !== undefined && !numeric ? [...new Set(rawLabels)].sort() : [];
+    const seen = new Map<string, { line: number; label: number | string | undefined }>();
     this.items = rows.map((r, k) => {
+      const line = (lines[k] as { line: number }).line;
       const rel = r[pc];
-      if (rel === undefined || rel === '') throw new VideoReadError(manifest, 'unknown', `row ${k + 1} has no path`);
+      if (rel === undefined || rel === '') throw new VideoReadError(manifest, 'unknown', `line ${line} has no path`);
       const it: DatasetItem = { id: ic !== undefined ? (r[ic] ?? rel) : rel, views: [{ name: 'video', source: resolveInRoot(this.root, rel) }] };
       if (lc !== undefined) {
         const l = r[lc] ?? '';
         it.label = numeric ? Number(l) : this.classNames.indexOf(l);
       }
+      checkUniqueId(seen, manifest, it.id, lc === undefined ? undefined : r[lc], line);
       return it;
     });
   }

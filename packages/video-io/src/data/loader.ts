@@ -26,7 +26,14 @@ export interface LoaderOptions {
   transform?: (sample: DatasetSample) => Clip | Promise<Clip>;
   /** `'stack'` concatenates equally shaped clips into `[N, T, H, W, C]`; `'list'` only returns `clips`. Default `'stack'`. */
   collate?: 'stack' | 'list';
-  /** Skip items that fail with a {@link VideoReadError} (counted in {@link VideoLoader.skipped}) instead of throwing. Default `false`. */
+  /**
+   * Skip items that fail with a {@link VideoReadError} (unreadable, too big,
+   * non-finite, empty or too small volumes, files outside the root) instead
+   * of throwing; they are counted in {@link VideoLoader.skipped} and in each
+   * {@link Batch.skipped}, and the batch is filled from the next items. When
+   * false (strict), the first bad item throws its error, which names the file.
+   * Default `false`.
+   */
   skipBadItems?: boolean;
   /** Called for every skipped item. Default: `console.warn`. */
   onWarning?: (message: string, error: VideoReadError) => void;
@@ -50,6 +57,12 @@ export interface Batch {
   data?: Float32Array;
   /** With `collate: 'stack'`: `[N, T, H, W, C]`. */
   shape?: [number, number, number, number, number];
+  /**
+   * Items skipped (with `skipBadItems`) while this batch was filled: the
+   * batch is filled from the next items instead, so it still holds
+   * `batchSize` items unless the epoch ran out. Empty when none.
+   */
+  skipped: SkippedItem[];
 }
 
 /** Where a loader stands: resume with `loader.batches(state.epoch, { start: state.position })`. */
@@ -210,6 +223,7 @@ export class VideoLoader {
     };
     let position = this.current.position;
     let items: { index: number; sample: DatasetSample; clip: Clip }[] = [];
+    let skippedHere: SkippedItem[] = [];
     fill();
     try {
       while (inflight.length > 0) {
@@ -220,14 +234,17 @@ export class VideoLoader {
           const e = r.error;
           if (skip && e instanceof VideoReadError) {
             const id = this.dataset.item(r.index).id;
-            this.skipped.push({ index: r.index, id, error: e });
+            const sk = { index: r.index, id, error: e };
+            this.skipped.push(sk);
+            skippedHere.push(sk);
             warn(`video-io: skipping item ${r.index} (${id}): ${e.message}`, e);
           } else throw e;
         } else items.push(r);
         const last = inflight.length === 0;
         if (items.length === bs || (last && items.length > 0 && !this.options.dropLast)) {
-          const b = this.collate(epoch, position, items);
+          const b = this.collate(epoch, position, items, skippedHere);
           items = [];
+          skippedHere = [];
           this.current = { epoch, position };
           yield b;
         } else if (last) {
@@ -245,10 +262,11 @@ export class VideoLoader {
     return this.batches(this.current.epoch);
   }
 
-  private collate(epoch: number, position: number, items: { index: number; sample: DatasetSample; clip: Clip }[]): Batch {
+  private collate(epoch: number, position: number, items: { index: number; sample: DatasetSample; clip: Clip }[], skipped: SkippedItem[]): Batch {
     const b: Batch = {
       epoch,
       position,
+      skipped,
       indices: items.map((i) => i.index),
       ids: items.map((i) => i.sample.id),
       labels: Float32Array.from(items, (i) => i.sample.label ?? NaN),

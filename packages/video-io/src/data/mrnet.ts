@@ -1,6 +1,6 @@
 import { VideoReadError } from '../errors.js';
 import type { ReadVideoOptions } from '../options.js';
-import { FileDatasetBase, nodeFs, parseCsv, resolveInRoot, type DatasetItem } from './dataset.js';
+import { checkUniqueId, datasetReadDefaults, FileDatasetBase, nodeFs, parseCsvLines, resolveInRoot, type DatasetItem } from './dataset.js';
 
 /** MRNet planes. */
 export type MRNetPlane = 'axial' | 'coronal' | 'sagittal';
@@ -23,14 +23,21 @@ export interface MRNetOptions {
    * Default `true`.
    */
   requireLabels?: boolean;
-  /** Options passed to `readVideo`. Default `{}`. */
+  /**
+   * Options passed to `readVideo`, over the dataset's defaults `{ root,
+   * requireFinite: true, minShape: [2, 2, 2] }` (containment in the root,
+   * finite volumes, at least 2 slices: a 2-D array is not an exam). Set
+   * `maxBytes` here to bound what one exam may decode to.
+   */
   readOptions?: ReadVideoOptions;
 }
 
 /**
  * The MRNet knee MRI dataset: `root/{train,valid}/{axial,coronal,sagittal}/NNNN.npy`
  * exams (`(slices, 256, 256)` uint8) with labels in `root/<split>-<task>.csv`
- * (no header; `exam id, 0/1`). Node only.
+ * (no header; exactly two columns `exam id, 0/1`; an exam id listed twice
+ * or an extra column is a {@link VideoReadError} naming the file and line).
+ * Node only.
  *
  * @example
  * ```ts
@@ -53,7 +60,7 @@ export class MRNetDataset extends FileDatasetBase {
   readonly labels: (number | undefined)[];
 
   constructor(root: string, options: MRNetOptions = {}) {
-    super(options.readOptions);
+    super(options.readOptions, datasetReadDefaults(nodeFs().path.resolve(root), [2, 2, 2]));
     const { fs, path } = nodeFs();
     this.root = path.resolve(root);
     this.split = options.split ?? 'train';
@@ -67,12 +74,18 @@ export class MRNetDataset extends FileDatasetBase {
     this.ids = [];
     this.labels = [];
     if (fs.existsSync(csv)) {
-      for (const [k, row] of parseCsv(fs.readFileSync(csv, 'utf8')).entries()) {
-        const [id, label] = row;
-        if (id === undefined || label === undefined || !/^\d+$/.test(id) || !/^[01]$/.test(label)) {
-          throw new VideoReadError(csv, 'unknown', `line ${k + 1}: expected "exam id,0|1", got ${JSON.stringify(row.join(','))}`);
+      const seen = new Map<string, { line: number; label: number | string | undefined }>();
+      for (const { line, cells } of parseCsvLines(fs.readFileSync(csv, 'utf8'))) {
+        const [id, label] = cells;
+        if (cells.length !== 2) {
+          throw new VideoReadError(csv, 'unknown', `line ${line}: expected 2 columns "exam id,0|1", got ${cells.length}`);
         }
-        this.ids.push(id.padStart(4, '0'));
+        if (id === undefined || label === undefined || !/^\d+$/.test(id) || !/^[01]$/.test(label)) {
+          throw new VideoReadError(csv, 'unknown', `line ${line}: expected "exam id,0|1", got ${JSON.stringify(cells.join(','))}`);
+        }
+        const exam = id.padStart(4, '0');
+        checkUniqueId(seen, csv, exam, Number(label), line);
+        this.ids.push(exam);
         this.labels.push(Number(label));
       }
     } else if (options.requireLabels === false) {
