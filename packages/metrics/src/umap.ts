@@ -1,7 +1,7 @@
 import { UMAP } from 'umap-js';
 import { MetricsError } from './errors.js';
 import { checkMatrix, type FeatureMatrix } from './logistic.js';
-import { Rng } from './rng.js';
+import { Random } from '@byolmed3d/util';
 
 /** Options of {@link umapEmbedding}. */
 export interface UmapOptions {
@@ -52,7 +52,7 @@ export function umapEmbedding(features: FeatureMatrix, options: UmapOptions = {}
       for (let i = 0; i < n; i++) rows[i]![j] = (rows[i]![j]! - m) / s;
     }
   }
-  const rng = new Rng(seed);
+  const rng = new Random(seed);
   const umap = new UMAP({
     nComponents,
     nNeighbors: Math.max(2, Math.min(nNeighbors, n - 1)),

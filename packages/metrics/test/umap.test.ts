@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { MetricsError, Rng, umapEmbedding } from '../src/index.js';
+import { Random } from '@byolmed3d/util';
+import { MetricsError, umapEmbedding } from '../src/index.js';
 
 /** Two well-separated Gaussian blobs in 16-D, `n` points each. */
 function blobs(n: number, seed: number): { data: Float64Array; shape: [number, number]; labels: number[] } {
   const d = 16;
-  const rng = new Rng(seed);
+  const rng = new Random(seed);
   const data = new Float64Array(2 * n * d);
   const labels: number[] = [];
   for (let i = 0; i < 2 * n; i++) {

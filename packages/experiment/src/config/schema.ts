@@ -119,7 +119,7 @@ export const configSchema = z.strictObject({
 
 import type { ExperimentConfig } from './types.js';
 
-export type { ExperimentConfig, DataConfig, ModelConfig, PretrainConfig, FinetuneConfig, ProbeConfig, EvaluateConfig, InitConfig, ReportConfig } from './types.js';
+export type { ExperimentConfig, DataConfig, ModelConfig, PretrainConfig, FinetuneConfig, ProbeConfig, EvaluateConfig, InitConfig, ReportConfig, ReproduceConfig } from './types.js';
 
 // The documented interfaces of types.ts are generated from the schema; the compiler checks they are its output type.
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
