@@ -77,7 +77,7 @@ export interface SkippedPart {
 
 /** The expanded plan of `byolmed3d reproduce`. */
 export interface Plan {
-  /** Cells in execution order (seed by seed: pretraining, downstream, embeddings). */
+  /** Cells in execution order (seed by seed; each pretraining followed by the cells that use it, baselines after the first). */
   cells: Cell[];
   /** What is not run and why. */
   skipped: SkippedPart[];
@@ -163,7 +163,8 @@ export interface ExpandOptions {
 }
 
 /**
- * Expands the `reproduce` section of `base` into the plan's cells: per seed,
+ * Expands the `reproduce` section of `base` into the plan's cells, seed by
+ * seed, each pretraining followed by the cells that use it: per seed,
  * the pretraining methods (and, with `planes: all`, BYOL+accum on the other
  * planes), the main table (every encoder start x protocol at the natural
  * positive fraction on the main plane), the imbalance study (lower positive
@@ -254,9 +255,19 @@ export function expandPlan(base: ExperimentConfig, options: ExpandOptions): Plan
       }
     }
   }
-  // Seed by seed; within a seed pretraining first, so every dependency precedes its users (sort is stable).
-  const order = (c: Cell): number => (c.kind === 'pretrain' ? 0 : c.kind === 'downstream' ? 1 : 2);
-  const sorted = seeds.flatMap((s) => cells.filter((c) => c.seed === s).sort((a, b) => order(a) - order(b)));
+  // Seed by seed; within a seed each pretraining is followed by the cells that need it (so results arrive early and
+  // a partial report already compares), the baselines right after the first group.
+  const sorted: Cell[] = [];
+  for (const s of seeds) {
+    const mine = cells.filter((c) => c.seed === s);
+    const deps = (key: string): Cell[] => mine.filter((c) => c.kind !== 'pretrain' && c.pretrainKey === key);
+    const baselines = mine.filter((c) => c.kind !== 'pretrain' && c.pretrainKey === null);
+    mine.filter((c) => c.kind === 'pretrain').forEach((p, i) => {
+      sorted.push(p, ...deps(p.key));
+      if (i === 0) sorted.push(...baselines);
+    });
+    if (!mine.some((c) => c.kind === 'pretrain')) sorted.push(...baselines);
+  }
   return { cells: sorted, skipped, seeds, methods, inits, protocols, positiveFractions: fractions, planes };
 }
 
