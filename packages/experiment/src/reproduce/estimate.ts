@@ -134,11 +134,21 @@ export function measureUnitTimes(cfg: ExperimentConfig, options: MeasureOptions 
   }
 }
 
+/** Dataset sizes assumed for an estimate without data. */
+export interface DatasetSizes {
+  /** Exams in MRNet's train split. */
+  train: number;
+  /** Exams in MRNet's valid split (the test set). */
+  valid: number;
+  /** Fraction of positive exams. */
+  positiveRate: number;
+}
+
 /** Exam counts assumed when there is no data: MRNet v1.0 (1,130 train / 120 valid exams, 23.3% ACL tears). */
-export const MRNET_SIZES = { train: 1130, valid: 120, positiveRate: 0.233 } as const;
+export const MRNET_SIZES: Readonly<DatasetSizes> = { train: 1130, valid: 120, positiveRate: 0.233 };
 
 /** The split counts of a config from dataset sizes alone (as `makeSplits` and `subsamplePositives` would give). */
-export function assumedCounts(cfg: ExperimentConfig, sizes: { train: number; valid: number; positiveRate: number }): SplitCounts {
+export function assumedCounts(cfg: ExperimentConfig, sizes: DatasetSizes): SplitCounts {
   const pos = Math.round(sizes.train * sizes.positiveRate);
   const neg = sizes.train - pos;
   const vf = cfg.data.valFraction;
@@ -202,7 +212,7 @@ export interface EstimateOptions {
   /** Keys of cells already done (counted in the total, not in the remainder). */
   done?: Set<string>;
   /** Dataset sizes to assume when the config has no `data.root`; default {@link MRNET_SIZES}. */
-  sizes?: { train: number; valid: number; positiveRate: number };
+  sizes?: DatasetSizes;
 }
 
 /** Estimates every cell of `plan` from measured unit times. */
