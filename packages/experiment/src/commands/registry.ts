@@ -73,7 +73,7 @@ const REPRODUCE_HELP = [
   'the estimated time of the plan. Done cells are never redone; after a kill, --resume finishes the plan',
   "with an uninterrupted run's results. 'byolmed3d report --run DIR' rebuilds the report at any time.",
   'Without --data: --preset demo generates phantom data into <out>/data; --dry-run assumes MRNet v1.0 sizes.',
-].join('\n');
+].join(' ');
 
 const common = ['seed', 'backend', 'precision', 'threads', 'strict'];
 const pretrainFields = [...common, 'data.root', 'data.plane', 'data.task', 'data.valFraction', 'data.frames', 'data.crop', 'data.resize', 'data.channels', 'data.maxMB', 'model', 'pretrain'];
