@@ -352,8 +352,7 @@ export class RandErase extends RandomTransform<EraseParams> {
   private fill(shape: ClipShape, p: EraseParams): Float32Array {
     const n = shape[0] * p.height * p.width * shape[3];
     if (this.value !== 'random') return new Float32Array(n).fill(this.value);
-    const r = new RandomState(p.noiseSeed);
-    return Float32Array.from({ length: n }, () => r.normal());
+    return new RandomState(p.noiseSeed).fillNormal(new Float32Array(n));
   }
 
   protected applyDrawn(clip: Clip, p: EraseParams): Clip {

@@ -398,10 +398,7 @@ export interface NoiseParams extends Applied {
 }
 
 function noiseField(n: number, mean: number, std: number, seed: number): Float32Array {
-  const r = new RandomState(seed);
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) out[i] = r.normal(mean, std);
-  return out;
+  return new RandomState(seed).fillNormal(new Float32Array(n), mean, std);
 }
 
 /** Additive gaussian noise, independent per voxel, std drawn per clip. */

@@ -12,7 +12,7 @@ export { makeSplits, subsamplePositives, examDataset, examClip, evalWindows, eva
 export type { ExamRef, ExperimentSplits } from './train/data.js';
 export { planPretrain, buildPretrainModel, restoreState } from './train/pretrain.js';
 export type { PretrainPlan, PretrainModel } from './train/pretrain.js';
-export { buildEncoder, readEncoderWeights } from './train/models.js';
+export { buildEncoder } from './train/models.js';
 export { classWeights, weightedBceWithLogits, examMeans, safeAuc } from './train/downstream/finetune.js';
 export { toMatrix, positiveProba, initEncoder, embedExams, loadEvalClips, resultProblem, writeResult, slug } from './train/downstream/index.js';
 export { renderExam, drawLabels, PLANES } from './demo/phantom.js';

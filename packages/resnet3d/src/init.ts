@@ -2,11 +2,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import { Random } from '@byolmed3d/util';
 import type { ParamInitializer } from './params.js';
 
-/** `n` samples of N(0, std^2) from `rng` (Box-Muller, the shared generator's `normal`). */
+/** `n` samples of N(0, std^2) from `rng` (the shared generator's fast `fillNormal`). */
 function normals(n: number, std: number, rng: Random): Float32Array {
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) out[i] = rng.normal(0, std);
-  return out;
+  return rng.fillNormal(new Float32Array(n), 0, std);
 }
 
 /**

@@ -12,6 +12,14 @@ export interface RandomSnapshot {
   spare?: number;
 }
 
+/** What {@link Random.shuffle} shuffles in place: an array or a typed array. */
+export interface Shuffleable {
+  /** Number of elements. */
+  length: number;
+  /** Elements by index. */
+  [index: number]: unknown;
+}
+
 const TWO32 = 4294967296;
 
 /** 32-bit finaliser of murmur3 (a bijection on 32-bit words). */
@@ -171,6 +179,59 @@ export class Random {
     return mean + std * r * Math.cos(2 * Math.PI * v);
   }
 
+  /**
+   * Fills `out` with N(mean, std^2) draws, fast (several times faster than a
+   * `normal()` loop; for weight initialisation): Marsaglia's polar method on
+   * pairs of 32-bit outputs, `u = uint32 / 2^31 - 1`, with the generator
+   * inlined. It is its own stream, not the values `normal()` calls would
+   * give; it advances the generator and leaves the Box-Muller spare alone.
+   *
+   * @param out - the array to fill (its length is the number of draws)
+   * @param mean - default 0
+   * @param std - default 1
+   * @returns `out`
+   */
+  fillNormal<T extends Float32Array | Float64Array>(out: T, mean = 0, std = 1): T {
+    let a = this.s0 | 0;
+    let b = this.s1 | 0;
+    let c = this.s2 | 0;
+    let d = this.s3 | 0;
+    const n = out.length;
+    let i = 0;
+    while (i < n) {
+      let r = Math.imul(b, 5);
+      r = Math.imul((r << 7) | (r >>> 25), 9) >>> 0;
+      let t = b << 9;
+      c ^= a;
+      d ^= b;
+      b ^= c;
+      a ^= d;
+      c ^= t;
+      d = (d << 11) | (d >>> 21);
+      const u = r / 2147483648 - 1;
+      r = Math.imul(b, 5);
+      r = Math.imul((r << 7) | (r >>> 25), 9) >>> 0;
+      t = b << 9;
+      c ^= a;
+      d ^= b;
+      b ^= c;
+      a ^= d;
+      c ^= t;
+      d = (d << 11) | (d >>> 21);
+      const v = r / 2147483648 - 1;
+      const q = u * u + v * v;
+      if (q >= 1 || q === 0) continue;
+      const f = Math.sqrt((-2 * Math.log(q)) / q) * std;
+      out[i++] = mean + u * f;
+      if (i < n) out[i++] = mean + v * f;
+    }
+    this.s0 = a >>> 0;
+    this.s1 = b >>> 0;
+    this.s2 = c >>> 0;
+    this.s3 = d >>> 0;
+    return out;
+  }
+
   /** True with probability `p`. */
   bernoulli(p: number): boolean {
     return this.next() < p;
@@ -190,7 +251,7 @@ export class Random {
    * Shuffles `arr` in place (Fisher-Yates, from the last element down) and
    * returns it.
    */
-  shuffle<A extends { length: number; [i: number]: unknown }>(arr: A): A {
+  shuffle<A extends Shuffleable>(arr: A): A {
     for (let i = arr.length - 1; i > 0; i--) {
       const j = Math.floor(this.next() * (i + 1));
       const t = arr[i];
@@ -226,7 +287,7 @@ export class Random {
     dv.setUint32(8, this.s2);
     dv.setUint32(12, this.s3);
     buf.set(t, 16);
-    const child = Object.create(Random.prototype) as Random;
+    const child = new Random(0);
     const [a, b, c, d] = wordsOf(sha256(buf));
     child.setState({ s: (a | b | c | d) === 0 ? [1, 0, 0, 0] : [a, b, c, d] });
     return child;

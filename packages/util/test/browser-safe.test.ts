@@ -12,4 +12,10 @@ describe('browser safety', () => {
       expect(text).not.toMatch(/Math\.random\(|\bBuffer\b|process\./);
     }
   });
+
+  it('the node entry imports Node built-ins as namespaces only, so a bundle reaching it lazily builds (stubbed)', () => {
+    const text = readFileSync(join(import.meta.dirname, '..', 'src', 'node', 'index.ts'), 'utf8');
+    const named = [...text.matchAll(/^import\s+(?!\*\s+as\b)[^;]*from\s+'node:[^']+'/gm)].map((m) => m[0]);
+    expect(named).toEqual([]);
+  });
 });

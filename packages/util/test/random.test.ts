@@ -84,6 +84,32 @@ describe('Random', () => {
     expect([b.normal(), b.next()]).toEqual([a.normal(), a.next()]);
   });
 
+  it('fillNormal is the polar method on uint32 pairs (same stream as spelled out with uint32), with the right moments', () => {
+    const a = new Random(12);
+    const b = new Random(12);
+    const fast = a.fillNormal(new Float64Array(1001), 1, 2);
+    const ref: number[] = [];
+    while (ref.length < 1001) {
+      const u = b.uint32() / 2 ** 31 - 1;
+      const v = b.uint32() / 2 ** 31 - 1;
+      const q = u * u + v * v;
+      if (q >= 1 || q === 0) continue;
+      const f = Math.sqrt((-2 * Math.log(q)) / q) * 2;
+      ref.push(1 + u * f);
+      if (ref.length < 1001) ref.push(1 + v * f);
+    }
+    expect(Array.from(fast)).toEqual(ref);
+    expect(a.getState()).toEqual(b.getState());
+    const big = new Random(13).fillNormal(new Float32Array(40000), -3, 0.5);
+    let m = 0;
+    for (const x of big) m += x;
+    m /= big.length;
+    let v = 0;
+    for (const x of big) v += (x - m) ** 2;
+    expect(Math.abs(m + 3)).toBeLessThan(0.02);
+    expect(Math.abs(Math.sqrt(v / big.length) - 0.5)).toBeLessThan(0.01);
+  });
+
   it('shuffle is in place and a permutation; permutation(n) covers 0..n-1 uniformly', () => {
     const r = new Random(5);
     const a = [1, 2, 3, 4, 5, 6];

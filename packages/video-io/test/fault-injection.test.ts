@@ -285,6 +285,8 @@ describe('fault injection: bad volumes are unreadable exams', () => {
     })());
     expect(e.file).toBe(join(root, 'train', 'sagittal', '0001.npy'));
     expect(e.reason).toMatch(/non-finite/);
+    // seeds that cannot be represented exactly are refused, not silently collided
+    expect(() => new VideoLoader(ds, { seed: 2 ** 53 + 2 })).toThrow(/seed must be a safe integer/);
   });
 });
 

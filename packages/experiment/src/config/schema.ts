@@ -20,19 +20,7 @@ const section = <S extends z.core.$ZodLooseShape>(shape: S, doc: string) => z.st
 /** Largest seed accepted: seeds are exact integers (2^53 - 1). */
 export const MAX_SEED = Number.MAX_SAFE_INTEGER;
 
-/**
- * The configuration schema of an experiment (zod 4): every field with its
- * type, bounds, default (the seed paper's MRNet reference run) and doc line.
- * {@link ExperimentConfig} is its output type, {@link defaultConfig} its
- * parse of `{}`, and `config.schema.json` (written beside every run's
- * `config.yaml`) its JSON Schema.
- *
- * Sections: `data` (dataset, clips), `model` (encoder), `pretrain`
- * (self-supervised run), `finetune`, `probe` (linear probe and kNN),
- * `evaluate`, `init` (downstream encoder start), `report`, `reproduce` (the
- * plan of `byolmed3d reproduce`).
- */
-export const configSchema = z.strictObject({
+const schema = z.strictObject({
   name: str('mrnet-byol', 'Run name; the run directory is <runsDir>/<name>.'),
   runsDir: str('runs', 'Parent folder of run directories.'),
   seed: int(0, 0, 'Seed of every random choice (splits, order, augmentation, init); an integer up to 2^53 - 1.', MAX_SEED),
@@ -117,17 +105,36 @@ export const configSchema = z.strictObject({
   reproduce: reproduceSection,
 });
 
+/** The zod type of {@link configSchema}: parses a {@link ConfigInput} into an {@link ExperimentConfig}. */
+export type ConfigSchema = z.ZodType<ExperimentConfig, ConfigInput>;
+
+/**
+ * The configuration schema of an experiment (zod 4): every field with its
+ * type, bounds, default (the seed paper's MRNet reference run) and doc line.
+ * {@link ExperimentConfig} is its output type, {@link defaultConfig} its
+ * parse of `{}`, and `config.schema.json` (written beside every run's
+ * `config.yaml`) its JSON Schema.
+ *
+ * Sections: `data` (dataset, clips), `model` (encoder), `pretrain`
+ * (self-supervised run), `finetune`, `probe` (linear probe and kNN),
+ * `evaluate`, `init` (downstream encoder start), `report`, `reproduce` (the
+ * plan of `byolmed3d reproduce`).
+ */
+export const configSchema: ConfigSchema = schema;
+
 import type { ExperimentConfig } from './types.js';
 
 export type { ExperimentConfig, DataConfig, ModelConfig, PretrainConfig, FinetuneConfig, ProbeConfig, EvaluateConfig, InitConfig, ReportConfig, ReproduceConfig } from './types.js';
 
 // The documented interfaces of types.ts are generated from the schema; the compiler checks they are its output type.
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-const typesMatchSchema: Same<ExperimentConfig, z.output<typeof configSchema>> = true;
+const typesMatchSchema: Same<ExperimentConfig, z.output<typeof schema>> = true;
 void typesMatchSchema;
 
-/** A configuration as written in a file: every field optional (the input type of {@link configSchema}). */
-export type ConfigInput = z.input<typeof configSchema>;
+/** `T` with every field optional, at every depth (arrays stay whole). */
+export type DeepPartial<T> = { [K in keyof T]?: T[K] extends readonly unknown[] ? T[K] : T[K] extends object ? DeepPartial<T[K]> : T[K] };
+/** A configuration as written in a file or a preset: every field optional (what {@link configSchema} parses). */
+export type ConfigInput = DeepPartial<ExperimentConfig>;
 
 /** A configuration problem (a user mistake): names the field path, the flag when one was given, and what is wrong. The CLI exits 2 on it. */
 export class ConfigError extends Error {
@@ -157,7 +164,7 @@ export class ConfigError extends Error {
 
 /** The default configuration (`configSchema.parse({})`). */
 export function defaultConfig(): ExperimentConfig {
-  return configSchema.parse({});
+  return schema.parse({});
 }
 
 const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
@@ -183,7 +190,7 @@ function valueAt(obj: unknown, path: PropertyKey[]): unknown {
 
 /** Validates a whole configuration against {@link configSchema}; the first problem raises a {@link ConfigError} naming the field. */
 export function parseConfig(input: unknown): ExperimentConfig {
-  const r = configSchema.safeParse(input ?? {});
+  const r = schema.safeParse(input ?? {});
   if (r.success) {
     checkConsistency(r.data);
     return r.data;
@@ -240,7 +247,7 @@ export function mergeConfig(base: ExperimentConfig, partial: unknown): Experimen
 
 /** The schema node at a dotted path (a section, a field with its default wrapper), or undefined. */
 function fieldNode(path: string): z.ZodType | undefined {
-  let node: z.ZodType = configSchema;
+  let node: z.ZodType = schema;
   if (path === '') return node;
   for (const part of path.split('.')) {
     const obj = unwrapObject(node);
@@ -306,7 +313,7 @@ export function listFields(): FieldEntry[] {
       else out.push(leafEntry(`${prefix}${k}`, v));
     }
   };
-  walk(configSchema, '');
+  walk(schema, '');
   return out;
 }
 
@@ -352,5 +359,5 @@ export function flagToPartial(path: string, text: string, flagName = `--${path}`
 
 /** The JSON Schema of {@link configSchema} (what files may contain), as written to `config.schema.json`. */
 export function configJsonSchema(): Record<string, unknown> {
-  return z.toJSONSchema(configSchema, { io: 'input' }) as Record<string, unknown>;
+  return z.toJSONSchema(schema, { io: 'input' }) as Record<string, unknown>;
 }

@@ -42,7 +42,7 @@ export interface ReportRow {
   vsRandom: PairedComparison | null;
 }
 
-/** Result of {@link writeReport}. */
+/** Result of `writeReport` (and `buildReport`). */
 export interface ReportSummary {
   /** Path of `report.md`. */
   markdown: string;

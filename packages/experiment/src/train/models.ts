@@ -24,6 +24,26 @@ export const EXPORT_WEIGHTS = 'model.safetensors';
 /** See {@link EXPORT_WEIGHTS}: the description next to the weights. */
 export const EXPORT_CONFIG = 'config.json';
 
+/** Input normalisation of an exported encoder: `(x / scale - mean) / std`. */
+export interface InputNormalization {
+  /** Divisor of the stored voxel values (255 for uint8 MRI). */
+  scale: number;
+  /** Mean subtracted after scaling. */
+  mean: number;
+  /** Standard deviation divided by after that. */
+  std: number;
+}
+
+/** What {@link loadEncoderWeights} reports. */
+export interface LoadedWeights {
+  /** Encoder keys the file did not have. */
+  missing: string[];
+  /** File keys the encoder does not have (a classifier `fc.*` is dropped before and not listed). */
+  unexpected: string[];
+  /** The export's `config.json`, when the weights were an export folder. */
+  config: EncoderExportConfig | null;
+}
+
 /** The `config.json` of an exported encoder: what is needed to rebuild and feed it. */
 export interface EncoderExportConfig {
   /** Always `'byolmed3d-encoder'`. */
@@ -39,7 +59,7 @@ export interface EncoderExportConfig {
   /** Pooled feature size. */
   featureDim: number;
   /** How inputs were normalised: `(x / scale - mean) / std`, x the stored voxel. */
-  inputNormalization: { scale: number; mean: number; std: number };
+  inputNormalization: InputNormalization;
   /** Input layout of the tfjs model (`NTHWC`); torchvision takes `NCTHW`. */
   layout: 'NTHWC';
   /** sha256 of the training configuration (the pretraining fields) that produced the weights. */
@@ -52,8 +72,8 @@ export interface EncoderExportConfig {
  * Exports an encoder as `model.safetensors` (torchvision state-dict names and
  * layouts, `fc` excluded, `num_batches_tracked` int64) plus
  * `config.json` ({@link EncoderExportConfig}) into `dir`, both atomically.
- * A full-width `r3d_18` export loads into torchvision's `r3d_18` with
- * `load_state_dict(strict=False)` missing only `fc.*`.
+ * A full-width `r3d_18` export loads into torchvision's `r3d_18` whose `fc`
+ * is replaced by `Identity` with `load_state_dict(strict=True)`.
  */
 export function exportEncoder(encoder: VideoResNet, dir: string, cfg: ExperimentConfig, info: { configHash: string | null; training?: Record<string, unknown> }): string {
   const sd = encoder.stateDict();
@@ -80,8 +100,16 @@ export function exportEncoder(encoder: VideoResNet, dir: string, cfg: Experiment
   return dir;
 }
 
+/** What {@link readEncoderWeights} reads. */
+export interface EncoderWeights {
+  /** The state dict (torchvision names, PyTorch layouts). */
+  entries: StateDict;
+  /** The export's `config.json`, when the path was an export folder. */
+  config: EncoderExportConfig | null;
+}
+
 /** Reads weights from a `.pth`, a `.safetensors` or an exported encoder folder; returns the state dict and the export's config when there is one. */
-export async function readEncoderWeights(path: string): Promise<{ entries: StateDict; config: EncoderExportConfig | null }> {
+export async function readEncoderWeights(path: string): Promise<EncoderWeights> {
   if (!existsSync(path)) throw new ConfigError('init.weights', `${path}: no such file or folder`);
   if (statSync(path).isDirectory()) {
     const w = join(path, EXPORT_WEIGHTS);
@@ -106,7 +134,7 @@ export async function readEncoderWeights(path: string): Promise<{ entries: State
  * {@link ConfigError} names the differing field). Returns how many keys were
  * missing or unexpected (a classifier `fc.*` is ignored).
  */
-export async function loadEncoderWeights(path: string, encoder: VideoResNet, cfg: ExperimentConfig, strict: boolean): Promise<{ missing: string[]; unexpected: string[]; config: EncoderExportConfig | null }> {
+export async function loadEncoderWeights(path: string, encoder: VideoResNet, cfg: ExperimentConfig, strict: boolean): Promise<LoadedWeights> {
   const { entries, config } = await readEncoderWeights(path);
   if (config) {
     const want: [string, unknown, unknown][] = [

@@ -6,8 +6,11 @@
  * @packageDocumentation
  */
 import * as fs from 'node:fs';
-import { randomBytes } from 'node:crypto';
-import { basename, dirname, join } from 'node:path';
+// Namespace imports only: a browser bundle that reaches this module through a
+// lazy import() (as video-io's cache does) gets the bundler's empty stub
+// instead of a build error.
+import * as crypto from 'node:crypto';
+import * as nodePath from 'node:path';
 import { UtilError } from '../errors.js';
 
 export { UtilError } from '../errors.js';
@@ -32,7 +35,7 @@ export interface WriteFileAtomicOptions {
 export const TEMP_FILE_PATTERN = /\.tmp-(\d+)(?:-[0-9a-f]+)?$/;
 
 function tempPath(path: string): string {
-  return `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+  return `${path}.tmp-${process.pid}-${crypto.randomBytes(4).toString('hex')}`;
 }
 
 function fileError(path: string, what: string, e: unknown): UtilError {
@@ -70,7 +73,7 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, o
     await fs.promises.rm(tmp, { force: true }).catch(() => undefined);
     throw fileError(path, 'could not write the file atomically (temp file removed, the old file is unchanged)', e);
   }
-  if (doSync) await syncDir(dirname(path)).catch((e: unknown) => {
+  if (doSync) await syncDir(nodePath.dirname(path)).catch((e: unknown) => {
     throw fileError(path, 'written, but its folder could not be fsynced', e);
   });
 }
@@ -100,7 +103,7 @@ export function writeFileAtomicSync(path: string, data: string | Uint8Array, opt
   }
   if (doSync) {
     try {
-      const d = fs.openSync(dirname(path), 'r');
+      const d = fs.openSync(nodePath.dirname(path), 'r');
       try {
         fs.fsyncSync(d);
       } finally {
@@ -151,11 +154,11 @@ export function removeStaleTemps(dir: string, pattern: RegExp = TEMP_FILE_PATTER
   }
   const removed: string[] = [];
   for (const name of names) {
-    const m = pattern.exec(basename(name));
+    const m = pattern.exec(nodePath.basename(name));
     if (!m) continue;
     const pid = m[1] === undefined ? NaN : Number(m[1]);
     if (Number.isInteger(pid) && pid > 0 && alive(pid)) continue;
-    const p = join(dir, name);
+    const p = nodePath.join(dir, name);
     try {
       if (!fs.lstatSync(p).isFile()) continue;
       fs.rmSync(p, { force: true });

@@ -12,7 +12,7 @@ export interface LoaderOptions {
   batchSize?: number;
   /** Visit items in a seeded random order (new order each epoch). Default `true`. */
   shuffle?: boolean;
-  /** Seed of the order. Default `0`. */
+  /** Seed of the order (a safe integer; larger seeds would collide, so they are refused). Default `0`. */
   seed?: number;
   /** Drop a last batch smaller than `batchSize`. Default `false`. */
   dropLast?: boolean;
@@ -129,6 +129,7 @@ export class VideoLoader {
     this.seed = options.seed ?? 0;
     this.shuffle = options.shuffle ?? true;
     if (!Number.isInteger(this.batchSize) || this.batchSize < 1) throw new RangeError(`batchSize must be a positive integer, got ${this.batchSize}`);
+    if (!Number.isSafeInteger(this.seed)) throw new RangeError(`seed must be a safe integer (|seed| <= 2^53 - 1), got ${this.seed}`);
   }
 
   /** Number of skipped items. */
