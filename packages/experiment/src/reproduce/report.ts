@@ -122,7 +122,7 @@ export function spread(values: (number | null | undefined)[]): Spread | null {
 
 const f3 = (x: number): string => x.toFixed(3);
 const ms = (s: Spread | null): string => (s ? `${f3(s.mean)}${s.sd !== null ? ` ± ${f3(s.sd)}` : ''}` : '—');
-const pct = (x: number): string => `${(x * 100).toFixed(x < 0.1 ? 1 : 0)}%`;
+const pct = (x: number): string => `${Number((x * 100).toFixed(1))}%`;
 const pv = (p: number): string => (!Number.isFinite(p) ? 'n/a' : p < 1e-4 ? '<1e-4' : p.toPrecision(2));
 
 type DS = LoadedCell & { cell: Omit<DownstreamCell, 'config'> & { estimatedSec: number | null } };
