@@ -18,3 +18,12 @@ export { toMatrix, positiveProba, initEncoder, embedExams, loadEvalClips, result
 export { renderExam, drawLabels, PLANES } from './demo/phantom.js';
 export { registry, positiveInt, sliceRange } from './commands/registry.js';
 export type { CommandSpec, SubcommandSpec, CommandBody } from './commands/registry.js';
+export { configHash, stableStringify, cellDir, parseList, pretrainConfig } from './reproduce/plan.js';
+export { cellSeconds, assumedCounts, humanDuration } from './reproduce/estimate.js';
+export { runPlan, writePlan, doneKeys, environment, recordEnvironment } from './reproduce/runner.js';
+export type { CellRecord, CellTiming, RunEnvironment, PretrainOutcome, DownstreamOutcome, EmbedOutcome, RunPlanOptions } from './reproduce/runner.js';
+export { loadRun, cellMetrics, spread, pairedDelong, fusionAucs, TABLE_METRICS } from './reproduce/report.js';
+export type { PlanFile, LoadedCell, CellMetrics, Spread, TableMetric } from './reproduce/report.js';
+export { KnnMonitor, readCurves, COLLAPSE_SPREAD } from './reproduce/monitor.js';
+export type { CurvePoint, KnnMonitorOptions } from './reproduce/monitor.js';
+export type { SplitCounts } from './reproduce/steps.js';

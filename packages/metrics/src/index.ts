@@ -2,8 +2,8 @@
  * Clinical classification metrics on plain typed arrays (no tfjs, browser
  * safe): AUROC with DeLong's variance and test, ROC/PR curves, threshold
  * metrics, stratified bootstrap confidence intervals, exam-level
- * aggregation and plane fusion, embedding evaluation (kNN, linear probe) and
- * plots as SVG or PNG.
+ * aggregation and plane fusion, embedding evaluation (kNN, linear probe),
+ * 2-D embeddings (UMAP) and plots as SVG or PNG.
  * @packageDocumentation
  */
 export { MetricsError, type MetricsErrorReason } from './errors.js';
@@ -60,6 +60,7 @@ export {
   type LinearProbeResult,
   type KnnOptions,
 } from './embedding.js';
+export { umapEmbedding, type UmapOptions } from './umap.js';
 export {
   aggregateByExam,
   fitPlaneFusion,

@@ -64,6 +64,17 @@ export function sliceRange(v: string): [number, number] {
   return nums as [number, number];
 }
 
+const REPRODUCE_HELP = [
+  "Runs the paper's whole comparison as one plan of cells, each keyed by the hash of its config and written",
+  'into <out>/cells/<key>/: pretraining (BYOL + accumulation, BYOL without accumulation, SimSiam and SimCLR',
+  'with accumulation), baselines (random init; Kinetics-400 r3d_18 with --kinetics), protocols (fine-tune,',
+  'linear probe, kNN), the imbalance study, planes (--planes all: each plane plus MRNet-style fusion) and',
+  'several seeds; then writes <out>/report/. It first measures a few steps on the active backend and prints',
+  'the estimated time of the plan. Done cells are never redone; after a kill, --resume finishes the plan',
+  "with an uninterrupted run's results. 'byolmed3d report --run DIR' rebuilds the report at any time.",
+  'Without --data: --preset demo generates phantom data into <out>/data; --dry-run assumes MRNet v1.0 sizes.',
+].join(' ');
+
 const common = ['seed', 'backend', 'precision', 'threads', 'strict'];
 const pretrainFields = [...common, 'data.root', 'data.plane', 'data.task', 'data.valFraction', 'data.frames', 'data.crop', 'data.resize', 'data.channels', 'data.maxMB', 'model', 'pretrain'];
 const downstreamFields = (own: string): string[] => [...common, 'data', 'model', own, 'finetune.batch', 'init'];
@@ -92,7 +103,29 @@ export const registry: readonly CommandSpec[] = [
   { name: 'linear-probe', summary: 'Logistic regression on frozen encoder features (C chosen on validation AUC).', kind: 'run', fields: downstreamFields('probe.C'), load: bodyOf('linear-probe') },
   { name: 'knn', summary: 'Cosine k-nearest-neighbour classifier on frozen encoder features.', kind: 'run', fields: downstreamFields('probe.k'), load: bodyOf('knn') },
   { name: 'evaluate', summary: "Print every method's metrics with 95% CIs from the run's results.", kind: 'run', fields: ['seed', 'evaluate', 'report'], load: bodyOf('evaluate') },
-  { name: 'report', summary: 'Write report.md (metrics, CIs, DeLong vs random init), ROC and loss curves (PNG, SVG).', kind: 'run', fields: ['seed', 'evaluate', 'report'], load: bodyOf('report') },
+  {
+    name: 'report',
+    summary: 'Write report.md (metrics, CIs, DeLong vs random init), ROC and loss curves (PNG, SVG); on a reproduce folder, rebuild its report.',
+    kind: 'run',
+    fields: ['seed', 'evaluate', 'report'],
+    load: () => Promise.all([bodyOf('report')(), import('../reproduce/command.js')]).then(([b, r]) => r.reproduceAwareReport(b)),
+  },
+  {
+    name: 'reproduce',
+    summary: "The paper's whole comparison as one resumable plan (methods x protocols x imbalance x planes x seeds) with its report.",
+    description: REPRODUCE_HELP,
+    kind: 'run',
+    defaultPreset: 'paper',
+    fields: [...pretrainFields, 'finetune', 'probe', 'evaluate', 'init.weights', 'reproduce'],
+    configure: (c) =>
+      c
+        .option('--out <dir>', 'output folder (default <runsDir>/<name>; the same as --run)')
+        .option('--kinetics <file>', "Kinetics-400 r3d_18 weights (= --reproduce.kinetics; without: 'not run: no weights')")
+        .option('--planes <planes>', 'sagittal | coronal | axial | all (= --reproduce.planes)')
+        .option('--seeds <n>', 'seeds per cell (= --reproduce.seeds)', positiveInt('seeds'))
+        .option('--dry-run', 'print the plan and its estimated time (measured on this backend), run nothing'),
+    load: () => import('../reproduce/command.js').then((m) => m.reproduceBody),
+  },
   {
     name: 'config',
     summary: "'config print': the effective config as commented YAML; 'config schema': its JSON Schema.",

@@ -52,7 +52,7 @@ export function configReferenceMarkdown(): string {
   return ['| field | default | meaning |', '| --- | --- | --- |', ...rows].join('\n');
 }
 
-const TYPE_NAMES: Record<string, string> = { data: 'DataConfig', model: 'ModelConfig', pretrain: 'PretrainConfig', finetune: 'FinetuneConfig', probe: 'ProbeConfig', evaluate: 'EvaluateConfig', init: 'InitConfig', report: 'ReportConfig' };
+const TYPE_NAMES: Record<string, string> = { data: 'DataConfig', model: 'ModelConfig', pretrain: 'PretrainConfig', finetune: 'FinetuneConfig', probe: 'ProbeConfig', evaluate: 'EvaluateConfig', init: 'InitConfig', report: 'ReportConfig', reproduce: 'ReproduceConfig' };
 
 /**
  * The TypeScript source of `src/config/types.ts`: documented interfaces

@@ -1,10 +1,12 @@
 import type { ConfigInput } from './schema.js';
+import { reproducePresets } from '../reproduce/presets.js';
 
 /**
  * Named presets merged over the defaults before a config file and flags:
  * `quickstart` (the CPU demo run of `byolmed3d quickstart`) and `tiny` (the
  * end-to-end test's run). Values chosen by measurement on 2 CPU cores with
- * the pure tfjs cpu backend.
+ * the pure tfjs cpu backend; `demo` and `paper` are the plans of
+ * `byolmed3d reproduce` (see its guide).
  */
 export const presets: Record<string, ConfigInput> = {
   quickstart: {
@@ -24,6 +26,7 @@ export const presets: Record<string, ConfigInput> = {
     probe: { C: [0.1, 1], k: 3 },
     evaluate: { bootstrap: 50 },
   },
+  ...reproducePresets,
 };
 
 /** Demo dataset sizes of a preset. */

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { reproduceSection } from '../reproduce/config.js';
 
 const int = (min: number, def: number, doc: string, max?: number): z.ZodDefault<z.ZodNumber> => {
   let t = z.int().min(min);
@@ -101,6 +102,7 @@ const schema = z.strictObject({
     'Downstream encoder start.',
   ),
   report: section({ runs: optStr('Comma-separated run directories to include (default this run).') }, 'Report.'),
+  reproduce: reproduceSection,
 });
 
 /** The zod type of {@link configSchema}: parses a {@link ConfigInput} into an {@link ExperimentConfig}. */
@@ -115,13 +117,14 @@ export type ConfigSchema = z.ZodType<ExperimentConfig, ConfigInput>;
  *
  * Sections: `data` (dataset, clips), `model` (encoder), `pretrain`
  * (self-supervised run), `finetune`, `probe` (linear probe and kNN),
- * `evaluate`, `init` (downstream encoder start), `report`.
+ * `evaluate`, `init` (downstream encoder start), `report`, `reproduce` (the
+ * plan of `byolmed3d reproduce`).
  */
 export const configSchema: ConfigSchema = schema;
 
 import type { ExperimentConfig } from './types.js';
 
-export type { ExperimentConfig, DataConfig, ModelConfig, PretrainConfig, FinetuneConfig, ProbeConfig, EvaluateConfig, InitConfig, ReportConfig } from './types.js';
+export type { ExperimentConfig, DataConfig, ModelConfig, PretrainConfig, FinetuneConfig, ProbeConfig, EvaluateConfig, InitConfig, ReportConfig, ReproduceConfig } from './types.js';
 
 // The documented interfaces of types.ts are generated from the schema; the compiler checks they are its output type.
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;

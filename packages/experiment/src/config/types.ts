@@ -120,6 +120,46 @@ export interface ReportConfig {
   runs: string | null;
 }
 
+/** The `reproduce` section of an {@link ExperimentConfig}. */
+export interface ReproduceConfig {
+  /** Seeds per cell: seed, seed+1, ... Default `3`. */
+  seeds: number;
+  /** Pretraining methods (byol-accum, byol-noaccum, simsiam, simclr). Default `"byol-accum,byol-noaccum,simsiam,simclr"`. */
+  methods: string;
+  /** Downstream protocols (finetune, linear-probe, knn). Default `"finetune,linear-probe,knn"`. */
+  protocols: string;
+  /** Kinetics-400 r3d_18 weights (torchvision r3d_18-b3b3357e.pth or its safetensors export) for the Kinetics baseline; null: not run. Default `null`. */
+  kinetics: string | null;
+  /** Imbalance study: lower positive fractions of the downstream training set (the natural one is always run). Default `[0.1,0.05]`. */
+  positiveFractions: number[];
+  /** Encoder starts of the imbalance study. Default `"byol-accum,random,kinetics"`. */
+  imbalanceInits: string;
+  /** Protocols of the imbalance study. Default `"finetune"`. */
+  imbalanceProtocols: string;
+  /** Planes: one plane, or all three plus MRNet-style fusion (logistic regression on per-plane probabilities, fitted on validation). Default `"sagittal"`. */
+  planes: 'sagittal' | 'coronal' | 'axial' | 'all';
+  /** Encoder starts of the plane study (planes=all). Default `"byol-accum,random,kinetics"`. */
+  planeInits: string;
+  /** Protocols of the plane study (planes=all). Default `"finetune,linear-probe"`. */
+  planeProtocols: string;
+  /** Online kNN monitor during pretraining: every this many optimizer steps (0: off). Default `10`. */
+  monitorEvery: number;
+  /** Neighbours of the monitor's kNN classifier. Default `20`. */
+  monitorK: number;
+  /** Train exams in the monitor's kNN bank (at most; seeded subset). Default `256`. */
+  monitorBank: number;
+  /** Timed repetitions of each unit of work for the time estimate (after one warm-up). Default `2`. */
+  estimateSteps: number;
+  /** Largest batch used for the time measurement (larger batches are scaled linearly). Default `2`. */
+  estimateBatch: number;
+  /** Demo data when no data.root is given (--preset demo): train exams, generated into <out>/data. Default `120`. */
+  demoExams: number;
+  /** Demo data: valid (test) exams. Default `60`. */
+  demoValidExams: number;
+  /** Demo data: in-plane size in pixels. Default `32`. */
+  demoSize: number;
+}
+
 /** The effective experiment configuration: the output type of `configSchema` (defaults: `defaultConfig()`). */
 export interface ExperimentConfig {
   /** Run name; the run directory is <runsDir>/<name>. Default `"mrnet-byol"`. */
@@ -152,4 +192,6 @@ export interface ExperimentConfig {
   init: InitConfig;
   /** report settings. */
   report: ReportConfig;
+  /** reproduce settings. */
+  reproduce: ReproduceConfig;
 }

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { byolMed3dViews, byolViews, type TwoViewPipeline } from '@byolmed3d/augment3d';
-import { BYOL, SimCLR, SimSiam, type SelfSupervisedLearner } from '@byolmed3d/byol';
+import { BYOL, SimCLR, SimSiam, type SelfSupervisedLearner, type StepStats } from '@byolmed3d/byol';
 import { AdamW, GradientAccumulator, LARS, attachSchedule, warmupCosine } from '@byolmed3d/grad-accum';
 import type { VideoResNet } from '@byolmed3d/resnet3d';
 import { Random } from '@byolmed3d/util';
@@ -36,6 +36,14 @@ export interface PretrainOptions {
   overwrite?: boolean;
   /** Resume even though the pretraining configuration changed. Default false. */
   force?: boolean;
+  /** Called after every optimizer step (e.g. reproduce's online kNN monitor). */
+  hooks?: PretrainHooks;
+}
+
+/** Callbacks of {@link runPretrain}. */
+export interface PretrainHooks {
+  /** After every optimizer step, with the online encoder (read it, do not train it), the step's statistics and the optimizer's learning rate after it. */
+  onOptimizerStep?: (info: { step: number; totalSteps: number; encoder: VideoResNet; stats: StepStats; lr: number }) => void | Promise<void>;
 }
 
 /** Result of {@link runPretrain}. */
@@ -93,7 +101,8 @@ function makeLearner(cfg: ExperimentConfig, encoder: VideoResNet, accumulator: G
   return new SimCLR(encoder, { ...common, temperature: p.temperature });
 }
 
-function makeViews(cfg: ExperimentConfig): TwoViewPipeline {
+/** The two-view augmentation of pretraining (augment3d's preset of `pretrain.views`, blur scaled to the crop). */
+export function makeViews(cfg: ExperimentConfig): TwoViewPipeline {
   const p = cfg.pretrain;
   const make = p.views === 'byol' ? byolViews : byolMed3dViews;
   // The presets' blur sigmas are in pixels of a 224 crop: scale them to this crop.
@@ -254,6 +263,7 @@ export async function runPretrain(cfg: ExperimentConfig, runDir: string, o: Pret
       if (!Number.isFinite(s.loss)) throw new TrainingError('pretrain', `loss became ${s.loss} at micro-batch ${st.micro} (exams ${batch.ids.join(', ')}); the last finite checkpoint is ${latestCheckpoint(dir, { runId: record.runId })?.path ?? 'none'} (lower pretrain.lr?)`);
       st.losses.push(s.loss);
       log.progress({ phase: `pretrain:${p.method}`, step: st.micro, total: plan.totalSteps * p.accumulation, loss: s.loss, optimizerStep: s.step, tau: s.tau, projectionStd: s.projectionStd }, pairs.length);
+      if (s.stepped && o.hooks?.onOptimizerStep) await o.hooks.onOptimizerStep({ step: s.step, totalSteps: plan.totalSteps, encoder: m.encoder, stats: s, lr: (m.optimizer as unknown as { learningRate: number }).learningRate });
       if (s.stepped && s.step % p.checkpointEvery === 0) await save();
     }
   }
