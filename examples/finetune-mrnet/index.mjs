@@ -17,7 +17,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-layers'; // registers the gradients tfjs-core's Node build lacks
 import { MRNetDataset, VideoLoader, toFloat32Clip } from '@byolmed3d/video-io';
-import { Compose, RandRotate, evalTransform, mix32 } from '@byolmed3d/augment3d';
+import { Compose, RandRotate, evalTransform } from '@byolmed3d/augment3d';
+import { fnv1a32 } from '@byolmed3d/util';
 import { createVideoResNet, readSafetensors, writeSafetensors } from '@byolmed3d/resnet3d';
 import { GradientAccumulator, attachSchedule, getLearningRate, stepDecay } from '@byolmed3d/grad-accum';
 import { delong, rocAuc, sigmoid, thresholdMetrics } from '@byolmed3d/metrics';
@@ -113,7 +114,7 @@ const trainLoader = new VideoLoader(train, {
   seed: cfg.seed,
   dropLast: true,
   workers: cfg.workers,
-  transform: (s) => trainT.setSeed(mix32(cfg.seed ^ mix32(epoch * 1_000_003 + s.index))).call(toFloat32Clip(s.video, { normalize: 'uint8' })),
+  transform: (s) => trainT.setSeed(fnv1a32(`${cfg.seed}:${epoch}:${s.index}`)).call(toFloat32Clip(s.video, { normalize: 'uint8' })),
 });
 const validLoader = new VideoLoader(valid, { batchSize: cfg.microBatch, shuffle: false, workers: cfg.workers, transform: (s) => evalT.call(toFloat32Clip(s.video, { normalize: 'uint8' })) });
 

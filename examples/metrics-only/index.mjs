@@ -15,8 +15,8 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { Random } from '@byolmed3d/util';
 import {
-  Rng,
   bootstrapMetrics,
   delong,
   delongTest,
@@ -69,7 +69,7 @@ function check(ok, what) {
  * @returns {string}
  */
 function syntheticCsv(n, seed) {
-  const rng = new Rng(seed);
+  const rng = new Random(seed);
   const lines = ['id,split,label,model_a,model_b'];
   for (let i = 0; i < n; i++) {
     const y = rng.next() < 0.3 ? 1 : 0;
