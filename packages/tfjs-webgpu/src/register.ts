@@ -235,7 +235,7 @@ export async function registerWebGpuBackend(options: WebGpuBackendOptions = {}):
   const limits = adapter.limits;
   const limitNames = [
     'maxComputeWorkgroupStorageSize', 'maxComputeWorkgroupsPerDimension', 'maxStorageBufferBindingSize',
-    'maxBufferSize', 'maxComputeWorkgroupSizeX', 'maxComputeInvocationsPerWorkgroup',
+    'maxBufferSize', 'maxComputeWorkgroupSizeX', 'maxComputeInvocationsPerWorkgroup', 'maxStorageBuffersPerShaderStage',
   ];
   const requiredLimits: Record<string, number> = {};
   for (const n of limitNames) if (typeof limits[n] === 'number') requiredLimits[n] = limits[n];

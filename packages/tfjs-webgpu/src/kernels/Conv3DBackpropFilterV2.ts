@@ -1,9 +1,10 @@
-import { backend_util, Conv3DBackpropFilterV2 } from '@tensorflow/tfjs-core';
+import { Conv3DBackpropFilterV2 } from '@tensorflow/tfjs-core';
 import type {
   Conv3DBackpropFilterV2Attrs, Conv3DBackpropFilterV2Inputs, KernelConfig, KernelFunc, TensorInfo,
 } from '@tensorflow/tfjs-core';
-import { reshape, runConv3dGemm } from './run_gemm.js';
-import type { WebGpuBackendLike } from './run_gemm.js';
+import { conv3dInfo, inputRows, outputRows } from './backend_ops.js';
+import type { WebGpuBackendLike } from './backend_ops.js';
+import { runConv3dGemmOnViews } from './run_gemm.js';
 
 /**
  * Conv3D filter gradient on webgpu as a tiled implicit GEMM: dW[(kd, kh, kw,
@@ -15,26 +16,12 @@ export function conv3DBackpropFilterV2(args: {
   backend: WebGpuBackendLike;
   attrs: Conv3DBackpropFilterV2Attrs;
 }): TensorInfo {
-  const { inputs, backend, attrs } = args;
-  const x = inputs.x as TensorInfo;
-  const dy = inputs.dy as TensorInfo;
-  const filterShape = attrs.filterShape as [number, number, number, number, number];
-  const info = backend_util.computeConv3DInfo(
-    x.shape as [number, number, number, number, number],
-    filterShape,
-    attrs.strides,
-    1,
-    attrs.pad,
+  const { x, dy } = args.inputs as { x: TensorInfo; dy: TensorInfo };
+  const { strides, pad, filterShape } = args.attrs;
+  const info = conv3dInfo(x.shape, filterShape, strides, 1, pad);
+  return runConv3dGemmOnViews(
+    'backpropFilter', info, x, [inputRows(info), info.inChannels], dy, [outputRows(info), info.outChannels], [...filterShape], args.backend,
   );
-  const [n, d, h, w, cin] = x.shape as [number, number, number, number, number];
-  const x2 = reshape(x, [n * d * h * w, cin], backend);
-  const dy2 = reshape(dy, [info.batchSize * info.outDepth * info.outHeight * info.outWidth, info.outChannels], backend);
-  try {
-    return runConv3dGemm('backpropFilter', info, x2, dy2, [...filterShape], backend);
-  } finally {
-    backend.disposeData(x2.dataId);
-    backend.disposeData(dy2.dataId);
-  }
 }
 
 /** Kernel registration of {@link conv3DBackpropFilterV2}. */

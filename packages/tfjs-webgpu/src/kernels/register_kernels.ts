@@ -1,12 +1,22 @@
 import { getKernel, registerKernel, unregisterKernel } from '@tensorflow/tfjs-core';
 import type { KernelConfig } from '@tensorflow/tfjs-core';
+import { batchNormTrainConfig } from './BatchNormTrain.js';
+import { batchNormTrainGradConfig } from './BatchNormTrainGrad.js';
 import { conv3dConfig } from './Conv3D.js';
 import { conv3DBackpropFilterV2Config } from './Conv3DBackpropFilterV2.js';
 import { conv3DBackpropInputV2Config } from './Conv3DBackpropInputV2.js';
 import { replaced } from './replaced.js';
 
-/** This package's webgpu kernels, replacing tfjs's naive ones of the same names. */
-export const WEBGPU_KERNELS: readonly KernelConfig[] = [conv3dConfig, conv3DBackpropInputV2Config, conv3DBackpropFilterV2Config];
+/**
+ * This package's webgpu kernels: the implicit-GEMM Conv3D and its gradients
+ * (replacing tfjs's naive ones of the same names) and the fused training
+ * batch norm and its gradient (`OneDnnBatchNormTrain`,
+ * `OneDnnBatchNormTrainGrad`, which `@byolmed3d/resnet3d` runs on when
+ * registered).
+ */
+export const WEBGPU_KERNELS: readonly KernelConfig[] = [
+  conv3dConfig, conv3DBackpropInputV2Config, conv3DBackpropFilterV2Config, batchNormTrainConfig, batchNormTrainGradConfig,
+];
 
 /**
  * Registers {@link WEBGPU_KERNELS} for the webgpu backend, keeping tfjs's

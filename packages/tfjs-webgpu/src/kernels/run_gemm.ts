@@ -1,29 +1,8 @@
-import { backend_util, getKernel, util } from '@tensorflow/tfjs-core';
-import type { KernelBackend, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs-core';
+import type { backend_util, TensorInfo } from '@tensorflow/tfjs-core';
+import { reshape, runKernel } from './backend_ops.js';
+import type { WebGpuBackendLike } from './backend_ops.js';
 import { Conv3dGemmProgram } from './conv3d_gemm_webgpu.js';
 import type { Conv3dGemmKind } from './conv3d_gemm_webgpu.js';
-
-/** The webgpu backend methods these kernels use. */
-export interface WebGpuBackendLike extends KernelBackend {
-  runWebGPUProgram(
-    program: unknown,
-    inputs: TensorInfo[],
-    outputDtype: 'float32',
-    programDefinedUniform?: { type: string; data: number[] }[],
-  ): TensorInfo;
-}
-
-/** Runs another kernel registered for the webgpu backend. */
-export function runKernel(name: string, inputs: NamedTensorInfoMap, attrs: NamedAttrMap, backend: KernelBackend): TensorInfo {
-  const k = getKernel(name, 'webgpu');
-  util.assert(k != null, () => `tfjs-webgpu: kernel ${name} is not registered for webgpu`);
-  return k.kernelFunc({ inputs, attrs, backend }) as TensorInfo;
-}
-
-/** A free view of `x` with another shape (reshape is metadata-only on webgpu). */
-export function reshape(x: TensorInfo, shape: number[], backend: KernelBackend): TensorInfo {
-  return runKernel('Reshape', { x }, { shape }, backend);
-}
 
 /**
  * Below this many output rows (e.g. layer4 of r3d_18 on a 2x2 map at batch 1)
@@ -60,4 +39,29 @@ export function runConv3dGemm(
   const out = reshape(summed, outShape, backend);
   backend.disposeData(summed.dataId);
   return out;
+}
+
+/**
+ * Runs the implicit GEMM of `kind` on 2-D views of `a` (`[aRows, last dim]`)
+ * and `b` (`bShape`), returning the result in `outShape`; the views are
+ * disposed.
+ */
+export function runConv3dGemmOnViews(
+  kind: Conv3dGemmKind,
+  info: backend_util.Conv3DInfo,
+  a: TensorInfo,
+  aShape: number[],
+  b: TensorInfo,
+  bShape: number[],
+  outShape: number[],
+  backend: WebGpuBackendLike,
+): TensorInfo {
+  const a2 = reshape(a, aShape, backend);
+  const b2 = reshape(b, bShape, backend);
+  try {
+    return runConv3dGemm(kind, info, a2, b2, outShape, backend);
+  } finally {
+    backend.disposeData(a2.dataId);
+    backend.disposeData(b2.dataId);
+  }
 }
