@@ -11,3 +11,9 @@ export type { GpuLike, GpuRequestAdapterOptionsLike, GpuDeviceDescriptorLike } f
 export { foldPadding, routeRank5Pad, unrouteRank5Pad } from './workarounds/rank5_pad.js';
 export type { FoldedPadding } from './workarounds/rank5_pad.js';
 export { MIN_GEMM_ROWS } from './kernels/run_gemm.js';
+export { resolvePrecision, kernelPrecision } from './kernels/precision.js';
+export type { WebGpuPrecision, WebGpuPrecisionOption, ResolvedPrecision } from './kernels/precision.js';
+export type { GemmPrecision } from './kernels/conv3d_gemm_webgpu.js';
+export { hoistEnableDirectives } from './workarounds/enable_directives.js';
+export { BATCH_NORM_TRAIN } from './kernels/BatchNormTrain.js';
+export { BATCH_NORM_TRAIN_GRAD } from './kernels/BatchNormTrainGrad.js';

@@ -4,6 +4,9 @@ import { adapterName, isSoftwareAdapter } from './adapter.js';
 import { WebGpuUnavailableError } from './errors.js';
 import type { GpuAdapterLike, GpuDeviceLike, GpuLike, GpuRequestAdapterOptionsLike } from './gpu_types.js';
 import { registerWebGpuKernels } from './kernels/register_kernels.js';
+import { resolvePrecision, setKernelPrecision } from './kernels/precision.js';
+import type { WebGpuPrecision, WebGpuPrecisionOption } from './kernels/precision.js';
+import { hoistShaderDirectives } from './workarounds/enable_directives.js';
 import { requestDeviceFlat } from './workarounds/flatten_features.js';
 import { routeRank5Broadcast } from './workarounds/rank5_broadcast.js';
 import { routeRank5Pad } from './workarounds/rank5_pad.js';
@@ -29,8 +32,15 @@ export interface WebGpuBackendOptions {
   allowSoftware?: boolean;
   /** Register this package's fast kernels (tiled implicit-GEMM Conv3D and gradients). Default `true`. */
   fastKernels?: boolean;
-  /** Ask for `shader-f16` when the adapter has it (reported in the result; kernels compute in f32). Default `true`. */
+  /** Ask for `shader-f16` when the adapter has it (needed by `precision` `f16`). Default `true`. */
   f16?: boolean;
+  /**
+   * Compute precision of this package's conv kernels: `fp32`; `f16` (tiles
+   * of f16 operands with f32 accumulation; falls back to fp32, saying so in
+   * `precisionReason`, where the adapter has no `shader-f16`); or `auto`
+   * (f16 only on a hardware adapter with `shader-f16`). Default `auto`.
+   */
+  precision?: WebGpuPrecisionOption;
   /** Backend priority passed to `tf.registerBackend`. Default `3` (above cpu's 1, below a native GPU binding's). */
   priority?: number;
   /** Make it the active backend (`await tf.setBackend('webgpu')`). Default `true`. */
@@ -65,6 +75,10 @@ export interface WebGpuBackendInfo {
   shaderF16: boolean;
   /** Whether this package's fast kernels are registered. */
   fastKernels: boolean;
+  /** What the conv kernels compute in (`fp32` also when the fast kernels are off). */
+  precision: WebGpuPrecision;
+  /** Why that precision, for the backend line (e.g. `the adapter has no shader-f16`). */
+  precisionReason: string;
 }
 
 interface Registered {
@@ -245,6 +259,8 @@ export async function registerWebGpuBackend(options: WebGpuBackendOptions = {}):
   } catch (e) {
     throw new WebGpuUnavailableError(`the adapter ${adapterName(adapter)} refused a device: ${(e as Error).message}`);
   }
+  // tfjs writes its declarations first; WGSL wants `enable f16;` before them.
+  hoistShaderDirectives(device);
   // Only now load the backend: in Node it must see navigator.gpu and Dawn's globals.
   const { WebGPUBackend } = (await import('@tensorflow/tfjs-backend-webgpu')) as unknown as {
     WebGPUBackend: new (device: unknown, info?: unknown) => KernelBackend;
@@ -258,6 +274,12 @@ export async function registerWebGpuBackend(options: WebGpuBackendOptions = {}):
   routeRank5Broadcast('webgpu');
   routeRank5Pad('webgpu');
   const fastKernels = options.fastKernels !== false;
+  const resolved = !fastKernels
+    ? { precision: 'fp32' as const, reason: 'fast kernels off' }
+    : options.f16 === false && options.precision !== 'fp32'
+      ? { precision: 'fp32' as const, reason: 'shader-f16 not requested (f16: false)' }
+      : resolvePrecision(options.precision, { shaderF16: wantF16, isSoftware: isSoftwareAdapter(adapter) });
+  setKernelPrecision(resolved.precision);
   if (fastKernels) registerWebGpuKernels();
   const info: WebGpuBackendInfo = {
     name: 'webgpu',
@@ -267,6 +289,8 @@ export async function registerWebGpuBackend(options: WebGpuBackendOptions = {}):
     featureLevel: found.featureLevel,
     shaderF16: wantF16,
     fastKernels,
+    precision: resolved.precision,
+    precisionReason: resolved.reason,
   };
   registered = { info, trap, device };
   if (options.setBackend !== false) await setBackend('webgpu');

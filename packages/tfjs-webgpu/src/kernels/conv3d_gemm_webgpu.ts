@@ -1,5 +1,8 @@
 import type { backend_util } from '@tensorflow/tfjs-core';
 
+/** Element type of the implicit GEMM's workgroup tiles (accumulation is always f32). */
+export type GemmPrecision = 'fp32' | 'f16';
+
 /** Which product of a 3D convolution the implicit GEMM computes. */
 export type Conv3dGemmKind = 'forward' | 'backpropInput' | 'backpropFilter';
 
@@ -66,6 +69,11 @@ export function chooseSplits(dims: GemmDims, targetWorkgroups = 256): number {
  * input gradient A = dy [N*OD*OH*OW, Cout], B = W transposed to
  * [fD*fH*fW*Cout, Cin]; filter gradient A = x, B = dy. The output is
  * [splits * M, N].
+ *
+ * With precision `f16` (a device with `shader-f16`) the tiles hold f16: each
+ * operand is rounded to f16 once as it is staged, halving workgroup-memory
+ * traffic, and every product is formed and accumulated in f32 (the
+ * accumulators and the output stay f32), as tensor-core GEMMs do.
  */
 export class Conv3dGemmProgram {
   outputShape: number[];
@@ -86,8 +94,18 @@ export class Conv3dGemmProgram {
   private readonly vecOut: boolean;
   private readonly info: backend_util.Conv3DInfo;
 
-  constructor(kind: Conv3dGemmKind, info: backend_util.Conv3DInfo, splits?: number) {
+  /** Element type of the workgroup tiles: `fp32`, or `f16` (operands rounded to f16, products accumulated in f32). */
+  readonly precision: GemmPrecision;
+
+  /**
+   * @param kind which product
+   * @param info the convolution
+   * @param splits K slices (default {@link chooseSplits})
+   * @param precision tile element type; `f16` needs a device with `shader-f16`
+   */
+  constructor(kind: Conv3dGemmKind, info: backend_util.Conv3DInfo, splits?: number, precision: GemmPrecision = 'fp32') {
     this.kind = kind;
+    this.precision = precision;
     this.info = info;
     this.dims = gemmDims(kind, info);
     const s = splits ?? chooseSplits(this.dims);
@@ -105,7 +123,7 @@ export class Conv3dGemmProgram {
     const tiles = Math.ceil(this.dims.M / TILE_M) * Math.ceil(this.dims.N / TILE_N);
     this.dispatch = [tiles * this.splits, 1, 1];
     this.uniforms = UNIFORM_NAMES.map((n) => `${n} : i32,`).join(' ');
-    this.shaderKey = `conv3dGemm_${kind}_${this.vecA}_${this.vecB}_${this.vecOut}`;
+    this.shaderKey = `conv3dGemm_${kind}_${this.vecA}_${this.vecB}_${this.vecOut}_${precision}`;
   }
 
   /** Values for {@link uniforms}, in order. */
@@ -126,7 +144,10 @@ export class Conv3dGemmProgram {
   }
 
   getUserCode(): string {
-    return [this.loaders(), this.mainCode()].join('\n');
+    // tfjs puts its own declarations first; the device wrapper of
+    // registerWebGpuBackend moves this directive to the top of the module.
+    const enable = this.precision === 'f16' ? 'enable f16;' : '';
+    return [enable, this.loaders(), this.mainCode()].join('\n');
   }
 
   /** WGSL of the operand loaders for this kind. */
@@ -253,21 +274,27 @@ export class Conv3dGemmProgram {
 
   private mainCode(): string {
     const u = 'uniforms';
+    // Tile element type and the conversions into (h, h4) and out of (w4) it.
+    const f16 = this.precision === 'f16';
+    const t = f16 ? 'f16' : 'f32';
+    const h = f16 ? 'f16' : '';
+    const h4 = f16 ? 'vec4<f16>' : '';
+    const w4 = f16 ? 'vec4<f32>' : '';
     const fillA =
       this.kind !== 'backpropFilter'
         ? `
           for (var j = 0; j < 2; j++) {
             let v = loadA4(ri[j], k0 + kq * 4, kEnd);
             let r = aRow + 32 * j;
-            As[kq * 4 + 0][r / 4][r % 4] = v.x;
-            As[kq * 4 + 1][r / 4][r % 4] = v.y;
-            As[kq * 4 + 2][r / 4][r % 4] = v.z;
-            As[kq * 4 + 3][r / 4][r % 4] = v.w;
+            As[kq * 4 + 0][r / 4][r % 4] = ${h}(v.x);
+            As[kq * 4 + 1][r / 4][r % 4] = ${h}(v.y);
+            As[kq * 4 + 2][r / 4][r % 4] = ${h}(v.z);
+            As[kq * 4 + 3][r / 4][r % 4] = ${h}(v.w);
           }`
         : `
           for (var j = 0; j < 2; j++) {
             let kk = aK + 8 * j;
-            As[kk][mq] = loadA4(m0 + mq * 4, ri[0], k0 + kk, kEnd);
+            As[kk][mq] = ${h4}(loadA4(m0 + mq * 4, ri[0], k0 + kk, kEnd));
           }`;
     const prologueA =
       this.kind !== 'backpropFilter'
@@ -290,8 +317,8 @@ export class Conv3dGemmProgram {
            }
          }`;
     return `
-      var<workgroup> As : array<array<vec4<f32>, ${TILE_M / 4}>, ${TILE_K}>;
-      var<workgroup> Bs : array<array<vec4<f32>, ${TILE_N / 4}>, ${TILE_K}>;
+      var<workgroup> As : array<array<vec4<${t}>, ${TILE_M / 4}>, ${TILE_K}>;
+      var<workgroup> Bs : array<array<vec4<${t}>, ${TILE_N / 4}>, ${TILE_K}>;
 
       fn main(index : i32) {
         let tx = i32(localId.x);
@@ -320,13 +347,13 @@ export class Conv3dGemmProgram {
         for (var step = 0; step < steps; step++) {
           let k0 = kBegin + step * ${TILE_K};
           ${fillA}
-          Bs[bK][nq] = loadB4(k0 + bK, n0 + nq * 4, kEnd);
-          Bs[bK + 8][nq] = loadB4(k0 + bK + 8, n0 + nq * 4, kEnd);
+          Bs[bK][nq] = ${h4}(loadB4(k0 + bK, n0 + nq * 4, kEnd));
+          Bs[bK + 8][nq] = ${h4}(loadB4(k0 + bK + 8, n0 + nq * 4, kEnd));
           workgroupBarrier();
           for (var kk = 0; kk < ${TILE_K}; kk++) {
-            let b = Bs[kk][tx];
-            let a0 = As[kk][ty * 2];
-            let a1 = As[kk][ty * 2 + 1];
+            let b = ${w4}(Bs[kk][tx]);
+            let a0 = ${w4}(As[kk][ty * 2]);
+            let a1 = ${w4}(As[kk][ty * 2 + 1]);
             acc[0] = fma(vec4<f32>(a0.x), b, acc[0]);
             acc[1] = fma(vec4<f32>(a0.y), b, acc[1]);
             acc[2] = fma(vec4<f32>(a0.z), b, acc[2]);

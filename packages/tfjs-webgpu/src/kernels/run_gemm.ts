@@ -3,6 +3,7 @@ import { reshape, runKernel } from './backend_ops.js';
 import type { WebGpuBackendLike } from './backend_ops.js';
 import { Conv3dGemmProgram } from './conv3d_gemm_webgpu.js';
 import type { Conv3dGemmKind } from './conv3d_gemm_webgpu.js';
+import { kernelPrecision } from './precision.js';
 
 /**
  * Below this many output rows (e.g. layer4 of r3d_18 on a 2x2 map at batch 1)
@@ -12,8 +13,8 @@ import type { Conv3dGemmKind } from './conv3d_gemm_webgpu.js';
 export const MIN_GEMM_ROWS = 32;
 
 /**
- * Runs the implicit GEMM of `kind` on 2-D views `a` and `b`, sums split-K
- * partials, and returns the result reshaped to `outShape`. Disposes every
+ * Runs the implicit GEMM of `kind` on 2-D views `a` and `b` (in the
+ * precision set by `registerWebGpuBackend`), sums split-K partials, and returns the result reshaped to `outShape`. Disposes every
  * intermediate.
  */
 export function runConv3dGemm(
@@ -25,7 +26,7 @@ export function runConv3dGemm(
   backend: WebGpuBackendLike,
   splits?: number,
 ): TensorInfo {
-  const program = new Conv3dGemmProgram(kind, info, splits);
+  const program = new Conv3dGemmProgram(kind, info, splits, kernelPrecision());
   const raw = backend.runWebGPUProgram(program, [a, b], 'float32', program.uniformData());
   if (program.splits === 1) {
     const out = reshape(raw, outShape, backend);
