@@ -17,5 +17,8 @@ describe.skipIf(gpu.info == null)(`selectBackend's webgpu candidate${skipReason}
     expect(tf.getBackend()).toBe('webgpu');
     expect(sel.message).toContain(`adapter: ${gpu.info!.adapter.name}`);
     if (gpu.info!.adapter.isSoftware) expect(sel.message).toContain('software');
+    // The precision and why (fp32 here unless the adapter is hardware with shader-f16).
+    expect(sel.message).toContain(`${gpu.info!.precision}: ${gpu.info!.precisionReason}`);
+    expect(sel.precision).toBe(gpu.info!.precision);
   });
 });

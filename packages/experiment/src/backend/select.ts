@@ -11,8 +11,8 @@ export interface SelectedBackend {
   tfBackend: string;
   /** One human-readable line: what was chosen (with the precision on onednn) and what was skipped. */
   message: string;
-  /** Compute precision of the native kernels: set on `onednn` (`'fp32'` or `'bf16'`), else undefined (fp32). */
-  precision?: 'fp32' | 'bf16';
+  /** Compute precision of the native kernels: set on `onednn` (`'fp32'` or `'bf16'`) and `webgpu` (`'fp32'` or `'f16'`), else undefined (fp32). */
+  precision?: 'fp32' | 'bf16' | 'f16';
 }
 
 /** Options of {@link selectBackend}. */
@@ -24,7 +24,9 @@ export interface SelectBackendOptions {
   /**
    * Compute precision on the `onednn` backend: `'fp32'`, `'bf16'` (bf16
    * convolutions and matmuls with fp32 accumulation) or `'auto'` (bf16 where
-   * the CPU runs it natively); default `'auto'`. Other backends run fp32.
+   * the CPU runs it natively); default `'auto'`. On `webgpu`, `'fp32'` keeps
+   * fp32 and anything else is that package's `auto` (f16 tiles with fp32
+   * accumulation on a hardware adapter with `shader-f16`). Other backends run fp32.
    */
   precision?: 'fp32' | 'bf16' | 'auto';
 }
@@ -34,11 +36,11 @@ interface Candidate {
   /** Loads the candidate; returns the tfjs backend name, or throws why it is unusable. */
   load: (opts: SelectBackendOptions) => Promise<string>;
   /** After a successful load: e.g. `bf16: avx512_core_bf16` for the backend line, and the precision. */
-  detail?: () => { text: string; precision: 'fp32' | 'bf16' } | undefined;
+  detail?: () => { text: string; precision: 'fp32' | 'bf16' | 'f16' } | undefined;
 }
 
 /** The adapter `@byolmed3d/tfjs-webgpu` opened, for the backend line. */
-let webgpuAdapter: { name: string; isSoftware: boolean } | undefined;
+let webgpuAdapter: { name: string; isSoftware: boolean; precision: 'fp32' | 'f16'; reason: string } | undefined;
 
 /** What the oneDNN package reports about itself (`getOneDnnInfo`), when it has it. */
 let onednnInfo: (() => { precision: 'fp32' | 'bf16'; isa: string; reason: string }) | undefined;
@@ -67,16 +69,24 @@ const candidates: Candidate[] = [
     choice: 'webgpu',
     load: async (opts) => {
       const mod = (await importOptional('@byolmed3d/tfjs-webgpu')) as {
-        registerWebGpuBackend?: (o: { allowSoftware?: boolean }) => Promise<{ name: string; adapter: { name: string; isSoftware: boolean } }>;
+        registerWebGpuBackend?: (o: { allowSoftware?: boolean; precision?: 'fp32' | 'auto' }) => Promise<{
+          name: string;
+          adapter: { name: string; isSoftware: boolean };
+          precision?: 'fp32' | 'f16';
+          precisionReason?: string;
+        }>;
       };
       if (typeof mod.registerWebGpuBackend !== 'function') throw new Error('@byolmed3d/tfjs-webgpu has no registerWebGpuBackend');
-      const info = await mod.registerWebGpuBackend({ allowSoftware: (opts.backend ?? 'auto') !== 'auto' });
+      // --precision fp32 keeps fp32; otherwise the package's auto (f16 with f32 accumulation on a hardware adapter with shader-f16).
+      const info = await mod.registerWebGpuBackend({ allowSoftware: (opts.backend ?? 'auto') !== 'auto', precision: opts.precision === 'fp32' ? 'fp32' : 'auto' });
       if (!(await tf.setBackend(info.name))) throw new Error(`backend ${info.name} failed to start`);
-      webgpuAdapter = info.adapter;
+      webgpuAdapter = { ...info.adapter, precision: info.precision ?? 'fp32', reason: info.precisionReason ?? 'fp32 kernels' };
       return info.name;
     },
     detail: () =>
-      webgpuAdapter ? { text: `adapter: ${webgpuAdapter.name}${webgpuAdapter.isSoftware ? ', software' : ''}`, precision: 'fp32' } : undefined,
+      webgpuAdapter
+        ? { text: `adapter: ${webgpuAdapter.name}${webgpuAdapter.isSoftware ? ', software' : ''}; ${webgpuAdapter.precision}: ${webgpuAdapter.reason}`, precision: webgpuAdapter.precision }
+        : undefined,
   },
   {
     choice: 'tensorflow',
