@@ -17,9 +17,13 @@
 # - PyTorch peer: python3 (or GPU_BENCH_PYTHON) with torch + torchvision
 #   (written for torch 2.11 / CUDA 13); skipped with a note when absent.
 #
+# Rows: Conv3D fwd/dx/dw GFLOP/s (ours vs tfjs naive), fused training batch
+# norm fwd+bwd GB/s (vs tfjs's unfused webgpu ops), conv fwd with f16 tiles vs
+# fp32 GFLOP/s (only where the device has shader-f16), r3d_18 fwd+bwd and the
+# BYOL step ms/step with the PyTorch CUDA fp32 / bf16 autocast peers.
 # Writes bench/results/tfjs-webgpu.json and prints the rows. Environment of
 # packages/tfjs-webgpu/bench/index.ts applies (BENCH_SHAPES, BENCH_REPEATS,
-# BENCH_WARMUP, BENCH_PARTS).
+# BENCH_WARMUP, BENCH_PARTS: conv,bn,f16,fwdbwd,byol,torch).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"

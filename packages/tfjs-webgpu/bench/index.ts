@@ -4,12 +4,17 @@
 //   interleaved, in GFLOP/s.
 // - r3d_18 forward+backward and a BYOL step (projector/predictor 4096-256,
 //   SGD momentum) per clip shape, in ms/step.
+// - Fused training batch norm (forward + gradient, the kernels resnet3d's
+//   batchNormTrain runs on) against the same op composed of tfjs's webgpu
+//   ops, interleaved, in GB/s of the fused kernels' traffic (part `bn`).
+// - Where the device has shader-f16: each conv layer with f16 tiles (f32
+//   accumulation) against fp32, interleaved, in GFLOP/s (part `f16`).
 // - PyTorch CUDA fp32 (TF32 off) and bf16 autocast in the same run, when
 //   python3 with torch sees a GPU (bench/torch_cuda_peer.py).
 // Runs only on a hardware adapter unless BENCH_ALLOW_SOFTWARE=1 (then with
 // small shapes by default). Environment: BENCH_SHAPES (default
 // "2,16,112,112;8,16,224,224", software "1,4,32,32"), BENCH_REPEATS (default
-// 5), BENCH_WARMUP (2), BENCH_PARTS (conv,fwdbwd,byol,torch), BENCH_PYTHON
+// 5), BENCH_WARMUP (2), BENCH_PARTS (conv,bn,f16,fwdbwd,byol,torch), BENCH_PYTHON
 // (python3). Benchmarks are not tests: nothing here asserts a time.
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
@@ -20,8 +25,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeBenchResult, type BenchRow } from '@byolmed3d/test-utils';
 import { BYOL } from '@byolmed3d/byol';
-import { createVideoResNet } from '@byolmed3d/resnet3d';
-import { registerWebGpuBackend, registerWebGpuKernels, unregisterWebGpuKernels, WebGpuUnavailableError } from '../src/index.js';
+import { batchNormTrain, createVideoResNet } from '@byolmed3d/resnet3d';
+import { kernelPrecision, registerWebGpuBackend, registerWebGpuKernels, unregisterWebGpuKernels, WebGpuUnavailableError } from '../src/index.js';
+import { setKernelPrecision } from '../src/kernels/precision.js';
 
 type Shape4 = [number, number, number, number];
 type Shape5 = [number, number, number, number, number];
@@ -29,7 +35,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 const allowSoftware = process.env.BENCH_ALLOW_SOFTWARE === '1';
 const repeats = Number(process.env.BENCH_REPEATS ?? 5);
 const warmup = Number(process.env.BENCH_WARMUP ?? 2);
-const parts = new Set((process.env.BENCH_PARTS ?? 'conv,fwdbwd,byol,torch').split(','));
+const parts = new Set((process.env.BENCH_PARTS ?? 'conv,bn,f16,fwdbwd,byol,torch').split(','));
 const python = process.env.BENCH_PYTHON ?? 'python3';
 const rows: BenchRow[] = [];
 const meta: Record<string, unknown> = { repeats, warmup, loadavgStart: loadavg() };
@@ -105,6 +111,85 @@ async function benchConv(shape: Shape4): Promise<void> {
     }
     tf.dispose([x, f, dy]);
   }
+}
+
+/** r3d_18's batch-norm inputs for a clip [N, T, H, W]: after the stem and in each stage. */
+function bnLayers([n, t, h, w]: Shape4) {
+  const r = (d: number) => Math.max(1, Math.round(d));
+  return [
+    { name: 'stem/layer1 C64', x: [n, t, r(h / 2), r(w / 2), 64] },
+    { name: 'layer2 C128', x: [n, r(t / 2), r(h / 4), r(w / 4), 128] },
+    { name: 'layer3 C256', x: [n, r(t / 4), r(h / 8), r(w / 8), 256] },
+    { name: 'layer4 C512', x: [n, r(t / 8), r(h / 16), r(w / 16), 512] },
+  ];
+}
+
+async function benchBn(shape: Shape4): Promise<void> {
+  for (const l of bnLayers(shape)) {
+    const c = l.x[4]!;
+    const x = tf.randomNormal(l.x as Shape5, 0, 1, 'float32', 7);
+    const dy = tf.randomNormal(l.x as Shape5, 0, 1, 'float32', 8);
+    const g = tf.ones([c]) as tf.Tensor1D;
+    const b = tf.zeros([c]) as tf.Tensor1D;
+    // Forward and gradient: dx, dgamma, dbeta of sum(y * dy).
+    const run = () => tf.grads((xa: tf.Tensor, ga: tf.Tensor, ba: tf.Tensor) => {
+      const out = batchNormTrain(xa, ga as tf.Tensor1D, ba as tf.Tensor1D);
+      tf.dispose([out.mean, out.variance]);
+      return tf.sum(tf.mul(out.output, dy));
+    })([x, g, b]);
+    const step = async () => { const gs = run(); await drain(gs[0]!); tf.dispose(gs); };
+    const fused: number[] = [];
+    const unfused: number[] = [];
+    for (let round = 0; round < 2; round++) {
+      registerWebGpuKernels();
+      fused.push(...(await timeMs(step)));
+      unregisterWebGpuKernels();
+      unfused.push(...(await timeMs(step)));
+    }
+    registerWebGpuKernels();
+    // Fused traffic: forward reads x twice and writes y; the gradient reads dy and x twice and writes dx (the mul/sum around it not counted).
+    const bytes = 8 * x.size * 4;
+    const gbs = (ms: number) => bytes / (ms * 1e6);
+    rows.push({
+      case: `batch norm fwd+bwd ${l.name} x[${l.x.join(',')}]`,
+      unit: 'GB/s',
+      value: gbs(median(fused)),
+      peer: { name: 'tfjs webgpu ops (unfused)', value: gbs(median(unfused)) },
+      notes: `median of ${fused.length} ms (incl. the loss mul/sum): fused ${median(fused).toFixed(2)}, unfused ${median(unfused).toFixed(2)}`,
+    });
+    console.log(rows.at(-1));
+    tf.dispose([x, dy, g, b]);
+  }
+}
+
+async function benchF16(shape: Shape4): Promise<void> {
+  const before = kernelPrecision();
+  for (const l of convLayers(shape)) {
+    const x = tf.randomNormal(l.x as Shape5, 0, 1, 'float32', 1);
+    const f = tf.randomNormal(l.f as Shape5, 0, 0.05, 'float32', 2);
+    const strides = l.s as [number, number, number];
+    const info = tf.backend_util.computeConv3DInfo(l.x as never, l.f as never, strides, 1, 'same');
+    const flops = 2 * info.batchSize * info.outDepth * info.outHeight * info.outWidth * info.outChannels *
+      info.filterDepth * info.filterHeight * info.filterWidth * info.inChannels;
+    const step = async () => { const y = tf.conv3d(x as tf.Tensor5D, f as tf.Tensor5D, strides, 'same'); await drain(y); y.dispose(); };
+    const h: number[] = [];
+    const s32: number[] = [];
+    for (let round = 0; round < 2; round++) {
+      setKernelPrecision('f16');
+      h.push(...(await timeMs(step)));
+      setKernelPrecision('fp32');
+      s32.push(...(await timeMs(step)));
+    }
+    const g = (ms: number) => flops / (ms * 1e6);
+    rows.push({
+      case: `conv fwd f16 tiles ${l.name} x[${l.x.join(',')}]`, unit: 'GFLOP/s', value: g(median(h)),
+      peer: { name: 'same kernel fp32', value: g(median(s32)) },
+      notes: `median of ${h.length} ms: f16 ${median(h).toFixed(2)}, fp32 ${median(s32).toFixed(2)}`,
+    });
+    console.log(rows.at(-1));
+    tf.dispose([x, f]);
+  }
+  setKernelPrecision(before);
 }
 
 function torchPeer(mode: 'fwdbwd' | 'byol', dtype: 'fp32' | 'bf16', shape: Shape4): { median?: number; skipped?: string; device?: string } {
@@ -186,6 +271,11 @@ async function main(): Promise<void> {
   console.log(`tfjs-webgpu bench on ${info.adapter.name}${info.adapter.isSoftware ? ' (software)' : ''}, shapes ${shapes.map((s) => s.join('x')).join(', ')}`);
   for (const shape of shapes) {
     if (parts.has('conv')) await benchConv(shape);
+    if (parts.has('bn')) await benchBn(shape);
+    if (parts.has('f16')) {
+      if (info.shaderF16) await benchF16(shape);
+      else console.log(`f16 rows skipped: ${info.precisionReason}`);
+    }
     await benchTraining(shape, info.adapter.name);
   }
   meta.loadavgEnd = loadavg();
