@@ -70,13 +70,13 @@ describe.skipIf(gpu.info == null)(`precision on the adapter here${skipReason}`, 
   // Runs only on a device with shader-f16 (none here: Dawn's GL backend over
   // llvmpipe has no shader-f16, and Dawn rejects Debian's lavapipe).
   it.skipIf(!gpu.info?.shaderF16)('f16 tiles match fp32 within 1e-2 (operands rounded to f16, f32 accumulation) (SKIPPED without shader-f16)', async () => {
-    const xs = [2, 5, 9, 9, 16] as const;
-    const ws = [3, 3, 3, 16, 24] as const;
-    const xv = randomValues(xs.reduce((a, b) => a * b), 41);
-    const wv = randomValues(ws.reduce((a, b) => a * b), 42);
+    const xs: [number, number, number, number, number] = [2, 5, 9, 9, 16];
+    const ws: [number, number, number, number, number] = [3, 3, 3, 16, 24];
+    const xv = randomValues(xs.reduce((a, b) => a * b, 1), 41);
+    const wv = randomValues(ws.reduce((a, b) => a * b, 1), 42);
     const fn = () => {
-      const x = tf.tensor5d(xv, [...xs]);
-      const w = tf.tensor5d(wv, [...ws]);
+      const x = tf.tensor5d(xv, xs);
+      const w = tf.tensor5d(wv, ws);
       const y = tf.conv3d(x, w, 1, 'same');
       const [dx, dw] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.square(tf.conv3d(a as tf.Tensor5D, b as tf.Tensor5D, 1, 'same'))))([x, w]);
       return [y, dx!, dw!];
