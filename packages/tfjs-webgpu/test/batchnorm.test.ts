@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { batchNormTrain, FUSED_BATCH_NORM_TRAIN, FUSED_BATCH_NORM_TRAIN_GRAD } from '@byolmed3d/resnet3d';
 import { registerWebGpuKernels, unregisterWebGpuKernels } from '../src/index.js';
-import { BN_MAX_SPLITS, batchNormReduceLayout } from '../src/kernels/batchnorm_reduce_webgpu.js';
+import { BN_MAX_SPLITS, BN_WORKGROUP_THREADS, batchNormReduceLayout } from '../src/kernels/batchnorm_reduce_webgpu.js';
 import { gpu, randomValues, relErr, runOn, skipReason } from './helpers.js';
 
 interface Case {
@@ -112,7 +112,7 @@ describe('batch-norm reduction layout (no GPU needed)', () => {
       expect(l.splits).toBeLessThanOrEqual(BN_MAX_SPLITS);
       expect(l.splits * l.rowsPerSplit).toBeGreaterThanOrEqual(rows);
       expect((l.splits - 1) * l.rowsPerSplit).toBeLessThan(rows);
-      expect(l.channelsPerGroup * l.lanes).toBe(256);
+      expect(l.channelsPerGroup * l.lanes).toBe(BN_WORKGROUP_THREADS);
       expect(l.channelsPerGroup).toBeGreaterThanOrEqual(Math.min(64, channels));
     }
   });

@@ -5,12 +5,14 @@ export type BatchNormReduceKind = 'stats' | 'grad';
 export const BN_MIN_ROWS_PER_SPLIT = 512;
 /** Most row slices (workgroups along the rows) of one reduction. */
 export const BN_MAX_SPLITS = 256;
+/** Threads per workgroup: 128, within WebGPU compatibility mode's default limits (as the conv GEMM's 16 x 8). */
+export const BN_WORKGROUP_THREADS = 128;
 
 /** How the rows of a `[rows, channels]` reduction are spread over workgroups. */
 export interface BatchNormReduceLayout {
   /** Channels each workgroup covers (threads along x): 4..64, a power of 2. */
   channelsPerGroup: number;
-  /** Row lanes per workgroup (threads along y); `channelsPerGroup * lanes = 256`. */
+  /** Row lanes per workgroup (threads along y); `channelsPerGroup * lanes` = {@link BN_WORKGROUP_THREADS}. */
   lanes: number;
   /** Workgroups along the rows. */
   splits: number;
@@ -21,14 +23,14 @@ export interface BatchNormReduceLayout {
 /**
  * The reduction layout for `rows` values of each of `channels` channels:
  * up to 64 channels side by side (coalesced loads of one row), the rest of
- * the 256 threads on row lanes, and the rows split over up to
+ * the {@link BN_WORKGROUP_THREADS} threads on row lanes, and the rows split over up to
  * {@link BN_MAX_SPLITS} workgroups of at least {@link BN_MIN_ROWS_PER_SPLIT}
  * rows each.
  */
 export function batchNormReduceLayout(rows: number, channels: number): BatchNormReduceLayout {
   let channelsPerGroup = 4;
   while (channelsPerGroup < 64 && channelsPerGroup < channels) channelsPerGroup *= 2;
-  const lanes = 256 / channelsPerGroup;
+  const lanes = BN_WORKGROUP_THREADS / channelsPerGroup;
   const splits = Math.max(1, Math.min(BN_MAX_SPLITS, Math.floor(rows / BN_MIN_ROWS_PER_SPLIT)));
   const rowsPerSplit = Math.ceil(rows / splits);
   return { channelsPerGroup, lanes, splits: Math.ceil(rows / rowsPerSplit), rowsPerSplit };
