@@ -30,7 +30,7 @@ export interface WebGpuBackendOptions {
   powerPreference?: 'high-performance' | 'low-power';
   /** Accept a software (CPU) adapter such as llvmpipe or SwiftShader. Default `true`; `selectBackend`'s `auto` passes `false`. */
   allowSoftware?: boolean;
-  /** Register this package's fast kernels (tiled implicit-GEMM Conv3D and gradients). Default `true`. */
+  /** Register this package's fast kernels (tiled implicit-GEMM Conv3D and gradients, fused training batch norm and its gradient). Default `true`. */
   fastKernels?: boolean;
   /** Ask for `shader-f16` when the adapter has it (needed by `precision` `f16`). Default `true`. */
   f16?: boolean;
