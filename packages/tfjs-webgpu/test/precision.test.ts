@@ -3,6 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { hoistEnableDirectives, kernelPrecision, resolvePrecision } from '../src/index.js';
 import { Conv3dGemmProgram } from '../src/kernels/conv3d_gemm_webgpu.js';
 import { setKernelPrecision } from '../src/kernels/precision.js';
+import { hoistShaderDirectives } from '../src/workarounds/enable_directives.js';
+import type { GpuDeviceLike } from '../src/gpu_types.js';
 import { gpu, randomValues, relErr, runOn, skipReason } from './helpers.js';
 
 describe('precision option (no GPU needed)', () => {
@@ -29,6 +31,14 @@ describe('enable-directive hoisting (no GPU needed)', () => {
     expect(out).toContain('struct U { a : f32 };');
     expect(out).toContain('fn f() {}');
     expect(hoistEnableDirectives('fn f() {}')).toBe('fn f() {}');
+  });
+  it("the device wrapper hands the hoisted code to the device's createShaderModule", () => {
+    const seen: string[] = [];
+    const device = { createShaderModule: (d: { code: string; label?: string }) => { seen.push(d.code); return { label: d.label }; } } as unknown as GpuDeviceLike;
+    hoistShaderDirectives(device);
+    const m = device.createShaderModule({ code: 'struct U { a : f32 };\nenable f16;\nfn f() {}', label: 'P' }) as { label: string };
+    expect(m.label).toBe('P');
+    expect(seen).toEqual(['enable f16;\nstruct U { a : f32 };\n\nfn f() {}']);
   });
   it('does not take identifiers that merely contain the word', () => {
     const code = 'let enabled = 1; // enable f16 later\nfn g() {}';
