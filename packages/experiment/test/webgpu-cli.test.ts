@@ -1,0 +1,68 @@
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { selectBackend } from '@byolmed3d/experiment';
+import '@byolmed3d/test-utils';
+import { cli } from './cli-helper.js';
+
+// Whether a webgpu backend starts here (in CI: Mesa's llvmpipe through Dawn's
+// OpenGL ES backend), and if not, why. `--backend webgpu` accepts a software
+// adapter (`auto` never picks one).
+const gpu: { adapter: string | null; reason: string } = await (async () => {
+  try {
+    const sel = await selectBackend({ backend: 'webgpu' });
+    return { adapter: sel.message, reason: '' };
+  } catch (e) {
+    return { adapter: null, reason: (e as Error).message.split('\n')[0] ?? String(e) };
+  } finally {
+    await tf.setBackend('cpu');
+  }
+})();
+
+const title = gpu.adapter == null ? ` (SKIPPED: no WebGPU adapter: ${gpu.reason})` : '';
+
+// The CLI's own code path on webgpu, where dataSync/arraySync throw (the
+// sync-read guard of @byolmed3d/tfjs-webgpu): a tiny BYOL pretraining with
+// gradient accumulation, a checkpoint, the encoder export, and a fine-tuning
+// run from it, with the views made by augment3d's tensor path on the device.
+describe.skipIf(gpu.adapter == null)(`pretrain + finetune through the CLI on webgpu${title}`, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'byolmed3d-webgpu-cli-'));
+  const data = join(dir, 'data');
+  const run = join(dir, 'run');
+  const common = ['--preset', 'tiny', '--data', data, '--run', run, '--backend', 'webgpu', '--quiet', '--pretrain.epochs', '1'];
+
+  beforeAll(async () => {
+    expect((await cli('demo-data', '--out', data, '--preset', 'tiny', '--seed', '4')).code).toBe(0);
+  });
+  afterAll(async () => {
+    vi.restoreAllMocks();
+    await tf.setBackend('cpu');
+  });
+
+  it('runs with only asynchronous reads, views on the device, finite losses and results', async () => {
+    const pre = await cli('pretrain', ...common);
+    expect(pre.code, pre.err).toBe(0);
+    expect(tf.getBackend()).toBe('webgpu');
+    // The guard is active: a synchronous read on this backend throws.
+    const probe = tf.add(tf.scalar(1), tf.scalar(2));
+    expect(() => probe.dataSync()).toThrow();
+    probe.dispose();
+    const log = readFileSync(join(run, 'log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { event: string; message?: string; loss?: number });
+    expect(log.find((r) => r.event === 'info' && /^backend: webgpu/.test(r.message ?? ''))?.message).toMatch(/adapter: /);
+    expect(log.some((r) => r.event === 'info' && /views on the webgpu device \(augment3d tensor path\)/.test(r.message ?? ''))).toBe(true);
+    expect(log.some((r) => r.event === 'checkpoint')).toBe(true);
+    const losses = (JSON.parse(readFileSync(join(run, 'pretrain', 'losses.json'), 'utf8')) as { losses: number[] }).losses;
+    expect(losses.length).toBeGreaterThan(0);
+    expect(losses.every(Number.isFinite)).toBe(true);
+    expect(existsSync(join(run, 'pretrain', 'encoder', 'model.safetensors'))).toBe(true);
+
+    const ft = await cli('finetune', ...common, '--init', 'pretrained', '--label', 'BYOL / fine-tune', '--finetune.epochs', '1');
+    expect(ft.code, ft.err).toBe(0);
+    const res = JSON.parse(readFileSync(join(run, 'results', 'byol-fine-tune.json'), 'utf8')) as { scores: number[]; losses: number[] };
+    expect(res.scores.length).toBeGreaterThan(0);
+    expect(res.scores.every(Number.isFinite)).toBe(true);
+    expect(res.losses.every(Number.isFinite)).toBe(true);
+  }, 1_200_000);
+});
