@@ -4,6 +4,7 @@ import { check } from './errors.js';
 import { RandomState } from './random.js';
 import type { Applied, RandomOptions } from './transform.js';
 import { DeterministicTransform, RandomTransform } from './transform.js';
+import { whereSameShape } from './where.js';
 
 const same = (clip: Clip, data: Float32Array): Clip => ({ data, shape: [...clip.shape] as ClipShape });
 
@@ -230,7 +231,7 @@ export class ZScore extends IntensityTransform<Required<ZScoreOptions>> {
       const axes = p.channelWise ? [1, 2, 3] : [1, 2, 3, 4];
       const { mean, variance } = tf.moments(x, axes, true);
       const std = tf.sqrt(variance);
-      const safe = tf.where(tf.less(std, p.eps), tf.onesLike(std), std);
+      const safe = whereSameShape(tf.less(std, p.eps), tf.onesLike(std), std);
       return tf.div(tf.sub(x, mean), safe) as tf.Tensor5D;
     });
   }

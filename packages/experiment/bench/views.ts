@@ -69,7 +69,11 @@ async function main(): Promise<void> {
       tens.push(await viewsPerSecond(true, clips));
     }
     const u = process.cpuUsage(cpu0);
-    const med = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)] as number;
+    const med = (xs: number[]): number => {
+      const s = [...xs].sort((x, y) => x - y);
+      const m = Math.floor(s.length / 2);
+      return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
+    };
     console.log(
       `${sel.message}\n  typed-array path + upload: ${med(typed).toFixed(2)} views/s [${typed.map((x) => x.toFixed(2)).join(', ')}]` +
         `\n  tensor path on ${tf.getBackend()}: ${med(tens).toFixed(2)} views/s [${tens.map((x) => x.toFixed(2)).join(', ')}]  tensor/typed ${(med(tens) / med(typed)).toFixed(2)}x` +

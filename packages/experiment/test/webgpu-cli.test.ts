@@ -3,8 +3,11 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { selectBackend } from '@byolmed3d/experiment';
-import '@byolmed3d/test-utils';
+import { defaultConfig, mergeConfig, selectBackend } from '@byolmed3d/experiment';
+import { pretrainViews } from '@byolmed3d/experiment/internal';
+import { maxAbsDiff } from '@byolmed3d/test-utils';
+import type { Clip } from '@byolmed3d/augment3d';
+import { makeViews } from '../src/train/pretrain.js';
 import { cli } from './cli-helper.js';
 
 // Whether a webgpu backend starts here (in CI: Mesa's llvmpipe through Dawn's
@@ -31,7 +34,7 @@ describe.skipIf(gpu.adapter == null)(`pretrain + finetune through the CLI on web
   const dir = mkdtempSync(join(tmpdir(), 'byolmed3d-webgpu-cli-'));
   const data = join(dir, 'data');
   const run = join(dir, 'run');
-  const common = ['--preset', 'tiny', '--data', data, '--run', run, '--backend', 'webgpu', '--quiet', '--pretrain.epochs', '1'];
+  const common = ['--preset', 'tiny', '--data', data, '--run', run, '--backend', 'webgpu', '--quiet', '--pretrain.epochs', '1', '--data.channels', '3'];
 
   beforeAll(async () => {
     expect((await cli('demo-data', '--out', data, '--preset', 'tiny', '--seed', '4')).code).toBe(0);
@@ -66,4 +69,30 @@ describe.skipIf(gpu.adapter == null)(`pretrain + finetune through the CLI on web
     expect(res.scores.every(Number.isFinite)).toBe(true);
     expect(res.losses.every(Number.isFinite)).toBe(true);
   }, 1_200_000);
+
+  it('both presets: views made on webgpu (tensor path) match the typed-array path on the CPU, same seeds, odd sizes, 3 channels', async () => {
+    const clip = (t: number, seed: number): Clip => {
+      const data = new Float32Array(t * 19 * 17);
+      let a = seed;
+      for (let i = 0; i < data.length; i++) data[i] = ((a = (Math.imul(a, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+      return { data, shape: [t, 19, 17, 1] };
+    };
+    const clips = [clip(6, 1), clip(9, 2)];
+    expect(await tf.setBackend('webgpu')).toBe(true);
+    for (const views of ['byolmed3d', 'byol'] as const) {
+      const v = makeViews(mergeConfig(defaultConfig(), { data: { frames: 5, crop: 13, channels: 3 }, pretrain: { views, minScale: 0.3 } }));
+      const [ta, tb] = pretrainViews(v, clips, [21, 22], false);
+      const want = [await ta.data(), await tb.data()];
+      tf.dispose([ta, tb]);
+      const before = tf.memory().numTensors;
+      const [ga, gb] = pretrainViews(v, clips, [21, 22], true);
+      expect(tf.getBackend()).toBe('webgpu');
+      expect(ga.shape).toEqual([2, 5, 13, 13, 3]);
+      const got = [await ga.data(), await gb.data()];
+      tf.dispose([ga, gb]);
+      expect(tf.memory().numTensors).toBe(before);
+      expect(maxAbsDiff(got[0]!, want[0]!), `${views} view 1`).toBeLessThan(1e-3);
+      expect(maxAbsDiff(got[1]!, want[1]!), `${views} view 2`).toBeLessThan(1e-3);
+    }
+  }, 600_000);
 });
