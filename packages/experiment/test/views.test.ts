@@ -22,10 +22,12 @@ function clip(t: number, h: number, w: number, seed: number): Clip {
 }
 
 describe('pretraining views: augment3d tensor path vs typed-array path', () => {
-  it('uses the tensor path on GPU backends only', () => {
-    expect(useTensorViews('webgpu')).toBe(true);
-    expect(useTensorViews('webgl')).toBe(true);
-    for (const b of ['cpu', 'wasm', 'onednn', 'tensorflow']) expect(useTensorViews(b)).toBe(false);
+  it('uses the tensor path on GPU backends only, not on a software WebGPU adapter', () => {
+    expect(useTensorViews('webgpu', false)).toBe(true);
+    expect(useTensorViews('webgl', false)).toBe(true);
+    expect(useTensorViews('webgpu', true)).toBe(false);
+    for (const b of ['cpu', 'wasm', 'onednn', 'tensorflow']) expect(useTensorViews(b, false)).toBe(false);
+    expect(useTensorViews()).toBe(false); // cpu here
   });
 
   for (const views of ['byolmed3d', 'byol'] as const) {
