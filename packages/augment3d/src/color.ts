@@ -3,6 +3,7 @@ import type { Clip, ClipShape } from './clip.js';
 import { check } from './errors.js';
 import type { Applied, RandomOptions } from './transform.js';
 import { DeterministicTransform, RandomTransform } from './transform.js';
+import { whereSameShape } from './where.js';
 
 /** ITU-R 601 luma weights used by torchvision's `rgb_to_grayscale`. */
 export const GRAY_WEIGHTS = [0.2989, 0.587, 0.114] as const;
@@ -169,8 +170,8 @@ export const colorTensorOps = {
       const eqc = tf.equal(maxc, minc);
       const cr = tf.sub(maxc, minc);
       const ones = tf.onesLike(maxc);
-      const s = tf.div(cr, tf.where(eqc, ones, maxc));
-      const div = tf.where(eqc, ones, cr);
+      const s = tf.div(cr, whereSameShape(eqc, ones, maxc));
+      const div = whereSameShape(eqc, ones, cr);
       const rc = tf.div(tf.sub(maxc, r), div);
       const gc = tf.div(tf.sub(maxc, g), div);
       const bc = tf.div(tf.sub(maxc, b), div);
@@ -179,7 +180,7 @@ export const colorTensorOps = {
       const hr = tf.sub(bc, gc);
       const hg = tf.add(2, tf.sub(rc, bc));
       const hb = tf.add(4, tf.sub(gc, rc));
-      let h = tf.where(isR, hr, tf.where(isG, hg, hb));
+      let h = whereSameShape(isR, hr, whereSameShape(isG, hg, hb));
       h = tf.mod(tf.add(tf.div(h, 6), 1), 1);
       h = tf.mod(tf.add(h, f), 1);
       const v = maxc;
@@ -190,7 +191,7 @@ export const colorTensorOps = {
       const q = tf.clipByValue(tf.mul(v, tf.sub(1, tf.mul(s, fr))), 0, 1);
       const t = tf.clipByValue(tf.mul(v, tf.sub(1, tf.mul(s, tf.sub(1, fr)))), 0, 1);
       const im = tf.mod(i, 6);
-      const pick = (vals: tf.Tensor[]) => vals.reduce((acc, val, k) => tf.where(tf.equal(im, k), val, acc), tf.zerosLike(v));
+      const pick = (vals: tf.Tensor[]) => vals.reduce((acc, val, k) => whereSameShape(tf.equal(im, k), val, acc), tf.zerosLike(v));
       const R = pick([v, q, p, p, t, v]);
       const G = pick([t, v, v, q, p, p]);
       const B = pick([p, p, t, v, v, q]);
@@ -361,7 +362,7 @@ export class RandGrayscale extends RandomTransform<Applied> {
 
   protected override applyDrawnTensor(x: tf.Tensor5D): tf.Tensor5D {
     if (x.shape[4] === 1) return tf.clone(x);
-    return tf.tidy(() => tf.tile(grayTensor(x), [1, 1, 1, 1, 3]));
+    return tf.tidy(() => repeatLastAxis(grayTensor(x), 3));
   }
 }
 
@@ -407,8 +408,18 @@ export class RandSolarize extends RandomTransform<Applied> {
   }
 
   protected override applyDrawnTensor(x: tf.Tensor5D): tf.Tensor5D {
-    return tf.tidy(() => tf.where(tf.greaterEqual(x, this.threshold), tf.sub(this.bound, x), x) as tf.Tensor5D);
+    return tf.tidy(() => whereSameShape(tf.greaterEqual(x, this.threshold), tf.sub(this.bound, x) as tf.Tensor5D, x));
   }
+}
+
+/**
+ * Repeats a one-channel `[N, T, H, W, 1]` batch to `channels` channels on the
+ * device. Tiled as rank 4: tfjs-webgpu's Tile runs rank-5 inputs on the CPU
+ * through a synchronous read, which Node's webgpu cannot do.
+ */
+function repeatLastAxis(x: tf.Tensor5D, channels: number): tf.Tensor5D {
+  const [n, t, h, w] = x.shape;
+  return tf.reshape(tf.tile(tf.reshape(x, [n * t, h, w, 1]), [1, 1, 1, channels]), [n, t, h, w, channels]);
 }
 
 /** Repeats a one-channel clip to `channels` channels (the seed code's grey -> RGB step). */
@@ -453,6 +464,6 @@ export class RepeatChannels extends DeterministicTransform<number> {
   protected override applyTensor(x: tf.Tensor5D, channels: number): tf.Tensor5D {
     if (x.shape[4] === channels) return tf.clone(x);
     check(x.shape[4] === 1, this.name, () => `needs a one-channel batch, got ${x.shape[4]}`);
-    return tf.tidy(() => tf.tile(x, [1, 1, 1, 1, channels]));
+    return tf.tidy(() => repeatLastAxis(x, channels));
   }
 }

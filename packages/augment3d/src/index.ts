@@ -32,7 +32,7 @@ export { axisIndex, cropClip, cropTensor, resizeMaps, CenterCrop, SpatialCrop, R
 export type { SamplingPlan, RandRotateOptions, RotateParams, RandAffine3dOptions, Affine3dParams, RandEraseOptions, EraseParams } from './affine.js';
 export { planarPlan, volumePlan, applyPlan, applyPlanTensor, rotationMatrix2d, affineMatrix3d, RandRotate, RandAffine3d, RandErase } from './affine.js';
 export type { TemporalMode, TemporalSampleOptions, FrameIndexParams, FrameDropoutOptions, FrameDropoutParams } from './temporal.js';
-export { sampleFrameIndices, selectFrames, selectFramesTensor, TemporalSample, RandTemporalSample, RandTemporalReverse, RandFrameDropout } from './temporal.js';
+export { sampleFrameIndices, selectFrames, selectFramesTensor, TemporalSample, RandFrameIndexTransform, RandTemporalSample, RandTemporalReverse, RandFrameDropout } from './temporal.js';
 export type {
   ChannelStats,
   ScaleIntensityOptions,
@@ -52,10 +52,12 @@ export type {
 export {
   channelStats,
   affineIntensity,
+  IntensityTransform,
   ScaleIntensity,
   Normalize,
   zscore,
   ZScore,
+  RandFactorTransform,
   RandBrightness,
   adjustContrast,
   RandContrast,

@@ -4,6 +4,7 @@ import { check } from './errors.js';
 import { RandomState } from './random.js';
 import type { Applied, RandomOptions } from './transform.js';
 import { DeterministicTransform, RandomTransform } from './transform.js';
+import { whereSameShape } from './where.js';
 
 const same = (clip: Clip, data: Float32Array): Clip => ({ data, shape: [...clip.shape] as ClipShape });
 
@@ -98,6 +99,32 @@ function affineIntensityTensor(x: tf.Tensor5D, scale: number | readonly number[]
   });
 }
 
+/**
+ * Base of the deterministic intensity steps (`ScaleIntensity`, `Normalize`,
+ * `ZScore`, `PercentileClip`, `HistogramNormalize`): the shape is kept and
+ * the parameters of every clip are the transform's fixed, resolved options.
+ */
+export abstract class IntensityTransform<P> extends DeterministicTransform<P> {
+  /** The resolved options, which are also the parameters of every clip. */
+  protected readonly opts: P;
+
+  /** @param opts the resolved options */
+  protected constructor(opts: P) {
+    super();
+    this.opts = opts;
+  }
+
+  /** The options. */
+  protected params(): P {
+    return this.opts;
+  }
+
+  /** Unchanged. */
+  outputShape(shape: ClipShape): ClipShape {
+    return shape;
+  }
+}
+
 /** Options of `ScaleIntensity`. */
 export interface ScaleIntensityOptions {
   /** Multiplier (per channel or one for all); default 1. */
@@ -107,24 +134,13 @@ export interface ScaleIntensityOptions {
 }
 
 /** `x * scale + offset`, e.g. `scale: 1 / 255` for 8-bit data. */
-export class ScaleIntensity extends DeterministicTransform<Required<ScaleIntensityOptions>> {
+export class ScaleIntensity extends IntensityTransform<Required<ScaleIntensityOptions>> {
   /** `'ScaleIntensity'`. */
   readonly name = 'ScaleIntensity';
-  private readonly opts: Required<ScaleIntensityOptions>;
 
   /** @param options scale (default 1), offset (default 0) */
   constructor(options: ScaleIntensityOptions = {}) {
-    super();
-    this.opts = { scale: options.scale ?? 1, offset: options.offset ?? 0 };
-  }
-
-  protected params(): Required<ScaleIntensityOptions> {
-    return this.opts;
-  }
-
-  /** Unchanged. */
-  outputShape(shape: ClipShape): ClipShape {
-    return shape;
+    super({ scale: options.scale ?? 1, offset: options.offset ?? 0 });
   }
 
   protected applyClip(clip: Clip, p: Required<ScaleIntensityOptions>): Clip {
@@ -145,26 +161,15 @@ export interface NormalizeOptions {
 }
 
 /** torchvision `Normalize`: `(x - mean[c]) / std[c]`. */
-export class Normalize extends DeterministicTransform<NormalizeOptions> {
+export class Normalize extends IntensityTransform<NormalizeOptions> {
   /** `'Normalize'`. */
   readonly name = 'Normalize';
-  private readonly opts: NormalizeOptions;
 
   /** @param options mean and std */
   constructor(options: NormalizeOptions) {
-    super();
+    super(options);
     const stds = typeof options.std === 'number' ? [options.std] : options.std;
     check(stds.every((s) => s > 0), this.name, () => 'std must be positive');
-    this.opts = options;
-  }
-
-  protected params(): NormalizeOptions {
-    return this.opts;
-  }
-
-  /** Unchanged. */
-  outputShape(shape: ClipShape): ClipShape {
-    return shape;
   }
 
   private affine(C: number): [number[], number[]] {
@@ -208,24 +213,13 @@ export function zscore(clip: Clip, options: ZScoreOptions = {}): Clip {
 }
 
 /** Per-clip z-score (the seed paper's last step; per channel by default). */
-export class ZScore extends DeterministicTransform<Required<ZScoreOptions>> {
+export class ZScore extends IntensityTransform<Required<ZScoreOptions>> {
   /** `'ZScore'`. */
   readonly name = 'ZScore';
-  private readonly opts: Required<ZScoreOptions>;
 
   /** @param options channelWise (default true), eps (default 1e-8) */
   constructor(options: ZScoreOptions = {}) {
-    super();
-    this.opts = { channelWise: options.channelWise ?? true, eps: options.eps ?? 1e-8 };
-  }
-
-  protected params(): Required<ZScoreOptions> {
-    return this.opts;
-  }
-
-  /** Unchanged. */
-  outputShape(shape: ClipShape): ClipShape {
-    return shape;
+    super({ channelWise: options.channelWise ?? true, eps: options.eps ?? 1e-8 });
   }
 
   protected applyClip(clip: Clip, p: Required<ZScoreOptions>): Clip {
@@ -237,9 +231,32 @@ export class ZScore extends DeterministicTransform<Required<ZScoreOptions>> {
       const axes = p.channelWise ? [1, 2, 3] : [1, 2, 3, 4];
       const { mean, variance } = tf.moments(x, axes, true);
       const std = tf.sqrt(variance);
-      const safe = tf.where(tf.less(std, p.eps), tf.onesLike(std), std);
+      const safe = whereSameShape(tf.less(std, p.eps), tf.onesLike(std), std);
       return tf.div(tf.sub(x, mean), safe) as tf.Tensor5D;
     });
+  }
+}
+
+/**
+ * Base of the random intensity steps that draw one factor per clip,
+ * uniformly from a range (`RandBrightness`, `RandContrast`, `RandGamma`).
+ */
+export abstract class RandFactorTransform extends RandomTransform<FactorParams> {
+  /** The range the factor is drawn from. */
+  protected readonly range: readonly [number, number];
+
+  /**
+   * @param options prob (default 1) and seed
+   * @param range the factor's range
+   */
+  protected constructor(options: RandomOptions, range: readonly [number, number]) {
+    super(options);
+    this.range = range;
+  }
+
+  /** A factor uniform in the range. */
+  protected draw(): FactorParams {
+    return { applied: true, factor: this.rng.uniform(this.range[0], this.range[1]) };
   }
 }
 
@@ -258,21 +275,16 @@ export interface FactorParams extends Applied {
 }
 
 /** Random brightness: one shift (or factor) for the whole clip. */
-export class RandBrightness extends RandomTransform<FactorParams> {
+export class RandBrightness extends RandFactorTransform {
   /** `'RandBrightness'`. */
   readonly name = 'RandBrightness';
-  private readonly range: readonly [number, number];
   private readonly mode: 'add' | 'multiply';
 
   /** @param options range, mode, prob (default 1), seed */
   constructor(options: RandBrightnessOptions = {}) {
-    super(options);
-    this.mode = options.mode ?? 'add';
-    this.range = options.range ?? (this.mode === 'add' ? [-0.1, 0.1] : [0.9, 1.1]);
-  }
-
-  protected draw(): FactorParams {
-    return { applied: true, factor: this.rng.uniform(this.range[0], this.range[1]) };
+    const mode = options.mode ?? 'add';
+    super(options, options.range ?? (mode === 'add' ? [-0.1, 0.1] : [0.9, 1.1]));
+    this.mode = mode;
   }
 
   protected applyDrawn(clip: Clip, p: FactorParams): Clip {
@@ -297,19 +309,13 @@ export function adjustContrast(clip: Clip, factor: number): Clip {
 }
 
 /** Random contrast around the clip mean, one factor per clip. */
-export class RandContrast extends RandomTransform<FactorParams> {
+export class RandContrast extends RandFactorTransform {
   /** `'RandContrast'`. */
   readonly name = 'RandContrast';
-  private readonly range: readonly [number, number];
 
   /** @param options range (default [0.75, 1.25]), prob (default 1), seed */
   constructor(options: RandContrastOptions = {}) {
-    super(options);
-    this.range = options.range ?? [0.75, 1.25];
-  }
-
-  protected draw(): FactorParams {
-    return { applied: true, factor: this.rng.uniform(this.range[0], this.range[1]) };
+    super(options, options.range ?? [0.75, 1.25]);
   }
 
   protected applyDrawn(clip: Clip, p: FactorParams): Clip {
@@ -324,12 +330,8 @@ export class RandContrast extends RandomTransform<FactorParams> {
   }
 }
 
-/**
- * MONAI `AdjustContrast`: `((x - min) / (max - min + eps))^gamma * (max - min) + min`
- * with the clip's min and max (eps 1e-7).
- */
-export function adjustGamma(clip: Clip, gamma: number): Clip {
-  const d = clip.data;
+/** Smallest and largest value of `d` ([Infinity, -Infinity] when empty). */
+function valueRange(d: ArrayLike<number>): [number, number] {
   let lo = Infinity;
   let hi = -Infinity;
   for (let i = 0; i < d.length; i++) {
@@ -337,6 +339,16 @@ export function adjustGamma(clip: Clip, gamma: number): Clip {
     if (v < lo) lo = v;
     if (v > hi) hi = v;
   }
+  return [lo, hi];
+}
+
+/**
+ * MONAI `AdjustContrast`: `((x - min) / (max - min + eps))^gamma * (max - min) + min`
+ * with the clip's min and max (eps 1e-7).
+ */
+export function adjustGamma(clip: Clip, gamma: number): Clip {
+  const d = clip.data;
+  const [lo, hi] = valueRange(d);
   const range = hi - lo;
   const inv = 1 / (range + 1e-7);
   const out = new Float32Array(d.length);
@@ -351,20 +363,14 @@ export interface RandGammaOptions extends RandomOptions {
 }
 
 /** Random gamma (MONAI `RandAdjustContrast`), one gamma per clip. */
-export class RandGamma extends RandomTransform<FactorParams> {
+export class RandGamma extends RandFactorTransform {
   /** `'RandGamma'`. */
   readonly name = 'RandGamma';
-  private readonly range: readonly [number, number];
 
   /** @param options range (default [0.7, 1.5]), prob (default 1), seed */
   constructor(options: RandGammaOptions = {}) {
-    super(options);
-    this.range = options.range ?? [0.7, 1.5];
+    super(options, options.range ?? [0.7, 1.5]);
     check(this.range[0] > 0, this.name, () => 'gamma must be positive');
-  }
-
-  protected draw(): FactorParams {
-    return { applied: true, factor: this.rng.uniform(this.range[0], this.range[1]) };
   }
 
   protected applyDrawn(clip: Clip, p: FactorParams): Clip {
@@ -570,25 +576,14 @@ export interface PercentileClipOptions {
  * voxels and channels); optionally rescales to [0, 1]. The tensor path
  * computes the percentiles from the data (a read back).
  */
-export class PercentileClip extends DeterministicTransform<Required<PercentileClipOptions>> {
+export class PercentileClip extends IntensityTransform<Required<PercentileClipOptions>> {
   /** `'PercentileClip'`. */
   readonly name = 'PercentileClip';
-  private readonly opts: Required<PercentileClipOptions>;
 
   /** @param options lower (0.5), upper (99.5), rescale (false) */
   constructor(options: PercentileClipOptions = {}) {
-    super();
-    this.opts = { lower: options.lower ?? 0.5, upper: options.upper ?? 99.5, rescale: options.rescale ?? false };
+    super({ lower: options.lower ?? 0.5, upper: options.upper ?? 99.5, rescale: options.rescale ?? false });
     check(this.opts.lower >= 0 && this.opts.lower < this.opts.upper && this.opts.upper <= 100, this.name, () => `need 0 <= lower < upper <= 100`);
-  }
-
-  protected params(): Required<PercentileClipOptions> {
-    return this.opts;
-  }
-
-  /** Unchanged. */
-  outputShape(shape: ClipShape): ClipShape {
-    return shape;
   }
 
   protected applyClip(clip: Clip, p: Required<PercentileClipOptions>): Clip {
@@ -623,13 +618,7 @@ export interface HistogramNormalizeOptions {
 export function histogramNormalize(clip: Clip, options: HistogramNormalizeOptions = {}): Clip {
   const { numBins = 256, min = 0, max = 1 } = options;
   const d = clip.data;
-  let lo = Infinity;
-  let hi = -Infinity;
-  for (let i = 0; i < d.length; i++) {
-    const v = d[i] as number;
-    if (v < lo) lo = v;
-    if (v > hi) hi = v;
-  }
+  const [lo, hi] = valueRange(d);
   if (!(hi > lo)) return same(clip, new Float32Array(d.length).fill(min));
   const width = (hi - lo) / numBins;
   const hist = new Float64Array(numBins);
@@ -660,24 +649,13 @@ export function histogramNormalize(clip: Clip, options: HistogramNormalizeOption
 }
 
 /** Histogram equalisation per clip (see `histogramNormalize`). */
-export class HistogramNormalize extends DeterministicTransform<Required<HistogramNormalizeOptions>> {
+export class HistogramNormalize extends IntensityTransform<Required<HistogramNormalizeOptions>> {
   /** `'HistogramNormalize'`. */
   readonly name = 'HistogramNormalize';
-  private readonly opts: Required<HistogramNormalizeOptions>;
 
   /** @param options numBins (256), min (0), max (1) */
   constructor(options: HistogramNormalizeOptions = {}) {
-    super();
-    this.opts = { numBins: options.numBins ?? 256, min: options.min ?? 0, max: options.max ?? 1 };
-  }
-
-  protected params(): Required<HistogramNormalizeOptions> {
-    return this.opts;
-  }
-
-  /** Unchanged. */
-  outputShape(shape: ClipShape): ClipShape {
-    return shape;
+    super({ numBins: options.numBins ?? 256, min: options.min ?? 0, max: options.max ?? 1 });
   }
 
   protected applyClip(clip: Clip, p: Required<HistogramNormalizeOptions>): Clip {

@@ -123,8 +123,28 @@ export class TemporalSample extends DeterministicTransform<FrameIndexParams> {
   }
 }
 
+/**
+ * Base of the random transforms that draw a list of source frames
+ * (`RandTemporalSample`, `RandTemporalReverse`): the output has one frame
+ * per drawn index, picked by `selectFrames` / `selectFramesTensor`.
+ */
+export abstract class RandFrameIndexTransform extends RandomTransform<FrameIndexParams> {
+  /** `[indices.length, H, W, C]` when applied, else unchanged. */
+  override outputShape(shape: ClipShape, p: FrameIndexParams): ClipShape {
+    return p.applied ? [p.indices.length, shape[1], shape[2], shape[3]] : shape;
+  }
+
+  protected applyDrawn(clip: Clip, p: FrameIndexParams): Clip {
+    return selectFrames(clip, p.indices);
+  }
+
+  protected override applyDrawnTensor(x: tf.Tensor5D, p: FrameIndexParams): tf.Tensor5D {
+    return selectFramesTensor(x, p.indices);
+  }
+}
+
 /** Random frame choice: `contiguous` window, `uniform` stride with random phase, or random sorted `subset`. */
-export class RandTemporalSample extends RandomTransform<FrameIndexParams> {
+export class RandTemporalSample extends RandFrameIndexTransform {
   /** `'RandTemporalSample'`. */
   readonly name = 'RandTemporalSample';
   private readonly frames: number;
@@ -142,23 +162,10 @@ export class RandTemporalSample extends RandomTransform<FrameIndexParams> {
   protected draw(shape: ClipShape): FrameIndexParams {
     return { applied: true, indices: sampleFrameIndices(shape[0], this.frames, this.mode, this.rng, this.stride) };
   }
-
-  /** `[frames, H, W, C]`. */
-  override outputShape(shape: ClipShape, _p: FrameIndexParams): ClipShape {
-    return [this.frames, shape[1], shape[2], shape[3]];
-  }
-
-  protected applyDrawn(clip: Clip, p: FrameIndexParams): Clip {
-    return selectFrames(clip, p.indices);
-  }
-
-  protected override applyDrawnTensor(x: tf.Tensor5D, p: FrameIndexParams): tf.Tensor5D {
-    return selectFramesTensor(x, p.indices);
-  }
 }
 
 /** Reverses the frame order with probability prob (default 0.5). */
-export class RandTemporalReverse extends RandomTransform<FrameIndexParams> {
+export class RandTemporalReverse extends RandFrameIndexTransform {
   /** `'RandTemporalReverse'`. */
   readonly name = 'RandTemporalReverse';
 
@@ -169,14 +176,6 @@ export class RandTemporalReverse extends RandomTransform<FrameIndexParams> {
 
   protected draw(shape: ClipShape): FrameIndexParams {
     return { applied: true, indices: Array.from({ length: shape[0] }, (_, i) => shape[0] - 1 - i) };
-  }
-
-  protected applyDrawn(clip: Clip, p: FrameIndexParams): Clip {
-    return selectFrames(clip, p.indices);
-  }
-
-  protected override applyDrawnTensor(x: tf.Tensor5D, p: FrameIndexParams): tf.Tensor5D {
-    return selectFramesTensor(x, p.indices);
   }
 }
 

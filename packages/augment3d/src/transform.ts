@@ -46,13 +46,21 @@ export abstract class Transform<P = unknown> {
 
   /**
    * Tensor kernel for a batch `[N, T, H, W, C]` whose clips all share
-   * `params`. The default reads the data and runs the typed-array kernel clip
-   * by clip; transforms with a tfjs implementation override it.
+   * `params`. The default reads the data back synchronously and runs the
+   * typed-array kernel clip by clip (where the backend cannot read
+   * synchronously, webgpu in Node, it throws an {@link AugmentError} naming
+   * the transform); transforms with a tfjs implementation override it. Every
+   * transform of the two-view presets has one.
    */
   protected applyTensor(x: tf.Tensor5D, params: P): tf.Tensor5D {
     const [n, t, h, w, c] = x.shape;
     const size = t * h * w * c;
-    const data = x.dataSync() as Float32Array;
+    let data: Float32Array;
+    try {
+      data = x.dataSync() as Float32Array;
+    } catch (err) {
+      throw new AugmentError(this.name, `has no tfjs kernel and its tensor path needs a synchronous read, which the '${tf.getBackend()}' backend refused: run it on the typed-array path (call/apply) instead (${(err as Error).message})`, { cause: err });
+    }
     const outs: Float32Array[] = [];
     let outShape: ClipShape = [t, h, w, c];
     for (let i = 0; i < n; i++) {
@@ -112,18 +120,8 @@ export abstract class Transform<P = unknown> {
    * disposed; no intermediate tensor survives.
    */
   applyToTensor(x: tf.Tensor5D, params?: P[]): tf.Tensor5D {
-    if (x.rank !== 5) throw new AugmentError(this.name, `expected a rank-5 [N, T, H, W, C] tensor, got rank ${x.rank}`);
-    let ps = params;
-    if (ps === undefined) {
-      if (this.isRandom) ps = this.lastBatchParams;
-      else {
-        const p = this.randomize(x.shape.slice(1) as ClipShape);
-        ps = Array.from({ length: x.shape[0] }, () => p);
-      }
-    }
-    if (ps === undefined) throw new AugmentError(this.name, 'applyToTensor() called before randomizeBatch(): pass params or use callTensor()');
-    if (ps.length !== x.shape[0]) throw new AugmentError(this.name, `got ${ps.length} parameter sets for a batch of ${x.shape[0]}`);
-    const all = ps;
+    const all = this.batchParams(x, params);
+    if (all.length !== x.shape[0]) throw new AugmentError(this.name, `got ${all.length} parameter sets for a batch of ${x.shape[0]}`);
     return tf.tidy(() => {
       const xf = x.dtype === 'float32' ? x : tf.cast(x, 'float32');
       if (all.every((p) => p === all[0])) return this.applyTensor(xf, all[0] as P);
@@ -133,6 +131,22 @@ export abstract class Transform<P = unknown> {
       if (new Set(shapes).size > 1) throw new AugmentError(this.name, `clips of the batch came out with different shapes (${[...new Set(shapes)].join(', ')}); fix the output size to batch them`);
       return tf.concat(parts, 0);
     });
+  }
+
+  /**
+   * The per-clip parameters `applyToTensor` uses for the rank-5 `x`: `params`
+   * when given, else the last `randomizeBatch` (random transforms) or the
+   * fixed parameters repeated (deterministic ones).
+   */
+  protected batchParams(x: tf.Tensor5D, params: P[] | undefined): P[] {
+    if (x.rank !== 5) throw new AugmentError(this.name, `expected a rank-5 [N, T, H, W, C] tensor, got rank ${x.rank}`);
+    if (params !== undefined) return params;
+    if (!this.isRandom) {
+      const p = this.randomize(x.shape.slice(1) as ClipShape);
+      return Array.from({ length: x.shape[0] }, () => p);
+    }
+    if (this.lastBatchParams === undefined) throw new AugmentError(this.name, 'applyToTensor() called before randomizeBatch(): pass params or use callTensor()');
+    return this.lastBatchParams;
   }
 
   /** Draws per-clip parameters for the batch and applies them (see `applyToTensor`). */
@@ -324,17 +338,7 @@ export class Compose extends Transform<unknown[]> {
   }
 
   override applyToTensor(x: tf.Tensor5D, params?: unknown[][]): tf.Tensor5D {
-    if (x.rank !== 5) throw new AugmentError(this.name, `expected a rank-5 [N, T, H, W, C] tensor, got rank ${x.rank}`);
-    let ps = params;
-    if (ps === undefined) {
-      if (this.isRandom) ps = this.lastBatchParams;
-      else {
-        const p = this.randomize(x.shape.slice(1) as ClipShape);
-        ps = Array.from({ length: x.shape[0] }, () => p);
-      }
-    }
-    if (ps === undefined) throw new AugmentError(this.name, 'applyToTensor() called before randomizeBatch(): pass params or use callTensor()');
-    const all = ps;
+    const all = this.batchParams(x, params);
     return tf.tidy(() => this.applyChain(x, all));
   }
 

@@ -28,6 +28,9 @@ import {
   RandTemporalReverse,
   RandTemporalSample,
   RepeatChannels,
+  AugmentError,
+  byolMed3dViews,
+  byolViews,
   Resize,
   ScaleIntensity,
   TemporalSample,
@@ -149,3 +152,71 @@ describe('tensor path agrees with the typed-array path and leaks nothing', () =>
     x.dispose();
   });
 });
+
+/** Runs `fn` with Tensor.dataSync/arraySync throwing (what webgpu does in Node). */
+async function withoutSyncReads<T>(fn: () => T): Promise<T> {
+  const proto = tf.Tensor.prototype as unknown as Record<'dataSync' | 'arraySync', () => unknown>;
+  const saved = { dataSync: proto.dataSync, arraySync: proto.arraySync };
+  proto.dataSync = proto.arraySync = () => {
+    throw new Error('synchronous read');
+  };
+  try {
+    return fn();
+  } finally {
+    Object.assign(proto, saved);
+  }
+}
+
+describe('the presets run on the tensor path without a synchronous read (as on webgpu)', () => {
+  const presets: [string, () => ReturnType<typeof byolViews>][] = [
+    ['byolMed3dViews', () => byolMed3dViews({ size: 9, frames: 3, seed: 3 })],
+    // Every optional BYOL step switched on: flip, greyscale, solarisation, blur on both views.
+    ['byolViews', () => byolViews({ size: 9, frames: 3, seed: 4, flipProb: 1, grayscaleProb: 1, solarizeProb: [1, 1], blur: { prob: [1, 1] } })],
+  ];
+  for (const [name, make] of presets) {
+    it(`${name}: sampleBatch reads nothing back and matches sample clip by clip`, async () => {
+      const clips = [randClip([5, 13, 11, 1], 1), randClip([5, 13, 11, 1], 2)];
+      const x = stack(clips);
+      const p = make();
+      const want = clips.map((c) => p.setSeed(7 + clips.indexOf(c)).sample(c));
+      const before = tf.memory().numTensors;
+      const got = await withoutSyncReads(() =>
+        clips.map((c, i) => {
+          const xi = tf.slice(x, [i, 0, 0, 0, 0], [1, ...c.shape]);
+          const out = p.setSeed(7 + i).sampleBatch(xi);
+          xi.dispose();
+          return out;
+        }),
+      );
+      // Only the four views survive.
+      expect(tf.memory().numTensors).toBe(before + 2 * clips.length);
+      for (let i = 0; i < clips.length; i++) {
+        for (const v of [0, 1] as const) {
+          const t = got[i]![v];
+          expect(t.shape).toEqual([1, ...want[i]![v].shape]);
+          expect(maxAbsDiff(await t.data(), want[i]![v].data), `${name} clip ${i} view ${v + 1}`).toBeLessThan(1e-4);
+        }
+      }
+      tf.dispose(got.flat());
+      x.dispose();
+    });
+  }
+
+  it('a transform without a tfjs kernel fails with an AugmentError naming it when the backend refuses synchronous reads', async () => {
+    const x = stack([randClip([2, 5, 5, 1], 3)]);
+    const before = tf.memory().numTensors;
+    const err = await withoutSyncReads(() => {
+      try {
+        new PercentileClip().callTensor(x);
+      } catch (e) {
+        return e;
+      }
+      return null;
+    });
+    expect(err).toBeInstanceOf(AugmentError);
+    expect((err as AugmentError).message).toMatch(/^PercentileClip: has no tfjs kernel .* typed-array path/);
+    expect(tf.memory().numTensors).toBe(before);
+    x.dispose();
+  });
+});
+

@@ -25,17 +25,5 @@ export { BatchNorm1d } from './batchnorm1d.js';
 export type { BatchNorm1dOptions } from './batchnorm1d.js';
 export { stopGradient } from './stop-gradient.js';
 export { ByolError } from './errors.js';
-export type {
-  ConsumerStepResult,
-  Encoder,
-  EncoderApplyOptions,
-  EncoderOutput,
-  FlushResult,
-  GradientConsumer,
-  LearnerDisposeOptions,
-  Objective,
-  SelfSupervisedLearner,
-  SetWeightsOptions,
-  StateEntry,
-  StepStats,
-} from './types.js';
+// Every public type of the learner interface (types.ts holds nothing else).
+export type * from './types.js';

@@ -340,9 +340,30 @@ export abstract class SelfSupervisedBase implements SelfSupervisedLearner {
   /**
    * Restores variables and the step count from {@link SelfSupervisedBase.getWeights}'s
    * entries. With a gradient consumer the consumer's own step count is the
-   * clock after the next call: restore it too.
+   * clock after the next call: restore it too. Reads the `step` scalar with a
+   * synchronous download; on backends that cannot read synchronously (webgpu
+   * in Node) use {@link SelfSupervisedBase.setWeightsAsync}. Nothing is
+   * changed when it throws.
    */
   setWeights(entries: readonly StateEntry[], options: SetWeightsOptions = {}): void {
+    const plan = this.planRestore(entries, options);
+    const step = plan.step === undefined ? undefined : (plan.step.dataSync()[0] as number);
+    this.commitRestore(plan.assign, step);
+  }
+
+  /**
+   * {@link SelfSupervisedBase.setWeights} with the `step` scalar read back
+   * asynchronously (`await data()`): the restore path for GPU backends.
+   * Same result as `setWeights`; nothing is changed when it rejects.
+   */
+  async setWeightsAsync(entries: readonly StateEntry[], options: SetWeightsOptions = {}): Promise<void> {
+    const plan = this.planRestore(entries, options);
+    const step = plan.step === undefined ? undefined : ((await plan.step.data())[0] as number);
+    this.commitRestore(plan.assign, step);
+  }
+
+  /** Checks `entries` against this learner's variables (names, shapes); returns what to assign and the step tensor. */
+  private planRestore(entries: readonly StateEntry[], options: SetWeightsOptions): { assign: [tf.Variable, tf.Tensor][]; step: tf.Tensor | undefined } {
     const { strict = true } = options;
     const context = `${this.objective}.setWeights`;
     const expected = new Map<string, tf.Variable>();
@@ -359,23 +380,23 @@ export abstract class SelfSupervisedBase implements SelfSupervisedLearner {
         `entries do not match (strict): missing [${[...missing, ...(given.has('step') ? [] : ['step'])].slice(0, 8).join(', ')}], unexpected [${unexpected.slice(0, 8).join(', ')}]`,
       );
     }
+    const assign: [tf.Variable, tf.Tensor][] = [];
     for (const [k, v] of expected) {
       const t = given.get(k);
       if (!t) continue;
       check(tf.util.arraysEqual(t.shape, v.shape), context, () => `${k}: shape [${t.shape.join(', ')}] does not match [${v.shape.join(', ')}]`);
+      assign.push([v, t]);
     }
+    return { assign, step: given.get('step') };
+  }
+
+  /** Validates the step value, then assigns every planned variable and the step count. */
+  private commitRestore(assign: readonly [tf.Variable, tf.Tensor][], step: number | undefined): void {
+    if (step !== undefined) check(Number.isInteger(step) && step >= 0, `${this.objective}.setWeights`, () => `step must be a non-negative integer, got ${step}`);
     tf.tidy(() => {
-      for (const [k, v] of expected) {
-        const t = given.get(k);
-        if (t) v.assign(t.dtype === v.dtype ? tf.clone(t) : tf.cast(t, v.dtype));
-      }
+      for (const [v, t] of assign) v.assign(t.dtype === v.dtype ? tf.clone(t) : tf.cast(t, v.dtype));
     });
-    const step = given.get('step');
-    if (step) {
-      const s = step.dataSync()[0] as number;
-      check(Number.isInteger(s) && s >= 0, context, () => `step must be a non-negative integer, got ${s}`);
-      this.stepCount = s;
-    }
+    if (step !== undefined) this.stepCount = step;
   }
 
   /** Frees what this learner created (heads, target); the encoder too when `options.encoder`. */

@@ -158,6 +158,12 @@ export interface SelfSupervisedLearner {
   getWeights(): StateEntry[];
   /** Restores what {@link SelfSupervisedLearner.getWeights} gave; the caller keeps ownership of `entries`. */
   setWeights(entries: readonly StateEntry[], options?: SetWeightsOptions): void;
+  /**
+   * {@link SelfSupervisedLearner.setWeights} with the step count read back
+   * asynchronously: the restore path for GPU backends (webgpu), which cannot
+   * read synchronously. Same result as `setWeights`.
+   */
+  setWeightsAsync(entries: readonly StateEntry[], options?: SetWeightsOptions): Promise<void>;
   /** Frees heads and target network (and the encoder if asked). */
   dispose(options?: LearnerDisposeOptions): void;
 }

@@ -309,6 +309,43 @@ describe('BYOL', () => {
     dst.dispose({ encoder: true });
   });
 
+  it('stepAsync and setWeightsAsync read nothing synchronously; a bad step leaves the learner unchanged', async () => {
+    await useBackend();
+    const src = makeByol({}, 7);
+    const dst = makeByol({ seed: 5 }, 99);
+    const [a, b] = views(40);
+    const proto = tf.Tensor.prototype as unknown as Record<'dataSync' | 'arraySync', () => unknown>;
+    const saved = { dataSync: proto.dataSync, arraySync: proto.arraySync };
+    const before = snapshot(dst.trainableVariables);
+    const entries = await (async () => {
+      proto.dataSync = proto.arraySync = () => {
+        throw new Error('synchronous read');
+      };
+      try {
+        const s = await src.stepAsync(a, b);
+        expect(s.step).toBe(1);
+        const e = src.getWeights();
+        const bad = e.map((x) => (x.name === 'step' ? { name: 'step', tensor: tf.scalar(-1, 'int32') } : x));
+        await expect(dst.setWeightsAsync(bad)).rejects.toThrow(/non-negative integer/);
+        expect(dst.optimizerStep).toBe(0);
+        const mid = await Promise.all(dst.trainableVariables.map(async (v) => Float32Array.from((await v.data()) as Float32Array)));
+        expect(sameSnapshot(mid, before)).toBe(true);
+        tf.dispose(bad.find((x) => x.name === 'step')!.tensor);
+        await dst.setWeightsAsync(e);
+        return e;
+      } finally {
+        Object.assign(proto, saved);
+      }
+    })();
+    expect(dst.optimizerStep).toBe(1);
+    expect(sameSnapshot(snapshot(dst.trainableVariables), before)).toBe(false);
+    expect(sameSnapshot(snapshot(dst.trainableVariables), snapshot(src.trainableVariables))).toBe(true);
+    tf.dispose(entries.map((e) => e.tensor));
+    tf.dispose([a, b]);
+    src.dispose({ encoder: true });
+    dst.dispose({ encoder: true });
+  });
+
   it('validates its arguments', async () => {
     await useBackend();
     const enc = new TinyEncoder({ inputSize: INPUT, hidden: 12, featureDim: 10 });

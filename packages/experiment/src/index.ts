@@ -27,7 +27,7 @@ export { runDownstream, readResults, resultsDir } from './train/downstream/index
 export type { DownstreamOptions, MethodResult, Protocol, ValidationScores } from './train/downstream/index.js';
 export { startRun, runEvaluate, buildReport } from './commands/run-commands.js';
 export type { ReportRow, ReportSummary, Estimate, PairedComparison } from './report/report.js';
-export { exportEncoder, loadEncoderWeights, readEncoderWeights, EXPORT_WEIGHTS, EXPORT_CONFIG } from './train/models.js';
+export { exportEncoder, exportEncoderAsync, loadEncoderWeights, readEncoderWeights, EXPORT_WEIGHTS, EXPORT_CONFIG } from './train/models.js';
 export type { EncoderExportConfig, EncoderWeights, InputNormalization, LoadedWeights } from './train/models.js';
 export { TrainingError } from './train/errors.js';
 export { CheckpointError } from './run/checkpoint.js';

@@ -10,7 +10,7 @@ export { prepareRunDir, writeRunConfig, writeJsonAtomic, pretrainFields, pretrai
 export { formatDuration, progressLine } from './run/logger.js';
 export { makeSplits, subsamplePositives, examDataset, examClip, evalWindows, evalClips, trainTransform, stackClips, MRNET_MEAN, MRNET_STD, MRNET_NORMALIZE } from './train/data.js';
 export type { ExamRef, ExperimentSplits } from './train/data.js';
-export { planPretrain, buildPretrainModel, restoreState } from './train/pretrain.js';
+export { planPretrain, buildPretrainModel, restoreState, pretrainViews, useTensorViews, TENSOR_VIEW_BACKENDS } from './train/pretrain.js';
 export type { PretrainPlan, PretrainModel } from './train/pretrain.js';
 export { buildEncoder } from './train/models.js';
 export { classWeights, weightedBceWithLogits, examMeans, safeAuc } from './train/downstream/finetune.js';

@@ -256,18 +256,37 @@ export class VideoResNet {
   /**
    * The torchvision `state_dict` of the model: every parameter and running
    * statistic in PyTorch layout (float32), plus `num_batches_tracked` (int64
-   * scalars) of each batch norm.
+   * scalars) of each batch norm. Reads the variables with synchronous
+   * downloads; on backends that cannot (webgpu in Node) use
+   * {@link VideoResNet.stateDictAsync}.
    */
   stateDict(): StateDict {
     this.assertLive();
+    return this.toStateDict((v) => v.dataSync() as Float32Array | Int32Array);
+  }
+
+  /**
+   * {@link VideoResNet.stateDict} with every variable read back
+   * asynchronously (`await data()`, all downloads in flight at once): the
+   * export path for GPU backends. Same result as `stateDict`.
+   */
+  async stateDictAsync(): Promise<StateDict> {
+    this.assertLive();
+    const vars = [...[...this.store.records.values()].map((r) => r.variable), ...[...this.store.batchCounters.values()].map((c) => c.variable)];
+    const values = await Promise.all(vars.map((v) => v.data() as Promise<Float32Array | Int32Array>));
+    const byVar = new Map(vars.map((v, i) => [v, values[i] as Float32Array | Int32Array]));
+    return this.toStateDict((v) => byVar.get(v) as Float32Array | Int32Array);
+  }
+
+  private toStateDict(read: (v: tf.Variable) => Float32Array | Int32Array): StateDict {
     const out: StateDict = {};
     for (const r of this.store.records.values()) {
-      const values = r.variable.dataSync() as Float32Array;
+      const values = read(r.variable) as Float32Array;
       const data = r.kind === 'conv' ? tfToTorchConv3d(values, r.variable.shape) : r.kind === 'linear' ? transpose2d(values, r.variable.shape) : Float32Array.from(values);
       out[r.torchName] = { shape: r.torchShape.slice(), dtype: 'float32', data };
       if (r.torchName.endsWith('.running_var')) {
         const bn = r.torchName.slice(0, -'.running_var'.length);
-        out[`${bn}.num_batches_tracked`] = { shape: [], dtype: 'int64', data: BigInt64Array.of(BigInt(this.store.counter(bn).count)) };
+        out[`${bn}.num_batches_tracked`] = { shape: [], dtype: 'int64', data: BigInt64Array.of(BigInt(read(this.store.counter(bn).variable)[0] as number)) };
       }
     }
     return out;
@@ -338,7 +357,8 @@ export class VideoResNet {
     this.assertLive();
     const records = this.store.records;
     const copy = new VideoResNet(this.spec, { ...this.options, name: name ?? this.name, initializer: (torchName) => tf.clone((records.get(torchName) as ParamRecord).variable) }, this.arch);
-    for (const [bn, c] of this.store.batchCounters) copy.store.counter(bn).count = c.count;
+    // Copied on the device: no read-back (webgpu cannot read synchronously).
+    for (const [bn, c] of this.store.batchCounters) copy.store.counter(bn).variable.assign(c.variable);
     return copy;
   }
 

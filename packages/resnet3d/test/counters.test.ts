@@ -34,4 +34,38 @@ describe('batch-norm counters (num_batches_tracked)', () => {
       other.dispose();
     });
   });
+
+  it('stateDictAsync and clone read nothing synchronously; stateDictAsync equals stateDict after training', async () => {
+    await expectNoLeaks(async () => {
+      const m = createVideoResNet('r3d_18', { numClasses: 3, widthMultiplier: 1 / 16, inChannels: 1, seed: 4 });
+      const x = tf.randomNormal([2, 3, 9, 11, 1], 0, 1, 'float32', 5) as tf.Tensor5D;
+      const out = m.apply(x, { training: true });
+      tf.dispose([out.features, out.logits as tf.Tensor]);
+      const want = m.stateDict();
+      const proto = tf.Tensor.prototype as unknown as Record<'dataSync' | 'arraySync', () => unknown>;
+      const saved = { dataSync: proto.dataSync, arraySync: proto.arraySync };
+      proto.dataSync = proto.arraySync = () => {
+        throw new Error('synchronous read');
+      };
+      let got: Awaited<ReturnType<typeof m.stateDictAsync>>;
+      let copy: ReturnType<typeof m.clone>;
+      try {
+        got = await m.stateDictAsync();
+        copy = m.clone();
+      } finally {
+        Object.assign(proto, saved);
+      }
+      expect(Object.keys(got)).toEqual(Object.keys(want));
+      for (const [k, e] of Object.entries(want)) {
+        expect(got[k]?.shape, k).toEqual(e.shape);
+        expect(got[k]?.dtype, k).toBe(e.dtype);
+        expect(Array.from(got[k]?.data as ArrayLike<number | bigint>), k).toEqual(Array.from(e.data as ArrayLike<number | bigint>));
+      }
+      expect(Number(got['stem.1.num_batches_tracked']?.data[0])).toBe(1);
+      expect(Number(copy.stateDict()['stem.1.num_batches_tracked']?.data[0])).toBe(1);
+      x.dispose();
+      m.dispose();
+      copy.dispose();
+    });
+  });
 });

@@ -42,6 +42,11 @@ interface Candidate {
 /** The adapter `@byolmed3d/tfjs-webgpu` opened, for the backend line. */
 let webgpuAdapter: { name: string; isSoftware: boolean; precision: 'fp32' | 'f16'; reason: string } | undefined;
 
+/** The WebGPU adapter `selectBackend` opened, while webgpu is the active backend (else undefined). */
+export function activeWebGpuAdapter(): { name: string; isSoftware: boolean } | undefined {
+  return tf.getBackend() === 'webgpu' ? webgpuAdapter : undefined;
+}
+
 /** What the oneDNN package reports about itself (`getOneDnnInfo`), when it has it. */
 let onednnInfo: (() => { precision: 'fp32' | 'bf16'; isa: string; reason: string }) | undefined;
 

@@ -64,13 +64,13 @@ export class KnnMonitor {
   }
 
   /** The pretraining hook: records step `step`. */
-  onStep(info: { step: number; totalSteps: number; encoder: VideoResNet; stats: StepStats; lr: number }): void {
+  async onStep(info: { step: number; totalSteps: number; encoder: VideoResNet; stats: StepStats; lr: number }): Promise<void> {
     const { step, totalSteps, encoder, stats, lr } = info;
     const spread = stats.projectionStd * Math.sqrt(stats.projectionDim);
     const point: CurvePoint = { step, loss: stats.loss, lr, tau: stats.tau, spread, viewCosine: stats.viewCosine };
     const { every, data } = this.opts;
     if (every > 0 && data && (step % every === 0 || step === totalSteps)) {
-      const auc = this.knnAuc(encoder, data);
+      const auc = await this.knnAuc(encoder, data);
       if (auc !== null) point.knnAuc = auc;
       this.opts.log.log('monitor', { step, knnAuc: auc });
     }
@@ -83,12 +83,12 @@ export class KnnMonitor {
     appendFileSync(this.opts.file, `${JSON.stringify(point)}\n`);
   }
 
-  private knnAuc(encoder: VideoResNet, data: { bank: ExamClips; val: ExamClips }): number | null {
+  private async knnAuc(encoder: VideoResNet, data: { bank: ExamClips; val: ExamClips }): Promise<number | null> {
     const { bank, val } = data;
     const bankLabels = bank.exams.map((e) => e.label), valLabels = val.exams.map((e) => e.label);
     if (bank.exams.length < 2 || new Set(valLabels).size < 2) return null;
-    const fb = embed(encoder, bank, this.opts.batch, 'kNN monitor');
-    const fv = embed(encoder, val, this.opts.batch, 'kNN monitor');
+    const fb = await embed(encoder, bank, this.opts.batch, 'kNN monitor');
+    const fv = await embed(encoder, val, this.opts.batch, 'kNN monitor');
     const d = fb[0]?.length ?? 0;
     const mat = (rows: Float32Array[]): { data: Float32Array; shape: [number, number] } => {
       const out = new Float32Array(rows.length * d);

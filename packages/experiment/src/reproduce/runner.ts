@@ -223,7 +223,7 @@ async function runCell(cell: Cell, dir: string, log: RunLogger): Promise<CellRec
   const encoder = await startEncoder(cfg, dir, log);
   try {
     const test = await testClips(cfg, log);
-    const feats = embed(encoder, test, Math.max(2, cfg.finetune.batch), 'embedding');
+    const feats = await embed(encoder, test, Math.max(2, cfg.finetune.batch), 'embedding');
     const d = feats[0]?.length ?? 0;
     const data = new Float32Array(feats.length * d);
     feats.forEach((f, i) => data.set(f, i * d));

@@ -61,8 +61,8 @@ export async function testClips(cfg: ExperimentConfig, log: RunLogger): Promise<
   return loadEvalClips(cfg, s.test, log);
 }
 
-/** Mean-pooled features per exam (evaluation mode; clips averaged). */
-export function embed(encoder: VideoResNet, set: ExamClips, batch: number, what: string): Float32Array[] {
+/** Mean-pooled features per exam (evaluation mode; clips averaged; read back asynchronously). */
+export function embed(encoder: VideoResNet, set: ExamClips, batch: number, what: string): Promise<Float32Array[]> {
   return embedExams(encoder, set, batch, what);
 }
 

@@ -73,10 +73,19 @@ export interface EncoderExportConfig {
  * layouts, `fc` excluded, `num_batches_tracked` int64) plus
  * `config.json` ({@link EncoderExportConfig}) into `dir`, both atomically.
  * A full-width `r3d_18` export loads into torchvision's `r3d_18` whose `fc`
- * is replaced by `Identity` with `load_state_dict(strict=True)`.
+ * is replaced by `Identity` with `load_state_dict(strict=True)`. Reads the
+ * weights synchronously; on GPU backends use {@link exportEncoderAsync}.
  */
 export function exportEncoder(encoder: VideoResNet, dir: string, cfg: ExperimentConfig, info: { configHash: string | null; training?: Record<string, unknown> }): string {
-  const sd = encoder.stateDict();
+  return writeExport(encoder.stateDict(), encoder.featureDim, dir, cfg, info);
+}
+
+/** {@link exportEncoder} with the weights read back asynchronously (the export path of GPU backends such as webgpu); same files. */
+export async function exportEncoderAsync(encoder: VideoResNet, dir: string, cfg: ExperimentConfig, info: { configHash: string | null; training?: Record<string, unknown> }): Promise<string> {
+  return writeExport(await encoder.stateDictAsync(), encoder.featureDim, dir, cfg, info);
+}
+
+function writeExport(sd: StateDict, featureDim: number, dir: string, cfg: ExperimentConfig, info: { configHash: string | null; training?: Record<string, unknown> }): string {
   for (const [name, e] of Object.entries(sd)) {
     if (!(e.data instanceof BigInt64Array)) {
       for (const v of e.data as Float32Array) if (!Number.isFinite(v)) throw new Error(`${join(dir, EXPORT_WEIGHTS)}: not exported: ${name} holds NaN or Inf`);
@@ -89,7 +98,7 @@ export function exportEncoder(encoder: VideoResNet, dir: string, cfg: Experiment
     widthMultiplier: cfg.model.widthMultiplier,
     norm: cfg.model.norm,
     inChannels: cfg.data.channels,
-    featureDim: encoder.featureDim,
+    featureDim,
     inputNormalization: { scale: 255, mean: MRNET_MEAN / 255, std: MRNET_STD / 255 },
     layout: 'NTHWC',
     configHash: info.configHash,

@@ -8,12 +8,13 @@ import { AdamW, GradientAccumulator, LARS, attachSchedule, warmupCosine } from '
 import type { VideoResNet } from '@byolmed3d/resnet3d';
 import { Random } from '@byolmed3d/util';
 import { VideoLoader } from '@byolmed3d/video-io';
+import { activeWebGpuAdapter } from '../backend/select.js';
 import { ConfigError, type ExperimentConfig } from '../config/schema.js';
 import { CheckpointError, checkpointPath, latestCheckpoint, listCheckpoints, pruneCheckpoints, saveCheckpoint, type TensorEntry } from '../run/checkpoint.js';
 import type { RunLogger } from '../run/logger.js';
 import { changedFields, pretrainConfigHash, pretrainFields, readJson, writeJsonAtomic, writeRunConfig } from '../run/run-dir.js';
-import { MRNET_NORMALIZE, examClip, examDataset, makeSplits, stackClips } from './data.js';
-import { buildEncoder, entriesToTensors, exportEncoder, tensorsToEntries } from './models.js';
+import { MRNET_NORMALIZE, examClip, examDataset, makeSplits, stackClips, type Clip } from './data.js';
+import { buildEncoder, entriesToTensors, exportEncoderAsync, tensorsToEntries } from './models.js';
 import { TrainingError } from './errors.js';
 
 /** Where a pretraining run keeps its files (checkpoints, `run.json`, `losses.json`, the exported `encoder/`). */
@@ -117,6 +118,61 @@ export function makeViews(cfg: ExperimentConfig): TwoViewPipeline {
   });
 }
 
+/** Backends on which the views are made with augment3d's tensor path (tfjs ops on the device): the GPU ones. */
+export const TENSOR_VIEW_BACKENDS: readonly string[] = ['webgpu', 'webgl'];
+
+/**
+ * Whether {@link pretrainViews} uses the tensor path on `backend` (default
+ * the active tfjs backend): on {@link TENSOR_VIEW_BACKENDS}, except on a
+ * software WebGPU adapter (`softwareAdapter`, default: what `selectBackend`
+ * opened), where the typed-array path measured about 30x faster (llvmpipe,
+ * `bench/views.ts`).
+ */
+export function useTensorViews(backend: string = tf.getBackend(), softwareAdapter: boolean = activeWebGpuAdapter()?.isSoftware ?? false): boolean {
+  return TENSOR_VIEW_BACKENDS.includes(backend) && !softwareAdapter;
+}
+
+/**
+ * The two views of a micro-batch, `[N, T, H, W, C]` each (the caller owns
+ * them): clip `j` is augmented by `views` seeded with `seeds[j]`. On the
+ * typed-array path (`tensor` false) each clip is augmented on the CPU and
+ * the views are uploaded; on the tensor path each clip is uploaded once and
+ * augmented by augment3d's tfjs ops on the active backend (parameters drawn
+ * on the CPU from the same seeds, so both paths agree within float
+ * rounding). Clips may differ in frame count; the views may not.
+ */
+export function pretrainViews(views: TwoViewPipeline, clips: readonly Clip[], seeds: readonly number[], tensor: boolean = useTensorViews()): [tf.Tensor5D, tf.Tensor5D] {
+  if (!tensor) {
+    const pairs = clips.map((c, j) => views.setSeed(seeds[j] as number).sample(c));
+    const a = stackClips(pairs.map((q) => q[0]));
+    try {
+      return [a, stackClips(pairs.map((q) => q[1]))];
+    } catch (e) {
+      a.dispose();
+      throw e;
+    }
+  }
+  const parts: tf.Tensor5D[][] = [[], []];
+  try {
+    clips.forEach((c, j) => {
+      views.setSeed(seeds[j] as number);
+      const x = tf.tensor5d(c.data, [1, ...c.shape]);
+      try {
+        const [a, b] = views.sampleBatch(x);
+        parts[0]?.push(a);
+        parts[1]?.push(b);
+      } finally {
+        x.dispose();
+      }
+    });
+    const shapes = new Set((parts[0] as tf.Tensor5D[]).map((t) => t.shape.join('x')));
+    if (shapes.size > 1) throw new RangeError(`pretrainViews: the views of one micro-batch differ in shape (${[...shapes].join(', ')})`);
+    return [tf.concat(parts[0] as tf.Tensor5D[], 0), tf.concat(parts[1] as tf.Tensor5D[], 0)];
+  } finally {
+    tf.dispose([...(parts[0] as tf.Tensor5D[]), ...(parts[1] as tf.Tensor5D[])]);
+  }
+}
+
 /** The pretraining model and its optimizer state, built from a configuration (also used to export an encoder from a checkpoint). */
 export interface PretrainModel {
   /** The online encoder. */
@@ -162,8 +218,11 @@ async function stateTensors(m: PretrainModel): Promise<Record<string, TensorEntr
 /** Restores {@link stateTensors} into a freshly built model; checks that the learner, accumulator and optimizer agree on the step. */
 export async function restoreState(m: PretrainModel, tensors: Record<string, TensorEntry>, file: string): Promise<void> {
   const learnerW = entriesToTensors('learner/', tensors);
-  m.learner.setWeights(learnerW);
-  tf.dispose(learnerW.map((e) => e.tensor));
+  try {
+    await m.learner.setWeightsAsync(learnerW);
+  } finally {
+    tf.dispose(learnerW.map((e) => e.tensor));
+  }
   const accW = entriesToTensors('accumulator/', tensors);
   await m.accumulator.setWeights(accW);
   tf.dispose(accW.map((e) => e.tensor));
@@ -250,26 +309,32 @@ export async function runPretrain(cfg: ExperimentConfig, runDir: string, o: Pret
     log.log('checkpoint', { path, step: m.optimizer.iterations });
   };
   const microsPerEpoch = plan.stepsPerEpoch * p.accumulation;
-  log.info(`pretrain: ${p.method}, ${exams.length} exams, micro-batch ${p.microBatch} x ${p.accumulation} accumulation = effective ${p.microBatch * p.accumulation}, ${plan.totalSteps} optimizer steps`);
+  const tensorViews = useTensorViews();
+  log.info(`pretrain: ${p.method}, ${exams.length} exams, micro-batch ${p.microBatch} x ${p.accumulation} accumulation = effective ${p.microBatch * p.accumulation}, ${plan.totalSteps} optimizer steps, views on ${tensorViews ? `the ${tf.getBackend()} device (augment3d tensor path)` : `the CPU (typed arrays${activeWebGpuAdapter()?.isSoftware ? ': faster than the tensor path on a software adapter' : ''})`}`);
   for (; st.epoch < p.epochs; st = { ...st, epoch: st.epoch + 1, inEpoch: 0, position: 0 }) {
     for await (const batch of loader.batches(st.epoch, { start: st.position })) {
       if (st.inEpoch >= microsPerEpoch) break;
-      const pairs = batch.clips.map((c, j) => views.setSeed(seeds.fork(`views/${st.micro}/${j}`).uint32()).sample(c));
+      const viewSeeds = batch.clips.map((_, j) => seeds.fork(`views/${st.micro}/${j}`).uint32());
       st = { ...st, micro: st.micro + 1, inEpoch: st.inEpoch + 1, position: batch.position };
-      if (pairs.length < 2) continue; // batch statistics need two clips
-      const a = stackClips(pairs.map((q) => q[0])), b = stackClips(pairs.map((q) => q[1]));
-      const s = m.learner.step(a, b);
-      tf.dispose([a, b]);
+      if (batch.clips.length < 2) continue; // batch statistics need two clips
+      const [a, b] = pretrainViews(views, batch.clips, viewSeeds, tensorViews);
+      // One asynchronous read-back per micro-batch: no synchronous read anywhere in the loop (webgpu cannot).
+      let s: StepStats;
+      try {
+        s = await m.learner.stepAsync(a, b);
+      } finally {
+        tf.dispose([a, b]);
+      }
       if (!Number.isFinite(s.loss)) throw new TrainingError('pretrain', `loss became ${s.loss} at micro-batch ${st.micro} (exams ${batch.ids.join(', ')}); the last finite checkpoint is ${latestCheckpoint(dir, { runId: record.runId })?.path ?? 'none'} (lower pretrain.lr?)`);
       st.losses.push(s.loss);
-      log.progress({ phase: `pretrain:${p.method}`, step: st.micro, total: plan.totalSteps * p.accumulation, loss: s.loss, optimizerStep: s.step, tau: s.tau, projectionStd: s.projectionStd }, pairs.length);
+      log.progress({ phase: `pretrain:${p.method}`, step: st.micro, total: plan.totalSteps * p.accumulation, loss: s.loss, optimizerStep: s.step, tau: s.tau, projectionStd: s.projectionStd }, batch.clips.length);
       if (s.stepped && o.hooks?.onOptimizerStep) await o.hooks.onOptimizerStep({ step: s.step, totalSteps: plan.totalSteps, encoder: m.encoder, stats: s, lr: (m.optimizer as unknown as { learningRate: number }).learningRate });
       if (s.stepped && s.step % p.checkpointEvery === 0) await save();
     }
   }
   if (m.learner.flush().stepped) log.info('applied the last, partial accumulation window');
   if (!existsSync(checkpointPath(dir, m.optimizer.iterations))) await save();
-  const encoderDir = exportEncoder(m.encoder, encoderExportDir(runDir), cfg, { configHash: record.configHash, training: { method: p.method, optimizerSteps: m.optimizer.iterations, runId: record.runId } });
+  const encoderDir = await exportEncoderAsync(m.encoder, encoderExportDir(runDir), cfg, { configHash: record.configHash, training: { method: p.method, optimizerSteps: m.optimizer.iterations, runId: record.runId } });
   writeJsonAtomic(join(dir, 'losses.json'), { method: p.method, accumulation: p.accumulation, losses: st.losses });
   const steps = m.optimizer.iterations;
   m.dispose();

@@ -43,9 +43,10 @@ export async function loadEvalClips(cfg: ExperimentConfig, exams: readonly ExamR
 /**
  * Runs `fn` on batches of the flattened clips (evaluation mode) and returns
  * one row per clip; a non-finite output raises a {@link TrainingError}
- * naming the exam.
+ * naming the exam. Each batch is read back with one asynchronous download
+ * (no synchronous read: the path works on webgpu).
  */
-export function perClip(encoder: VideoResNet, set: ExamClips, batch: number, what: string, fn: (features: tf.Tensor2D) => tf.Tensor2D): Float32Array[] {
+export async function perClip(encoder: VideoResNet, set: ExamClips, batch: number, what: string, fn: (features: tf.Tensor2D) => tf.Tensor2D): Promise<Float32Array[]> {
   const flat = set.clips.flat();
   const per = set.clips[0]?.length ?? 1;
   const rows: Float32Array[] = [];
@@ -53,9 +54,13 @@ export function perClip(encoder: VideoResNet, set: ExamClips, batch: number, wha
     const x = stackClips(flat.slice(i, i + batch));
     const y = tf.tidy(() => fn(encoder.apply(x, { training: false }).features));
     x.dispose();
-    const d = y.dataSync() as Float32Array;
     const dim = y.shape[1];
-    y.dispose();
+    let d: Float32Array;
+    try {
+      d = (await y.data()) as Float32Array;
+    } finally {
+      y.dispose();
+    }
     for (let k = 0; k * dim < d.length; k++) {
       const row = d.slice(k * dim, (k + 1) * dim);
       if (row.some((v) => !Number.isFinite(v))) {
@@ -71,9 +76,9 @@ export function perClip(encoder: VideoResNet, set: ExamClips, batch: number, wha
 /** The identity feature map (for {@link perClip}). */
 export const identity = (f: tf.Tensor2D): tf.Tensor2D => f;
 
-/** Mean-pooled encoder features of each exam (evaluation mode, clips averaged), `[exams][featureDim]`. */
-export function embedExams(encoder: VideoResNet, set: ExamClips, batch: number, what: string): Float32Array[] {
-  const rows = perClip(encoder, set, batch, what, identity);
+/** Mean-pooled encoder features of each exam (evaluation mode, clips averaged), `[exams][featureDim]`; read back asynchronously. */
+export async function embedExams(encoder: VideoResNet, set: ExamClips, batch: number, what: string): Promise<Float32Array[]> {
+  const rows = await perClip(encoder, set, batch, what, identity);
   const per = set.clips[0]?.length ?? 1;
   return set.clips.map((_, e) => {
     const m = new Float32Array(rows[0]?.length ?? 0);

@@ -62,8 +62,8 @@ export async function finetune(cfg: ExperimentConfig, encoder: VideoResNet, trai
   const headOpt = new AdamW({ learningRate: f.lr, weightDecay: f.weightDecay });
   const encOpt = f.encoderLrScale > 0 ? new AdamW({ learningRate: f.lr * f.encoderLrScale, weightDecay: f.weightDecay }) : null;
   const w = classWeights(trainExams.map((e) => e.label), f.balanced);
-  const predict = (set: ExamClips): number[] => {
-    const probs = perClip(encoder, set, f.batch, phase, (feat) => tf.sigmoid(tf.add(tf.matMul(feat, hw), hb)) as tf.Tensor2D);
+  const predict = async (set: ExamClips): Promise<number[]> => {
+    const probs = await perClip(encoder, set, f.batch, phase, (feat) => tf.sigmoid(tf.add(tf.matMul(feat, hw), hb)) as tf.Tensor2D);
     return examMeans(probs.map((r) => r[0] as number), set.clips[0]?.length ?? 1);
   };
   const all = (): tf.Variable[] => [...encoder.trainableVariables, ...encoder.nonTrainableVariables, hw, hb];
@@ -97,7 +97,7 @@ export async function finetune(cfg: ExperimentConfig, encoder: VideoResNet, trai
         log.progress({ phase, step, total, loss: lv, epoch }, clips.length);
       }
       losses.push(n > 0 ? sum / n : NaN);
-      const va = safeAuc(val.exams.map((e) => e.label), predict(val));
+      const va = safeAuc(val.exams.map((e) => e.label), await predict(val));
       valAuc.push(va);
       log.log('epoch', { phase, epoch, loss: losses.at(-1), valAuc: va });
       if (!(va <= best)) {
@@ -107,7 +107,7 @@ export async function finetune(cfg: ExperimentConfig, encoder: VideoResNet, trai
       }
     }
     if (bestSnap) all().forEach((v, i) => v.assign((bestSnap as tf.Tensor[])[i] as tf.Tensor));
-    return { scores: predict(test), val: { labels: val.exams.map((e) => e.label), scores: predict(val) }, losses, valAuc };
+    return { scores: await predict(test), val: { labels: val.exams.map((e) => e.label), scores: await predict(val) }, losses, valAuc };
   } finally {
     if (bestSnap) tf.dispose(bestSnap);
     await loader.close();

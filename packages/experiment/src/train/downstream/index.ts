@@ -59,8 +59,8 @@ export async function runDownstream(cfg: ExperimentConfig, runDir: string, opts:
     } else {
       const tr = await loadEvalClips(cfg, trainExams, log);
       const b = cfg.finetune.batch;
-      const train = { ...toMatrix(embedExams(encoder, tr, b, phase)), labels: tr.exams.map((e) => e.label) };
-      const mVal = toMatrix(embedExams(encoder, val, b, phase)), mTe = toMatrix(embedExams(encoder, test, b, phase));
+      const train = { ...toMatrix(await embedExams(encoder, tr, b, phase)), labels: tr.exams.map((e) => e.label) };
+      const mVal = toMatrix(await embedExams(encoder, val, b, phase)), mTe = toMatrix(await embedExams(encoder, test, b, phase));
       if (protocol === 'knn') {
         const k = { k: cfg.probe.k, numClasses: 2 };
         result = { ...base, scores: positiveProba(knnClassify(train, mTe, k).proba), val: { labels: yVal, scores: positiveProba(knnClassify(train, mVal, k).proba) } };
