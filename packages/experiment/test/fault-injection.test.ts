@@ -93,6 +93,15 @@ describe('3. poisoned checkpoints are never kept', () => {
   });
 });
 
+describe('3./4. a diverging downstream run stops instead of reporting', () => {
+  // Before: finetune --finetune.lr 1e30 exited 0 with every score null, and evaluate/report then showed AUC 0.500, sens 1.000.
+  it('finetune with a diverging lr stops at the first non-finite loss, naming the exams, and writes no results', async () => {
+    const run = join(dir, 'ft-diverge');
+    await expect(cli('finetune', ...tiny(run, '--init', 'random', '--finetune.lr', '1e30', '--finetune.epochs', '3'))).rejects.toThrow(/loss became (NaN|-?Infinity) at epoch \d+ \(exams \d+/);
+    expect(existsSync(join(run, 'results')) ? readdirSync(join(run, 'results')) : []).toEqual([]);
+  }, 120_000);
+});
+
 describe('4. non-finite scores never become metrics', () => {
   // Before: evaluate printed "AUC 0.750 [0.378, 1.000]" with a null score included.
   it('writeResult refuses a NaN score and evaluate/report refuse a results file holding one, naming the file', async () => {
@@ -155,6 +164,23 @@ describe('5. bad volumes are bad exams: skipped and counted naming the file, the
     expect(r.err).toMatch(new RegExp(`warning: .*${badIds[0]}\\.npy`));
     const [res] = readResults([run]);
     expect(res?.scores.every(Number.isFinite)).toBe(true);
+  }, 120_000);
+});
+
+describe('6. size limits come from the config', () => {
+  // Before: maxBytes could not be set from the config (only the 2 GiB default of the reader applied).
+  it('data.maxMB refuses an exam whose header declares more, naming the file; without it the exam is read', async () => {
+    const big = join(dir, 'big-data');
+    cpSync(data, big, { recursive: true });
+    const id = makeSplits(big, 'acl', 0.25, 0).train[0]!.id;
+    const file = join(big, 'train', 'sagittal', `${id}.npy`);
+    writeFileSync(file, encodeNpy({ data: new Uint8Array(8 * 380 * 380).fill(9), shape: [8, 380, 380, 1], dtype: 'uint8' }, [8, 380, 380])); // 1.16 MB
+    const limited = await cli('knn', ...tiny(join(dir, 'big-limited'), '--init', 'random', '--data.maxMB', '1').map((a) => (a === data ? big : a)));
+    expect(limited.code).toBe(0);
+    expect(limited.err).toMatch(new RegExp(`warning: .*train/sagittal/${id}\\.npy.*maxBytes=1048576`));
+    const free = await cli('knn', ...tiny(join(dir, 'big-free'), '--init', 'random').map((a) => (a === data ? big : a)));
+    expect(free.code).toBe(0);
+    expect(free.err).not.toMatch(new RegExp(`${id}\\.npy`));
   }, 120_000);
 });
 
