@@ -149,6 +149,16 @@ describe('kill faults (child processes on the built package)', () => {
     expect(readFileSync(log, 'utf8')).toBe('{"n":1}\n{"n"'); // 4 of the 8 bytes
   });
 
+  it('a malformed variable makes the first write fail quoting it (nothing is written)', () => {
+    const d = tmp();
+    const p = join(d, 'f.json');
+    const r = run('kill:f.json', `try { u.writeFileAtomicSync(${JSON.stringify(p)}, '1'); } catch (e) { console.log(e.message); }`);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain(`${p}: could not write the file atomically`);
+    expect(r.stdout).toContain('BYOLMED3D_FAULT: cannot parse "kill:f.json"');
+    expect(readdirSync(d)).toEqual([]);
+  });
+
   it('unset, the same script runs to the end', () => {
     const d = tmp();
     const p = join(d, 'f.json');
