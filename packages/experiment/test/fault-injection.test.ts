@@ -6,6 +6,7 @@ import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, re
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeNpy } from '@byolmed3d/video-io';
+import { decodeSafetensors } from '@byolmed3d/resnet3d';
 import { demoPresets, generateDemoDataset, readResults } from '@byolmed3d/experiment';
 import { checkpointPath, encodeCheckpoint, latestCheckpoint, listCheckpoints, loadCheckpoint, makeSplits, nonFiniteTensors, pruneCheckpoints, saveCheckpoint, writeResult } from '@byolmed3d/experiment/internal';
 import { cli } from './cli-helper.js';
@@ -91,6 +92,32 @@ describe('3. poisoned checkpoints are never kept', () => {
     expect(existsSync(checkpointPath(d, 1))).toBe(true); // the last finite one
     expect(existsSync(checkpointPath(d, 3))).toBe(false); // the poisoned one
   });
+});
+
+describe('3. an exam scaled by 1e30 poisons no checkpoint', () => {
+  // Before: an exam scaled by 1e30 left a poisoned step-2.ckpt (non-finite batch-norm statistics) that was kept and resumed from.
+  it('pretraining over it keeps only finite checkpoints and exports no non-finite encoder', async () => {
+    const huge = join(dir, 'huge-data');
+    cpSync(data, huge, { recursive: true });
+    const id = makeSplits(huge, 'acl', 0.25, 0).train[0]!.id;
+    const vol = new Float32Array(8 * 24 * 24).map((_, i) => (1 + (i % 7)) * 1e30);
+    writeFileSync(join(huge, 'train', 'sagittal', `${id}.npy`), encodeNpy({ data: vol, shape: [8, 24, 24, 1], dtype: 'float32' }, [8, 24, 24]));
+    const run = join(dir, 'huge');
+    const r = await cli('pretrain', ...tiny(run).map((a) => (a === data ? huge : a))).catch((e: unknown) => ({ code: 1, out: '', err: String(e) }));
+    const kept = listCheckpoints(join(run, 'pretrain'));
+    for (const c of kept) expect(nonFiniteTensors(loadCheckpoint(c.path)), c.path).toEqual([]);
+    if (r.code === 0) {
+      // Finished: every exported value finite (batch-norm running_var included), as in every kept checkpoint.
+      const { entries } = decodeSafetensors(readFileSync(join(run, 'pretrain', 'encoder', 'model.safetensors')));
+      const bad = Object.entries(entries).filter(([, t]) => t.data instanceof Float32Array && !t.data.every(Number.isFinite)).map(([n]) => n);
+      expect(bad).toEqual([]);
+      expect(Object.keys(entries).some((n) => n.endsWith('running_var'))).toBe(true);
+      expect(kept.length).toBeGreaterThan(0);
+    } else {
+      expect(r.err).toMatch(/NaN|Inf/);
+      expect(existsSync(join(run, 'pretrain', 'encoder', 'model.safetensors'))).toBe(false);
+    }
+  }, 120_000);
 });
 
 describe('3./4. a diverging downstream run stops instead of reporting', () => {
