@@ -116,7 +116,7 @@ class Chain {
       const fragment = now.slice(now.lastIndexOf('\n') + 1);
       expect(fragment, what).not.toBe('');
       this.torn.add(fragment);
-    } else expect(after === null ? null : Buffer.compare(after, before ?? Buffer.alloc(0)) === 0 ? before : after, `${what}: the file under its final name changed`).toBe(before);
+    } else expect(after === null || before === null ? after === before : after.equals(before), `${what}: the file under its final name changed`).toBe(true);
     expect(problems(this.root, this.torn), what).toEqual([]);
     // Temps of the processes killed before this one were removed when this one started.
     const left = temps(this.root).filter((t) => t.pid !== r.pid);
