@@ -6,6 +6,7 @@ import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, re
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeNpy } from '@byolmed3d/video-io';
+import { decodeSafetensors } from '@byolmed3d/resnet3d';
 import { demoPresets, generateDemoDataset, readResults } from '@byolmed3d/experiment';
 import { checkpointPath, encodeCheckpoint, latestCheckpoint, listCheckpoints, loadCheckpoint, makeSplits, nonFiniteTensors, pruneCheckpoints, saveCheckpoint, writeResult } from '@byolmed3d/experiment/internal';
 import { cli } from './cli-helper.js';
@@ -41,12 +42,12 @@ describe('1. checkpoints are owned by their run', () => {
   it('prunes by step number, only its own run, and resumes only its own', () => {
     const d = mkdtempSync(join(tmpdir(), 'byolmed3d-prune-'));
     saveCheckpoint(checkpointPath(d, 90), ck(90, 'old'));
+    saveCheckpoint(join(d, 'step-8.ckpt'), ck(8, 'new')); // an unpadded name (older versions) sorts after step-00000010 by text
     saveCheckpoint(checkpointPath(d, 9), ck(9, 'new'));
     saveCheckpoint(checkpointPath(d, 10), ck(10, 'new'));
-    saveCheckpoint(checkpointPath(d, 100_000_000), ck(100_000_000, 'new')); // a longer name sorts before step-9 by text
     pruneCheckpoints(d, 2, 'new');
-    expect(listCheckpoints(d).map((c) => c.step)).toEqual([10, 90, 100_000_000]);
-    expect(latestCheckpoint(d, { runId: 'new' })?.step).toBe(100_000_000);
+    expect(listCheckpoints(d).map((c) => c.step)).toEqual([9, 10, 90]);
+    expect(latestCheckpoint(d, { runId: 'new' })?.step).toBe(10);
     expect(latestCheckpoint(d, { runId: 'other' })).toBeNull();
   });
 });
@@ -91,6 +92,41 @@ describe('3. poisoned checkpoints are never kept', () => {
     expect(existsSync(checkpointPath(d, 1))).toBe(true); // the last finite one
     expect(existsSync(checkpointPath(d, 3))).toBe(false); // the poisoned one
   });
+});
+
+describe('3. an exam scaled by 1e30 poisons no checkpoint', () => {
+  // Before: an exam scaled by 1e30 left a poisoned step-2.ckpt (non-finite batch-norm statistics) that was kept and resumed from.
+  it('pretraining over it keeps only finite checkpoints and exports no non-finite encoder', async () => {
+    const huge = join(dir, 'huge-data');
+    cpSync(data, huge, { recursive: true });
+    const id = makeSplits(huge, 'acl', 0.25, 0).train[0]!.id;
+    const vol = new Float32Array(8 * 24 * 24).map((_, i) => (1 + (i % 7)) * 1e30);
+    writeFileSync(join(huge, 'train', 'sagittal', `${id}.npy`), encodeNpy({ data: vol, shape: [8, 24, 24, 1], dtype: 'float32' }, [8, 24, 24]));
+    const run = join(dir, 'huge');
+    const r = await cli('pretrain', ...tiny(run).map((a) => (a === data ? huge : a))).catch((e: unknown) => ({ code: 1, out: '', err: String(e) }));
+    const kept = listCheckpoints(join(run, 'pretrain'));
+    for (const c of kept) expect(nonFiniteTensors(loadCheckpoint(c.path)), c.path).toEqual([]);
+    if (r.code === 0) {
+      // Finished: every exported value finite (batch-norm running_var included), as in every kept checkpoint.
+      const { entries } = decodeSafetensors(readFileSync(join(run, 'pretrain', 'encoder', 'model.safetensors')));
+      const bad = Object.entries(entries).filter(([, t]) => t.data instanceof Float32Array && !t.data.every(Number.isFinite)).map(([n]) => n);
+      expect(bad).toEqual([]);
+      expect(Object.keys(entries).some((n) => n.endsWith('running_var'))).toBe(true);
+      expect(kept.length).toBeGreaterThan(0);
+    } else {
+      expect(r.err).toMatch(/NaN|Inf/);
+      expect(existsSync(join(run, 'pretrain', 'encoder', 'model.safetensors'))).toBe(false);
+    }
+  }, 120_000);
+});
+
+describe('3./4. a diverging downstream run stops instead of reporting', () => {
+  // Before: finetune --finetune.lr 1e30 exited 0 with every score null, and evaluate/report then showed AUC 0.500, sens 1.000.
+  it('finetune with a diverging lr stops at the first non-finite loss, naming the exams, and writes no results', async () => {
+    const run = join(dir, 'ft-diverge');
+    await expect(cli('finetune', ...tiny(run, '--init', 'random', '--finetune.lr', '1e30', '--finetune.epochs', '3'))).rejects.toThrow(/loss became (NaN|-?Infinity) at epoch \d+ \(exams \d+/);
+    expect(existsSync(join(run, 'results')) ? readdirSync(join(run, 'results')) : []).toEqual([]);
+  }, 120_000);
 });
 
 describe('4. non-finite scores never become metrics', () => {
@@ -155,6 +191,23 @@ describe('5. bad volumes are bad exams: skipped and counted naming the file, the
     expect(r.err).toMatch(new RegExp(`warning: .*${badIds[0]}\\.npy`));
     const [res] = readResults([run]);
     expect(res?.scores.every(Number.isFinite)).toBe(true);
+  }, 120_000);
+});
+
+describe('6. size limits come from the config', () => {
+  // Before: maxBytes could not be set from the config (only the 2 GiB default of the reader applied).
+  it('data.maxMB refuses an exam whose header declares more, naming the file; without it the exam is read', async () => {
+    const big = join(dir, 'big-data');
+    cpSync(data, big, { recursive: true });
+    const id = makeSplits(big, 'acl', 0.25, 0).train[0]!.id;
+    const file = join(big, 'train', 'sagittal', `${id}.npy`);
+    writeFileSync(file, encodeNpy({ data: new Uint8Array(8 * 380 * 380).fill(9), shape: [8, 380, 380, 1], dtype: 'uint8' }, [8, 380, 380])); // 1.16 MB
+    const limited = await cli('knn', ...tiny(join(dir, 'big-limited'), '--init', 'random', '--data.maxMB', '1').map((a) => (a === data ? big : a)));
+    expect(limited.code).toBe(0);
+    expect(limited.err).toMatch(new RegExp(`warning: .*train/sagittal/${id}\\.npy.*maxBytes=1048576`));
+    const free = await cli('knn', ...tiny(join(dir, 'big-free'), '--init', 'random').map((a) => (a === data ? big : a)));
+    expect(free.code).toBe(0);
+    expect(free.err).not.toMatch(new RegExp(`${id}\\.npy`));
   }, 120_000);
 });
 

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { selectBackend, type BackendChoice } from '../backend/select.js';
@@ -9,6 +9,7 @@ import { ConfigError, mergeConfig, type ExperimentConfig } from '../config/schem
 import { generateDemoDataset } from '../demo/generate.js';
 import { writeFileAtomicSync as writeFileAtomic } from '@byolmed3d/util/node';
 import { RunLogger, formatDuration } from '../run/logger.js';
+import { prepareRunDir } from '../run/run-dir.js';
 import { INIT_LABELS, PROTOCOL_LABELS } from './config.js';
 import { MRNET_SIZES, estimatePlan, humanDuration, measureUnitTimes, type Measurement, type PlanEstimate, type UnitTimes } from './estimate.js';
 import { describeCell, expandPlan, type Cell, type Plan } from './plan.js';
@@ -93,8 +94,10 @@ export async function runReproduce(a: RunArgs, o: ReproduceOptions): Promise<num
   if (r.kinetics !== null && !existsSync(r.kinetics)) throw new ConfigError('--kinetics', `${r.kinetics}: no such file`);
   if (!dryRun && isReproduceRun(out) && !args.resume) throw new ConfigError('--resume', `${out} already holds a reproduce run (plan.json): pass --resume to continue it, or choose another --out`);
   if (args.resume && !isReproduceRun(out) && !dryRun) throw new ConfigError('--resume', `${out} holds no reproduce run to resume (no plan.json)`);
-  if (!dryRun) mkdirSync(out, { recursive: true });
+  // Writable, and the temp files of a killed earlier attempt removed (cells/KEY/pretrain/encoder is 4 levels down).
+  const stale = dryRun ? [] : prepareRunDir(out, 4);
   const log = new RunLogger(dryRun ? null : join(out, 'log.jsonl'), args.mode);
+  for (const f of stale) log.info(`removed a stale temp file left by a killed run: ${f}`);
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
   const sel = await selectBackend({ backend: cfg.backend as BackendChoice, precision: cfg.precision, ...(cfg.threads > 0 ? { threads: cfg.threads } : {}) });

@@ -1,6 +1,7 @@
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { knnClassify, rocAuc } from '@byolmed3d/metrics';
 import type { VideoResNet } from '@byolmed3d/resnet3d';
+import { appendRecordSync } from '@byolmed3d/util/node';
 import type { StepStats } from '@byolmed3d/byol';
 import type { RunLogger } from '../run/logger.js';
 import { embed, type ExamClips } from './steps.js';
@@ -80,7 +81,7 @@ export class KnnMonitor {
       this.warnings.push(msg);
       this.opts.log.warn(msg);
     }
-    appendFileSync(this.opts.file, `${JSON.stringify(point)}\n`);
+    appendRecordSync(this.opts.file, `${JSON.stringify(point)}\n`);
   }
 
   private async knnAuc(encoder: VideoResNet, data: { bank: ExamClips; val: ExamClips }): Promise<number | null> {

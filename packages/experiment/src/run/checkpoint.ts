@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { closeSync, existsSync, openSync, readFileSync, readSync, readdirSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomicSync } from '@byolmed3d/util/node';
+import { faultPoint, writeFileAtomicSync } from '@byolmed3d/util/node';
 
 /** A checkpoint problem (missing file, checksum mismatch, bad format, non-finite values). */
 export class CheckpointError extends Error {
@@ -243,6 +243,7 @@ export function pruneCheckpoints(dir: string, keep: number, runId: string): stri
   const gone: string[] = [];
   for (const { path } of own) {
     if (keepSet.has(path)) continue;
+    faultPoint(path, 'unlink');
     unlinkSync(path);
     gone.push(path);
   }

@@ -1,4 +1,5 @@
 import { appendFileSync, closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
+import { appendRecordSync } from '@byolmed3d/util/node';
 
 /** Output mode of the terminal: human progress, nothing but errors, or JSON lines. */
 export type OutputMode = 'human' | 'quiet' | 'json';
@@ -42,16 +43,14 @@ export class RunLogger {
     if (logFile) repairTornLine(logFile);
   }
 
-  /** Appends a record to the JSONL log (with a timestamp); a failed write names the file. */
+  /**
+   * Appends a record to the JSONL log (with a timestamp) in one write; a
+   * failed write (a full disk) leaves no partial line and throws a
+   * `UtilError` naming the file.
+   */
   log(event: string, fields: Record<string, unknown> = {}): void {
     const rec = { time: new Date().toISOString(), event, ...fields };
-    if (this.logFile) {
-      try {
-        appendFileSync(this.logFile, `${JSON.stringify(rec)}\n`);
-      } catch (err) {
-        throw new Error(`${this.logFile}: cannot append to the run log: ${(err as Error).message}`, { cause: err });
-      }
-    }
+    if (this.logFile) appendRecordSync(this.logFile, `${JSON.stringify(rec)}\n`);
     if (this.mode === 'json' && event !== 'progress') process.stdout.write(`${JSON.stringify(rec)}\n`);
   }
 

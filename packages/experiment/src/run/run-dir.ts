@@ -9,9 +9,10 @@ import { ConfigError, configJsonSchema, type ExperimentConfig } from '../config/
  * Gets a run directory ready before anything is computed: creates it,
  * proves it writable (a read-only folder fails here, naming it, not after a
  * training step), and removes the temp files (`*.tmp-PID...`) that killed
- * writers left in it and its sub-folders. Returns the removed temps.
+ * writers left in it and its sub-folders down to `depth` levels (default 2:
+ * `pretrain/encoder/`; a reproduce folder needs 4). Returns the removed temps.
  */
-export function prepareRunDir(runDir: string): string[] {
+export function prepareRunDir(runDir: string, depth = 2): string[] {
   try {
     mkdirSync(runDir, { recursive: true });
     writeFileAtomicSync(join(runDir, '.writable'), '', { fsync: false });
@@ -25,7 +26,7 @@ export function prepareRunDir(runDir: string): string[] {
     if (depth === 0) return;
     for (const e of readdirSync(dir, { withFileTypes: true })) if (e.isDirectory()) walk(join(dir, e.name), depth - 1);
   };
-  walk(runDir, 2);
+  walk(runDir, depth);
   return removed;
 }
 

@@ -303,7 +303,8 @@ export async function runPretrain(cfg: ExperimentConfig, runDir: string, o: Pret
       saveCheckpoint(path, { state: { runId: record.runId, configHash: record.configHash, step: m.optimizer.iterations, method: p.method, loop: st }, tensors: await stateTensors(m) });
     } catch (err) {
       const kept = latestCheckpoint(dir, { runId: record.runId });
-      throw new TrainingError('pretrain', `${(err as Error).message}; the last finite checkpoint is ${kept?.path ?? 'none'} (lower pretrain.lr?)`, { cause: err });
+      // The lr hint only for poisoned weights, not for a write that failed (a full disk).
+      throw new TrainingError('pretrain', `${(err as Error).message}; the last finite checkpoint is ${kept?.path ?? 'none'}${err instanceof CheckpointError ? ' (lower pretrain.lr?)' : ''}`, { cause: err });
     }
     pruneCheckpoints(dir, p.keepCheckpoints, record.runId);
     log.log('checkpoint', { path, step: m.optimizer.iterations });

@@ -1,6 +1,7 @@
 /**
- * Node-only file helpers of `@byolmed3d/util`: atomic writes, stale temp
- * clean-up, and JSON reading whose errors name the file. Import from
+ * Node-only file helpers of `@byolmed3d/util`: atomic writes, record
+ * appends, stale temp clean-up, JSON reading whose errors name the file, and
+ * the `BYOLMED3D_FAULT` fault-injection point of all of them. Import from
  * `@byolmed3d/util/node`; the main entry stays browser-safe.
  *
  * @packageDocumentation
@@ -12,9 +13,12 @@ import * as fs from 'node:fs';
 import * as crypto from 'node:crypto';
 import * as nodePath from 'node:path';
 import { UtilError } from '../errors.js';
+import { faultInjectionArmed, faultPoint } from './fault.js';
 
 export { UtilError } from '../errors.js';
 export type { UtilErrorReason } from '../errors.js';
+export { FAULT_ENV, faultInjectionArmed, faultPoint, setFaultInjection } from './fault.js';
+export type { FaultAction, FaultStage } from './fault.js';
 
 /** Options of {@link writeFileAtomic}. */
 export interface WriteFileAtomicOptions {
@@ -62,20 +66,33 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, o
   const tmp = tempPath(path);
   let handle: fs.promises.FileHandle | undefined;
   try {
+    faultPoint(path, 'open');
     handle = await fs.promises.open(tmp, 'wx', opts.mode ?? 0o644);
-    await handle.writeFile(data);
+    if (faultInjectionArmed()) {
+      const bytes = toBytes(data);
+      await handle.writeFile(bytes.subarray(0, bytes.length >> 1));
+      faultPoint(path, 'write');
+      await handle.writeFile(bytes.subarray(bytes.length >> 1));
+      faultPoint(path, 'fsync');
+    } else await handle.writeFile(data);
     if (doSync) await handle.sync();
     await handle.close();
     handle = undefined;
+    faultPoint(path, 'rename');
     await fs.promises.rename(tmp, path);
   } catch (e) {
     if (handle) await handle.close().catch(() => undefined);
     await fs.promises.rm(tmp, { force: true }).catch(() => undefined);
     throw fileError(path, 'could not write the file atomically (temp file removed, the old file is unchanged)', e);
   }
-  if (doSync) await syncDir(nodePath.dirname(path)).catch((e: unknown) => {
-    throw fileError(path, 'written, but its folder could not be fsynced', e);
-  });
+  if (doSync) {
+    try {
+      faultPoint(path, 'dirsync');
+      await syncDir(nodePath.dirname(path));
+    } catch (e) {
+      throw fileError(path, 'written, but its folder could not be fsynced', e);
+    }
+  }
 }
 
 /** Synchronous {@link writeFileAtomic}, for exit paths and small files; same contract. */
@@ -84,11 +101,19 @@ export function writeFileAtomicSync(path: string, data: string | Uint8Array, opt
   const tmp = tempPath(path);
   let fd: number | undefined;
   try {
+    faultPoint(path, 'open');
     fd = fs.openSync(tmp, 'wx', opts.mode ?? 0o644);
-    fs.writeFileSync(fd, data);
+    if (faultInjectionArmed()) {
+      const bytes = toBytes(data);
+      fs.writeFileSync(fd, bytes.subarray(0, bytes.length >> 1));
+      faultPoint(path, 'write');
+      fs.writeFileSync(fd, bytes.subarray(bytes.length >> 1));
+      faultPoint(path, 'fsync');
+    } else fs.writeFileSync(fd, data);
     if (doSync) fs.fsyncSync(fd);
     fs.closeSync(fd);
     fd = undefined;
+    faultPoint(path, 'rename');
     fs.renameSync(tmp, path);
   } catch (e) {
     if (fd !== undefined) {
@@ -103,6 +128,7 @@ export function writeFileAtomicSync(path: string, data: string | Uint8Array, opt
   }
   if (doSync) {
     try {
+      faultPoint(path, 'dirsync');
       const d = fs.openSync(nodePath.dirname(path), 'r');
       try {
         fs.fsyncSync(d);
@@ -112,6 +138,53 @@ export function writeFileAtomicSync(path: string, data: string | Uint8Array, opt
     } catch (e) {
       throw fileError(path, 'written, but its folder could not be fsynced', e);
     }
+  }
+}
+
+function toBytes(data: string | Uint8Array): Uint8Array {
+  return typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+}
+
+/**
+ * Appends `text` (one or more whole records, e.g. JSON lines ending in
+ * `\n`) to `path` in one write, creating the file if needed. If the write
+ * fails partway (ENOSPC, EIO), the file is truncated back to its old length,
+ * so no partial record is left, and a {@link UtilError} naming `path` is
+ * thrown (`reason` `'no-space'` or `'write-failed'`). For files with a single
+ * writer (a run's log): the roll-back would cut a concurrent writer's record.
+ *
+ * @param path - the file to append to
+ * @param text - the records to add (UTF-8)
+ */
+export function appendRecordSync(path: string, text: string): void {
+  const bytes = Buffer.from(text, 'utf8');
+  let fd: number | undefined;
+  let size = -1;
+  try {
+    fd = fs.openSync(path, 'a');
+    size = fs.fstatSync(fd).size;
+    if (faultInjectionArmed()) {
+      fs.writeFileSync(fd, bytes.subarray(0, bytes.length >> 1));
+      faultPoint(path, 'append');
+      fs.writeFileSync(fd, bytes.subarray(bytes.length >> 1));
+    } else fs.writeFileSync(fd, bytes);
+    const open = fd;
+    fd = undefined;
+    fs.closeSync(open);
+  } catch (e) {
+    if (fd !== undefined) {
+      try {
+        if (size >= 0) fs.ftruncateSync(fd, size);
+      } catch {
+        // already failing; the first error is the one reported
+      }
+      try {
+        fs.closeSync(fd);
+      } catch {
+        // as above
+      }
+    }
+    throw fileError(path, 'could not append (no partial record left; the earlier ones are unchanged)', e);
   }
 }
 
