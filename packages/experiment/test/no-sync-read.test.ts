@@ -72,6 +72,15 @@ describe('the CLI training and evaluation paths read nothing synchronously (cpu 
     enc.dispose();
   });
 
+  it("reproduce's time estimate (measureUnitTimes) reads back asynchronously", async () => {
+    const { measureUnitTimes } = await import('@byolmed3d/experiment');
+    const cfg = mergeConfig(defaultConfig(), { data: { frames: 4, crop: 16, resize: 0, channels: 1 }, model: { widthMultiplier: 0.0625 }, pretrain: { microBatch: 2, accumulation: 2 }, finetune: { batch: 2 }, reproduce: { estimateSteps: 1 } });
+    const before = tf.memory().numTensors;
+    const m = await forbidSyncReads(() => measureUnitTimes(cfg, { volume: [6, 20, 20] }));
+    for (const k of ['byolMicro', 'noTargetMicro', 'finetuneStep', 'embedClip'] as const) expect(m.wall[k]).toBeGreaterThan(0);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
   it('the two-view presets run on the tensor path without a synchronous read', async () => {
     const v = byolMed3dViews({ size: 12, frames: 3, normalize: 'zscore' });
     const x = tf.randomUniform([1, 5, 17, 15, 1], 0, 1, 'float32', 2) as tf.Tensor5D;

@@ -114,8 +114,8 @@ export async function runReproduce(a: RunArgs, o: ReproduceOptions): Promise<num
   const firstPre = plan.cells.find((c) => c.kind === 'pretrain');
   const kin = plan.cells.find((c) => c.kind === 'downstream' && c.init === 'kinetics');
   const volume = (await firstVolumeShape(cfg)) ?? (sizes === demoSizes ? ([15, r.demoSize, r.demoSize] as [number, number, number]) : undefined);
-  const measurement: Measurement = { backend: sel.choice, main: measureUnitTimes(firstPre?.config ?? cfg, volume ? { volume } : {}), seconds: 0 };
-  if (kin) measurement.kinetics = measureUnitTimes(kin.config, volume ? { volume } : {});
+  const measurement: Measurement = { backend: sel.choice, main: await measureUnitTimes(firstPre?.config ?? cfg, volume ? { volume } : {}), seconds: 0 };
+  if (kin) measurement.kinetics = await measureUnitTimes(kin.config, volume ? { volume } : {});
   measurement.seconds = (performance.now() - m0) / 1000;
   const est = estimatePlan(plan, measurement, { done, ...(sizes ? { sizes } : {}) });
   log.info(`unit times (wall): ${unitLine(measurement.main.wall)}${measurement.kinetics ? `; Kinetics r3d_18: ${unitLine(measurement.kinetics.wall)}` : ''}`);

@@ -62,11 +62,12 @@ interface Timed {
   cpu: number;
 }
 
-function timeIt(steps: number, fn: () => void, warmup = 1): Timed {
-  for (let i = 0; i < warmup; i++) fn();
+/** Times `fn` (awaited, so backends that compute asynchronously finish each repetition): wall and CPU seconds per repetition after `warmup` untimed ones. */
+async function timeIt(steps: number, fn: () => Promise<void> | void, warmup = 1): Promise<Timed> {
+  for (let i = 0; i < warmup; i++) await fn();
   const t0 = performance.now();
   const c0 = process.cpuUsage();
-  for (let i = 0; i < steps; i++) fn();
+  for (let i = 0; i < steps; i++) await fn();
   const c = process.cpuUsage(c0);
   return { wall: (performance.now() - t0) / 1000 / steps, cpu: (c.user + c.system) / 1e6 / steps };
 }
@@ -78,9 +79,11 @@ const plus = (a: Timed, b: Timed): Timed => ({ wall: a.wall + b.wall, cpu: a.cpu
  * Measures a few steps of every kind of work in the plan on the active tfjs
  * backend, on synthetic clips of the configured shape (no data needed):
  * a BYOL and a SimSiam micro-batch with gradient accumulation, a fine-tuning
- * step and feature extraction. Disposes everything it makes.
+ * step and feature extraction. Every value is read back asynchronously
+ * (no `dataSync`), so it runs on backends without synchronous reads
+ * (webgpu in Node). Disposes everything it makes.
  */
-export function measureUnitTimes(cfg: ExperimentConfig, options: MeasureOptions = {}): MeasuredUnits {
+export async function measureUnitTimes(cfg: ExperimentConfig, options: MeasureOptions = {}): Promise<MeasuredUnits> {
   const steps = options.steps ?? cfg.reproduce.estimateSteps;
   const maxBatch = options.maxBatch ?? cfg.reproduce.estimateBatch;
   const { frames, channels } = cfg.data;
@@ -95,7 +98,7 @@ export function measureUnitTimes(cfg: ExperimentConfig, options: MeasureOptions 
   const clip = (n: number): tf.Tensor5D => tf.randomNormal([n, frames, crop, crop, channels], 0, 1, 'float32', 7) as tf.Tensor5D;
   const small = mergeConfig(cfg, { data: { crop } });
   const heads = { hiddenDim: p.projectorHidden, outputDim: p.projectorOut };
-  const learnerTime = (kind: 'byol' | 'simsiam'): Timed => {
+  const learnerTime = async (kind: 'byol' | 'simsiam'): Promise<Timed> => {
     const encoder = newEncoder(small);
     const acc = new GradientAccumulator(new LARS({ learningRate: 0.01, weightDecay: p.weightDecay }), { steps: p.accumulation });
     const common = { optimizer: acc, projector: heads, predictor: heads, seed: 1 };
@@ -103,7 +106,7 @@ export function measureUnitTimes(cfg: ExperimentConfig, options: MeasureOptions 
     const a = clip(bPre), b = clip(bPre);
     try {
       // Warm up through the first optimizer step (slots, first update) when the window is short; the timed micro-batches then average the update in.
-      return scale(timeIt(steps, () => void learner.step(a, b), Math.min(p.accumulation, 2)), (p.microBatch / bPre) * vox);
+      return scale(await timeIt(steps, async () => void (await learner.stepAsync(a, b)), Math.min(p.accumulation, 2)), (p.microBatch / bPre) * vox);
     } finally {
       tf.dispose([a, b]);
       learner.dispose({ encoder: true });
@@ -111,19 +114,23 @@ export function measureUnitTimes(cfg: ExperimentConfig, options: MeasureOptions 
     }
   };
   const viewPair = viewPairSeconds(cfg, options.volume ?? [32, 256, 256], Math.max(2, steps * 2));
-  const byolMicro = plus(learnerTime('byol'), scale(viewPair, p.microBatch));
-  const noTargetMicro = plus(learnerTime('simsiam'), scale(viewPair, p.microBatch));
+  const byolMicro = plus(await learnerTime('byol'), scale(viewPair, p.microBatch));
+  const noTargetMicro = plus(await learnerTime('simsiam'), scale(viewPair, p.microBatch));
   const encoder = newEncoder(small);
   const x = clip(bFt);
   try {
     const vars = encoder.trainableVariables;
-    const finetuneStep = scale(timeIt(steps, () => {
+    const finetuneStep = scale(await timeIt(steps, async () => {
       const { value, grads } = tf.variableGrads(() => tf.mean(encoder.apply(x, { training: true }).features) as tf.Scalar, vars);
-      tf.dispose([value, ...Object.values(grads)]);
+      const g = Object.values(grads);
+      // One read that depends on every gradient: the step is finished when it returns.
+      const done = tf.tidy(() => tf.addN(g.map((t) => tf.sum(t))));
+      await done.data();
+      tf.dispose([value, done, ...g]);
     }), (cfg.finetune.batch / bFt) * vox);
-    const embedClip = scale(timeIt(steps, () => {
+    const embedClip = scale(await timeIt(steps, async () => {
       const f = tf.tidy(() => encoder.apply(x, { training: false }).features);
-      f.dataSync();
+      await f.data();
       f.dispose();
     }), vox / bFt);
     const pick = (k: 'wall' | 'cpu'): UnitTimes => ({ byolMicro: byolMicro[k], noTargetMicro: noTargetMicro[k], viewPair: viewPair[k], finetuneStep: finetuneStep[k], embedClip: embedClip[k], measuredBatch: Math.max(bPre, bFt), measuredCrop: crop });
