@@ -139,6 +139,8 @@ export function buildPretrainModel(cfg: ExperimentConfig, totalSteps: number): P
   attachSchedule(optimizer, warmupCosine({ base: p.lr, totalSteps: Math.max(1, totalSteps), warmupSteps: Math.min(p.warmupSteps, Math.max(0, totalSteps - 1)) }));
   const accumulator = new GradientAccumulator(optimizer, { steps: p.accumulation });
   const learner = makeLearner(cfg, encoder, accumulator, totalSteps);
+  // Checkpoints name the optimizer state by position in this list, not by tfjs names (process-wide counters).
+  accumulator.useVariables(learner.trainableVariables);
   return {
     encoder,
     learner,
