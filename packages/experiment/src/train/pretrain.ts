@@ -167,8 +167,13 @@ export async function restoreState(m: PretrainModel, tensors: Record<string, Ten
   m.learner.setWeights(learnerW);
   tf.dispose(learnerW.map((e) => e.tensor));
   const accW = entriesToTensors('accumulator/', tensors);
-  await m.accumulator.setWeights(accW);
-  tf.dispose(accW.map((e) => e.tensor));
+  try {
+    await m.accumulator.setWeights(accW);
+  } catch (err) {
+    throw new CheckpointError(file, `cannot restore the accumulator and optimizer state: ${(err as Error).message}`);
+  } finally {
+    tf.dispose(accW.map((e) => e.tensor));
+  }
   const k = m.optimizer.iterations;
   if (m.accumulator.step !== k || m.learner.optimizerStep !== k) throw new CheckpointError(file, `inconsistent step counts (optimizer ${k}, accumulator ${m.accumulator.step}, learner ${m.learner.optimizerStep})`);
 }
