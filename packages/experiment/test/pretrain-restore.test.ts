@@ -1,12 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { CheckpointError, mergeConfig, parseConfig, presets, selectBackend } from '@byolmed3d/experiment';
-import { buildPretrainModel, restoreState, type PretrainModel } from '@byolmed3d/experiment/internal';
-import type { TensorEntry } from '@byolmed3d/resnet3d';
+import { buildPretrainModel, restoreState, type PretrainModel, type TensorEntry } from '@byolmed3d/experiment/internal';
 
 // The tiny preset: 4 frames of 16x16, 1 channel, micro-batch 2 x 2 accumulation.
 const cfg = parseConfig(mergeConfig(parseConfig({}), presets.tiny!));
-const SHAPE = [2, 4, 16, 16, 1];
+const SHAPE: [number, number, number, number, number] = [2, 4, 16, 16, 1];
 
 function views(seed: number): [tf.Tensor5D, tf.Tensor5D] {
   return [tf.randomUniform(SHAPE, 0, 1, 'float32', seed) as tf.Tensor5D, tf.randomUniform(SHAPE, 0, 1, 'float32', seed + 1) as tf.Tensor5D];
@@ -25,8 +24,7 @@ async function state(m: PretrainModel): Promise<Record<string, TensorEntry>> {
   const out: Record<string, TensorEntry> = {};
   const add = async (prefix: string, list: Array<{ name: string; tensor: tf.Tensor }>): Promise<void> => {
     for (const { name, tensor } of list) {
-      const int = tensor.dtype === 'int32';
-      out[`${prefix}${name}`] = { shape: [...tensor.shape], dtype: int ? 'int32' : 'float32', data: int ? Int32Array.from(await tensor.data()) : Float32Array.from(await tensor.data()) };
+      out[`${prefix}${name}`] = { shape: [...tensor.shape], dtype: tensor.dtype === 'int32' ? 'int32' : 'float32', data: Float32Array.from(await tensor.data()) };
       tensor.dispose();
     }
   };
