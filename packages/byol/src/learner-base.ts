@@ -103,8 +103,10 @@ export abstract class SelfSupervisedBase implements SelfSupervisedLearner {
   readonly featureDim: number;
   /** Where gradients go. */
   readonly optimizer: OptimizerLike;
-  /** Optimizer steps so far; set from the consumer's report or counted for a plain optimizer. */
+  /** Optimizer steps so far with a plain optimizer (or a consumer without `step`); set from the consumer's report otherwise. */
   protected stepCount = 0;
+  /** The step a {@link SelfSupervisedBase.setWeights} restored, until the consumer is seen to agree. */
+  private restoredStep: number | null = null;
 
   /**
    * @param encoder - The online encoder.
@@ -133,9 +135,18 @@ export abstract class SelfSupervisedBase implements SelfSupervisedLearner {
     return {};
   }
 
-  /** Optimizer steps applied so far (the clock of tau and schedules). */
+  /** Optimizer steps applied so far (the clock of tau and schedules): the gradient consumer's own `step` when it has one. */
   get optimizerStep(): number {
-    return this.stepCount;
+    const opt = this.optimizer;
+    return isGradientConsumer(opt) && typeof opt.step === 'number' ? opt.step : this.stepCount;
+  }
+
+  /** With a consumer that has a clock, refuses to go on when it disagrees with the step {@link SelfSupervisedBase.setWeights} restored. */
+  private checkRestoredStep(context: string, opt: GradientConsumer): void {
+    if (this.restoredStep === null || typeof opt.step !== 'number') return;
+    const restored = this.restoredStep;
+    check(opt.step === restored, context, () => `the learner was restored at optimizer step ${restored} but its gradient consumer is at step ${opt.step}: restore the consumer's state too (GradientAccumulator.setWeights) from the same checkpoint`);
+    this.restoredStep = null;
   }
 
   /** Every variable the optimizer updates: encoder, projector, then any predictor. */
@@ -284,7 +295,10 @@ export abstract class SelfSupervisedBase implements SelfSupervisedLearner {
 
   private dispatch(context: string, grads: tf.NamedTensorMap): ConsumerStepResult {
     const opt = this.optimizer;
-    if (isGradientConsumer(opt)) return this.takeConsumerResult(context, opt.accumulate(grads));
+    if (isGradientConsumer(opt)) {
+      this.checkRestoredStep(context, opt);
+      return this.takeConsumerResult(context, opt.accumulate(grads));
+    }
     opt.applyGradients(grads);
     this.stepCount++;
     return { stepped: true, step: this.stepCount };
@@ -311,6 +325,7 @@ export abstract class SelfSupervisedBase implements SelfSupervisedLearner {
     if (!isGradientConsumer(opt) || typeof opt.apply !== 'function') {
       return { stepped: false, step: this.stepCount, tau: this.tauAt(this.stepCount) };
     }
+    this.checkRestoredStep(`${this.objective}.flush`, opt);
     const r = this.takeConsumerResult(`${this.objective}.flush`, opt.apply());
     const tau = r.stepped ? this.afterOptimizerStep(r.step - 1) : this.tauAt(r.step);
     return { ...r, tau };
@@ -333,17 +348,19 @@ export abstract class SelfSupervisedBase implements SelfSupervisedLearner {
       const keys = stableKeys(g.variables);
       g.variables.forEach((v, i) => out.push({ name: `${g.prefix}/${keys[i] as string}`, tensor: tf.clone(v) }));
     }
-    out.push({ name: 'step', tensor: tf.scalar(this.stepCount, 'int32') });
+    out.push({ name: 'step', tensor: tf.scalar(this.optimizerStep, 'int32') });
     return out;
   }
 
   /**
    * Restores variables and the step count from {@link SelfSupervisedBase.getWeights}'s
-   * entries. With a gradient consumer the consumer's own step count is the
-   * clock after the next call: restore it too. Reads the `step` scalar with a
-   * synchronous download; on backends that cannot read synchronously (webgpu
-   * in Node) use {@link SelfSupervisedBase.setWeightsAsync}. Nothing is
-   * changed when it throws.
+   * entries. With a gradient consumer that keeps its own `step` (grad-accum's
+   * accumulator), that count is the clock: restore the consumer too; the
+   * next step or flush refuses to go on (a {@link ByolError}) when its step
+   * is not the restored one. Reads the `step` scalar with a synchronous
+   * download; on backends that cannot read synchronously (webgpu in Node)
+   * use {@link SelfSupervisedBase.setWeightsAsync}. Nothing is changed when
+   * it throws.
    */
   setWeights(entries: readonly StateEntry[], options: SetWeightsOptions = {}): void {
     const plan = this.planRestore(entries, options);
@@ -396,7 +413,10 @@ export abstract class SelfSupervisedBase implements SelfSupervisedLearner {
     tf.tidy(() => {
       for (const [v, t] of assign) v.assign(t.dtype === v.dtype ? tf.clone(t) : tf.cast(t, v.dtype));
     });
-    if (step !== undefined) this.stepCount = step;
+    if (step !== undefined) {
+      this.stepCount = step;
+      this.restoredStep = isGradientConsumer(this.optimizer) ? step : null;
+    }
   }
 
   /** Frees what this learner created (heads, target); the encoder too when `options.encoder`. */

@@ -49,6 +49,13 @@ export interface GradientConsumer {
   /** Takes gradients keyed by variable name; steps the optimizer when its window is full. */
   accumulate(grads: tf.NamedTensorMap): ConsumerStepResult;
   /**
+   * Optimizer steps taken so far (grad-accum's `GradientAccumulator.step`).
+   * When present it is the learner's clock: tau and
+   * {@link SelfSupervisedLearner.optimizerStep} read it, and a learner
+   * restored at another step refuses to train on.
+   */
+  readonly step?: number;
+  /**
    * Applies a partial window now (end of epoch or run), if the consumer can;
    * called by {@link SelfSupervisedLearner.flush}, which then updates the target.
    */

@@ -270,6 +270,36 @@ describe('BYOL', () => {
     byol.dispose({ encoder: true });
   });
 
+  it("reads a consumer's own step as its clock, and refuses to train on when a restore left the consumer behind", async () => {
+    await useBackend();
+    class Clocked extends EveryNth {
+      get step(): number {
+        return this.steps;
+      }
+    }
+    const consumer = new Clocked(tf.train.sgd(0.1), 2);
+    const src = makeByol({ optimizer: consumer });
+    const [a, b] = views(40);
+    for (let i = 0; i < 4; i++) src.step(a, b);
+    expect(src.optimizerStep).toBe(2);
+    consumer.steps = 5; // the consumer is the one clock: the learner keeps no copy of its own
+    expect(src.optimizerStep).toBe(5);
+    consumer.steps = 2;
+    const entries = src.getWeights();
+    const fresh = new Clocked(tf.train.sgd(0.1), 2);
+    const dst = makeByol({ optimizer: fresh, seed: 5 }, 99);
+    dst.setWeights(entries);
+    expect(() => dst.step(a, b)).toThrow(/restored at optimizer step 2 but its gradient consumer is at step 0/);
+    expect(() => dst.flush()).not.toThrow(); // EveryNth has no apply(): nothing to check or do
+    fresh.steps = 2; // the consumer's state restored from the same checkpoint
+    const s = dst.step(a, b);
+    expect(s.step).toBe(2);
+    expect(dst.step(a, b).step).toBe(3);
+    tf.dispose([a, b, ...entries.map((e) => e.tensor)]);
+    src.dispose({ encoder: true });
+    dst.dispose({ encoder: true });
+  });
+
   it('getWeights / setWeights round-trip online, target, running stats and step', async () => {
     await useBackend();
     const src = makeByol({}, 7);

@@ -85,5 +85,24 @@ describe('byolmed3d weights export / convert', () => {
     expect(c.code).toBe(0);
     const ins = await cli('weights', 'inspect', join(dir, 'c.safetensors'));
     expect(ins.out).toMatch(/layer4\.1\.conv2\.1\.num_batches_tracked/);
+
+    // Both ways through .pth: export folder -> .pth -> folder, the same tensors (int64 counters kept).
+    const { readSafetensors, readTorchCheckpoint } = await import('@byolmed3d/resnet3d');
+    const want = await readSafetensors(join(dir, 'b', 'model.safetensors'));
+    const p = await cli('weights', 'convert', join(dir, 'b'), join(dir, 'd.pth'));
+    expect(p.code, p.err).toBe(0);
+    expect(p.out).toMatch(/as pth .*config\.json is not carried/);
+    const fromPth = await readTorchCheckpoint(join(dir, 'd.pth'));
+    expect(fromPth).toEqual(want);
+    expect(fromPth['layer4.1.conv2.1.num_batches_tracked']!.dtype).toBe('int64');
+    const e = await cli('weights', 'convert', join(dir, 'd.pth'), join(dir, 'e'));
+    expect(e.code, e.err).toBe(0);
+    expect(await readSafetensors(join(dir, 'e', 'model.safetensors'))).toEqual(want);
+    // Nothing is silently replaced: an existing OUT needs --force.
+    const again = await cli('weights', 'convert', join(dir, 'b'), join(dir, 'd.pth'));
+    expect(again.code).toBe(2);
+    expect(again.err).toMatch(/d\.pth exists; pass --force/);
+    expect((await cli('weights', 'convert', join(dir, 'e'), join(dir, 'd.pth'), '--force')).code).toBe(0);
+    expect(await readTorchCheckpoint(join(dir, 'd.pth'))).toEqual(want);
   }, 120_000);
 });

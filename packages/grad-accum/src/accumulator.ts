@@ -38,6 +38,16 @@ export interface GradientAccumulatorOptions {
    * until it is read.
    */
   trackGradNorm?: boolean;
+  /**
+   * The variables this accumulator gets gradients for, in a fixed order (a
+   * model's trainable variables); default none. With them, checkpoints
+   * ({@link GradientAccumulator.getWeights}) name each variable's state by its
+   * position in this list (`#<i>`) instead of its tfjs name, which carries
+   * process-wide counters (`r3d_18_2/...` when another model was built
+   * first): such a checkpoint restores into the same model built in any
+   * process. Can also be set later with {@link GradientAccumulator.useVariables}.
+   */
+  variables?: readonly tf.Variable[];
 }
 
 /** What {@link GradientAccumulator.accumulate} and {@link GradientAccumulator.apply} return. */
@@ -98,6 +108,8 @@ export class GradientAccumulator {
   private microCount = 0;
   private disposed = false;
   private normVar: tf.Variable | null = null;
+  private variableList: tf.Variable[] | null = null;
+  private readonly positions = new Map<string, number>();
 
   /**
    * @param optimizer any tfjs optimizer (tfjs' own, {@link LARS}, {@link AdamW}, ...)
@@ -116,6 +128,64 @@ export class GradientAccumulator {
     this.clipNorm = clipNorm;
     this.missingGradients = missingGradients;
     this.trackGradNorm = trackGradNorm || clipNorm !== undefined;
+    if (options.variables !== undefined) this.useVariables(options.variables);
+  }
+
+  /**
+   * Sets the variable list whose positions name the state in checkpoints
+   * (see {@link GradientAccumulatorOptions.variables}); for a model built
+   * after the accumulator (byol learners take it as their optimizer). Call it
+   * before {@link GradientAccumulator.getWeights} / {@link GradientAccumulator.setWeights}.
+   */
+  useVariables(variables: readonly tf.Variable[]): void {
+    const where = 'GradientAccumulator.useVariables';
+    check(Array.isArray(variables) && variables.every((v) => v instanceof tf.Variable), where, () => 'variables must be an array of tf.Variable');
+    this.positions.clear();
+    variables.forEach((v, i) => {
+      check(!this.positions.has(v.name), where, () => `variable '${v.name}' is listed twice`);
+      this.positions.set(v.name, i);
+    });
+    this.variableList = [...variables];
+  }
+
+  /** The checkpoint key of a variable's state: `#<position>` with a variable list, else its name. */
+  private keyOf(name: string): string {
+    if (this.variableList == null) return name;
+    const i = this.positions.get(name);
+    if (i === undefined) throw new GradAccumError('GradientAccumulator.getWeights', `variable '${name}' has accumulator state but is not in the accumulator's variable list (useVariables)`);
+    return `#${i}`;
+  }
+
+  /** The variable a checkpoint key names (`#<position>`, or a variable name in checkpoints keyed by name), checked to exist in this process. */
+  private variableOf(key: string, where: string): tf.Variable {
+    let v: tf.Variable | undefined;
+    if (/^#\d+$/.test(key)) {
+      const list = this.variableList;
+      if (list == null) throw new GradAccumError(where, `state '${key}' names a position in the variable list: give the accumulator its variables (options.variables or useVariables) before setWeights`);
+      v = list[Number(key.slice(1))];
+      if (v == null) throw new GradAccumError(where, `state '${key}': the variable list has only ${list.length} variables`);
+    } else {
+      v = tf.engine().registeredVariables[key];
+      if (v == null)
+        throw new GradAccumError(
+          where,
+          `state names variable '${key}', which this process does not have (a checkpoint keyed by tfjs variable names, which carry process-wide counters, restores only where the same models were built in the same order; checkpoints of an accumulator with a variable list are keyed by position)`,
+        );
+    }
+    return v;
+  }
+
+  /** An optimizer state name `<variable>/<slot>` with the variable part as its checkpoint key (`iter` and other names unchanged). */
+  private optimizerKeyOf(name: string): string {
+    const cut = name.lastIndexOf('/');
+    if (this.variableList == null || cut <= 0 || !this.positions.has(name.slice(0, cut))) return name;
+    return `${this.keyOf(name.slice(0, cut))}${name.slice(cut)}`;
+  }
+
+  /** The inverse of {@link GradientAccumulator.optimizerKeyOf}. */
+  private optimizerNameOf(key: string, where: string): string {
+    const m = /^(#\d+)(\/.*)$/.exec(key);
+    return m ? `${this.variableOf(m[1] as string, where).name}${m[2] as string}` : key;
   }
 
   /** Optimizer steps taken so far (the clock of schedules, target EMA, checkpoints). */
@@ -269,7 +339,10 @@ export class GradientAccumulator {
    * Everything needed to resume mid-window: the counters
    * (`gradAccum/counters` = [step, microStep]), each slot's running sum and
    * count (`gradAccum/sum/<var>`, `gradAccum/count/<var>`) and the wrapped
-   * optimizer's own `getWeights()` entries prefixed with `optimizer/`.
+   * optimizer's own `getWeights()` entries prefixed with `optimizer/`
+   * (`optimizer/iter`, `optimizer/<var>/<slot>`). `<var>` is the variable's
+   * position `#<i>` in the variable list when the accumulator has one
+   * ({@link GradientAccumulatorOptions.variables}), else its tfjs name.
    * Every returned tensor is a new copy owned by the caller: dispose them
    * after saving (`tf.dispose(weights.map((w) => w.tensor))`).
    */
@@ -277,12 +350,13 @@ export class GradientAccumulator {
     check(!this.disposed, 'GradientAccumulator.getWeights', () => 'the accumulator was disposed');
     const out: NamedTensor[] = [{ name: `${PREFIX}counters`, tensor: tf.tensor1d([this.stepCount, this.microCount], 'int32') }];
     for (const [name, slot] of this.slots) {
-      out.push({ name: `${PREFIX}sum/${name}`, tensor: tf.clone(slot.sum) });
-      out.push({ name: `${PREFIX}count/${name}`, tensor: tf.scalar(slot.count, 'int32') });
+      const key = this.keyOf(name);
+      out.push({ name: `${PREFIX}sum/${key}`, tensor: tf.clone(slot.sum) });
+      out.push({ name: `${PREFIX}count/${key}`, tensor: tf.scalar(slot.count, 'int32') });
     }
     const inner = await this.optimizer.getWeights();
     for (const w of inner) {
-      out.push({ name: `optimizer/${w.name}`, tensor: tf.clone(w.tensor) });
+      out.push({ name: `optimizer/${this.optimizerKeyOf(w.name)}`, tensor: tf.clone(w.tensor) });
       if (!(w.tensor instanceof tf.Variable)) w.tensor.dispose();
     }
     return out;
@@ -292,6 +366,10 @@ export class GradientAccumulator {
    * Restores a state saved by {@link GradientAccumulator.getWeights} (into a
    * fresh or a used accumulator wrapping an optimizer of the same kind). The
    * given tensors are copied: the caller still owns and disposes them.
+   * State keyed by position (`#<i>`) needs the variable list
+   * ({@link GradientAccumulator.useVariables}); state keyed by name needs
+   * variables of those names in this process. Either is checked (names,
+   * shapes) before anything changes.
    * Optimizer state variables replaced by the optimizer's `setWeights` (tfjs'
    * own optimizers re-create theirs without freeing the old ones) are freed.
    */
@@ -306,9 +384,13 @@ export class GradientAccumulator {
     const counts = new Map<string, number>();
     const inner: NamedTensor[] = [];
     for (const w of weights) {
-      if (w.name.startsWith(`${PREFIX}sum/`)) sums.set(w.name.slice(PREFIX.length + 4), w.tensor);
-      else if (w.name.startsWith(`${PREFIX}count/`)) counts.set(w.name.slice(PREFIX.length + 6), Number((await w.tensor.data())[0]));
-      else if (w.name.startsWith('optimizer/')) inner.push({ name: w.name.slice('optimizer/'.length), tensor: w.tensor });
+      if (w.name.startsWith(`${PREFIX}sum/`)) {
+        const key = w.name.slice(PREFIX.length + 4);
+        const v = this.variableOf(key, where);
+        check(tf.util.arraysEqual(v.shape, w.tensor.shape), where, () => `state '${w.name}' has shape [${w.tensor.shape}], its variable '${v.name}' [${v.shape}]`);
+        sums.set(v.name, w.tensor);
+      } else if (w.name.startsWith(`${PREFIX}count/`)) counts.set(this.variableOf(w.name.slice(PREFIX.length + 6), where).name, Number((await w.tensor.data())[0]));
+      else if (w.name.startsWith('optimizer/')) inner.push({ name: this.optimizerNameOf(w.name.slice('optimizer/'.length), where), tensor: w.tensor });
       else if (w.name !== `${PREFIX}counters`) throw new GradAccumError(where, `unexpected entry '${w.name}'`);
     }
     for (const name of sums.keys()) check(counts.has(name), where, () => `no count for slot '${name}'`);

@@ -1,27 +1,15 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { check } from './errors.js';
-import { excludeRankOne, type ExcludePredicate } from './exclude.js';
-import { SlotOptimizer } from './slot-optimizer.js';
+import { SlotOptimizer, type SlotOptimizerOptions } from './slot-optimizer.js';
 
 /** Options of {@link AdamW}. */
-export interface AdamWOptions {
-  /** Learning rate. Required. */
-  learningRate: number;
+export interface AdamWOptions extends SlotOptimizerOptions {
   /** Decay of the first moment; default 0.9. */
   beta1?: number;
   /** Decay of the second moment; default 0.999. */
   beta2?: number;
   /** Added to `sqrt(v̂)`; default 1e-8. */
   epsilon?: number;
-  /** Decoupled weight decay λ (the step multiplies `w` by `1 − lr·λ`); default 0.01 (PyTorch's). */
-  weightDecay?: number;
-  /**
-   * Variables that get no weight decay; default {@link excludeRankOne} (biases
-   * and norm parameters), the usual practice; PyTorch's `AdamW` decays
-   * everything unless given parameter groups: pass `excludeNone` for that.
-   * Not serialised by `getConfig`.
-   */
-  exclude?: ExcludePredicate;
 }
 
 /**
@@ -48,25 +36,20 @@ export class AdamW extends SlotOptimizer {
   beta2: number;
   /** ε. */
   epsilon: number;
-  /** Decoupled weight decay λ. */
-  weightDecay: number;
-  /** Variables that get no weight decay. */
-  exclude: ExcludePredicate;
   /** Slot names: `m`, `v`, `step`. */
   protected readonly slotNames = ['m', 'v', 'step'] as const;
+  /** Saved by `getConfig` besides the learning rate. */
+  protected readonly configKeys = ['beta1', 'beta2', 'epsilon', 'weightDecay'] as const;
 
   /** @param options see {@link AdamWOptions} */
   constructor(options: AdamWOptions) {
-    super(options.learningRate);
+    super(options.learningRate, options.weightDecay ?? 0.01, options.exclude);
     this.beta1 = options.beta1 ?? 0.9;
     this.beta2 = options.beta2 ?? 0.999;
     this.epsilon = options.epsilon ?? 1e-8;
-    this.weightDecay = options.weightDecay ?? 0.01;
-    this.exclude = options.exclude ?? excludeRankOne;
     check(this.beta1 >= 0 && this.beta1 < 1, 'AdamW', () => `beta1 must be in [0, 1), got ${this.beta1}`);
     check(this.beta2 >= 0 && this.beta2 < 1, 'AdamW', () => `beta2 must be in [0, 1), got ${this.beta2}`);
     check(this.epsilon >= 0, 'AdamW', () => `epsilon must be >= 0, got ${this.epsilon}`);
-    check(this.weightDecay >= 0, 'AdamW', () => `weightDecay must be >= 0, got ${this.weightDecay}`);
   }
 
   /** One AdamW update of `variable` (inside `tf.tidy`). */
@@ -88,31 +71,6 @@ export class AdamW extends SlotOptimizer {
     v.assign(newV);
     step.assign(t);
     variable.assign(tf.sub(w, tf.mul(update, lr)));
-  }
-
-  /** Serialisable configuration (the exclusion predicate is not included). */
-  override getConfig(): tf.serialization.ConfigDict {
-    return {
-      learningRate: this.learningRate,
-      beta1: this.beta1,
-      beta2: this.beta2,
-      epsilon: this.epsilon,
-      weightDecay: this.weightDecay,
-    };
-  }
-
-  /** Re-creates an AdamW from {@link AdamW.getConfig}'s output (default exclusion predicate). */
-  static override fromConfig<T extends tf.serialization.Serializable>(
-    cls: tf.serialization.SerializableConstructor<T>,
-    config: tf.serialization.ConfigDict,
-  ): T {
-    return new cls({
-      learningRate: config['learningRate'] as number,
-      beta1: config['beta1'] as number,
-      beta2: config['beta2'] as number,
-      epsilon: config['epsilon'] as number,
-      weightDecay: config['weightDecay'] as number,
-    });
   }
 }
 

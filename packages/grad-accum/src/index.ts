@@ -10,7 +10,7 @@ export type { LARSOptions } from './lars.js';
 export { AdamW } from './adamw.js';
 export type { AdamWOptions } from './adamw.js';
 export { SlotOptimizer, gradientEntries } from './slot-optimizer.js';
-export type { NamedTensor, VariableGradients } from './slot-optimizer.js';
+export type { NamedTensor, SlotOptimizerOptions, VariableGradients } from './slot-optimizer.js';
 export { excludeAny, excludeByName, excludeNone, excludeRankOne } from './exclude.js';
 export type { ExcludePredicate } from './exclude.js';
 export { attachSchedule, getLearningRate, setLearningRate } from './learning-rate.js';

@@ -1,16 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { check } from './errors.js';
-import { excludeRankOne, type ExcludePredicate } from './exclude.js';
-import { SlotOptimizer } from './slot-optimizer.js';
+import { SlotOptimizer, type SlotOptimizerOptions } from './slot-optimizer.js';
 
 /** Options of {@link LARS}. */
-export interface LARSOptions {
-  /** Learning rate; BYOL uses 0.2 x batch / 256 (see `scaledLearningRate`). Required. */
-  learningRate: number;
+export interface LARSOptions extends SlotOptimizerOptions {
   /** Momentum of the heavy-ball buffer; default 0.9. */
   momentum?: number;
-  /** L2 weight decay added to the gradient before adaptation; default 1.5e-6 (BYOL). */
-  weightDecay?: number;
   /**
    * Trust coefficient η of the layer-wise trust ratio
    * `η · ‖w‖ / ‖g + λw‖`; default 1e-3.
@@ -18,13 +13,6 @@ export interface LARSOptions {
   trustCoefficient?: number;
   /** Alias of {@link LARSOptions.trustCoefficient} (the η of You et al. and of BYOL's code); `trustCoefficient` wins when both are given. */
   eta?: number;
-  /**
-   * Variables left out of BOTH weight decay and trust-ratio adaptation (they
-   * get plain momentum SGD); default {@link excludeRankOne} (biases and norm
-   * scales/shifts, detected by rank). Not serialised by `getConfig`: pass it
-   * again after `fromConfig` when it is not the default.
-   */
-  exclude?: ExcludePredicate;
   /** Use Nesterov momentum; default false (BYOL uses plain momentum). */
   nesterov?: boolean;
 }
@@ -53,27 +41,22 @@ export class LARS extends SlotOptimizer {
   }
   /** Momentum μ. */
   momentum: number;
-  /** Weight decay λ. */
-  weightDecay: number;
   /** Trust coefficient η. */
   trustCoefficient: number;
   /** Nesterov momentum. */
   nesterov: boolean;
-  /** Variables excluded from decay and adaptation. */
-  exclude: ExcludePredicate;
   /** Slot names: `momentum`. */
   protected readonly slotNames = ['momentum'] as const;
+  /** Saved by `getConfig` besides the learning rate. */
+  protected readonly configKeys = ['momentum', 'weightDecay', 'trustCoefficient', 'nesterov'] as const;
 
   /** @param options see {@link LARSOptions} */
   constructor(options: LARSOptions) {
-    super(options.learningRate);
+    super(options.learningRate, options.weightDecay ?? 1.5e-6, options.exclude);
     this.momentum = options.momentum ?? 0.9;
-    this.weightDecay = options.weightDecay ?? 1.5e-6;
     this.trustCoefficient = options.trustCoefficient ?? options.eta ?? 1e-3;
     this.nesterov = options.nesterov ?? false;
-    this.exclude = options.exclude ?? excludeRankOne;
     check(this.momentum >= 0 && this.momentum < 1, 'LARS', () => `momentum must be in [0, 1), got ${this.momentum}`);
-    check(this.weightDecay >= 0, 'LARS', () => `weightDecay must be >= 0, got ${this.weightDecay}`);
     check(this.trustCoefficient > 0, 'LARS', () => `trustCoefficient must be > 0, got ${this.trustCoefficient}`);
   }
 
@@ -99,31 +82,6 @@ export class LARS extends SlotOptimizer {
     const step = this.nesterov ? tf.add(g, tf.mul(newV, this.momentum)) : newV;
     v.assign(newV);
     variable.assign(tf.sub(variable, tf.mul(step, lr)));
-  }
-
-  /** Serialisable configuration (the exclusion predicate is not included). */
-  override getConfig(): tf.serialization.ConfigDict {
-    return {
-      learningRate: this.learningRate,
-      momentum: this.momentum,
-      weightDecay: this.weightDecay,
-      trustCoefficient: this.trustCoefficient,
-      nesterov: this.nesterov,
-    };
-  }
-
-  /** Re-creates a LARS from {@link LARS.getConfig}'s output (default exclusion predicate). */
-  static override fromConfig<T extends tf.serialization.Serializable>(
-    cls: tf.serialization.SerializableConstructor<T>,
-    config: tf.serialization.ConfigDict,
-  ): T {
-    return new cls({
-      learningRate: config['learningRate'] as number,
-      momentum: config['momentum'] as number,
-      weightDecay: config['weightDecay'] as number,
-      trustCoefficient: config['trustCoefficient'] as number,
-      nesterov: config['nesterov'] as boolean,
-    });
   }
 }
 

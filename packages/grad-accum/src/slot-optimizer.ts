@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { check, GradAccumError } from './errors.js';
+import { excludeRankOne, type ExcludePredicate } from './exclude.js';
 
 /** A named tensor, as tfjs optimizers' `getWeights`/`setWeights` use (tfjs-core does not export its own type). */
 export interface NamedTensor {
@@ -7,6 +8,27 @@ export interface NamedTensor {
   name: string;
   /** The tensor. */
   tensor: tf.Tensor;
+}
+
+/** Options every {@link SlotOptimizer} ({@link LARS}, {@link AdamW}) takes. */
+export interface SlotOptimizerOptions {
+  /** Learning rate. Required (LARS in BYOL: 0.2 x batch / 256, see `scaledLearningRate`). */
+  learningRate: number;
+  /**
+   * Weight decay λ: LARS adds `λ·w` to the gradient before the trust ratio
+   * (default 1.5e-6, BYOL's); AdamW decouples it, `w ← w·(1 − lr·λ)` (default
+   * 0.01, PyTorch's).
+   */
+  weightDecay?: number;
+  /**
+   * Variables that get no weight decay (and, with LARS, no trust-ratio
+   * adaptation: plain momentum SGD); default {@link excludeRankOne} (biases
+   * and norm scales/shifts, detected by rank). PyTorch's `AdamW` decays
+   * everything unless given parameter groups: pass `excludeNone` for that.
+   * Not serialised by `getConfig`: pass it again after `fromConfig` when it
+   * is not the default.
+   */
+  exclude?: ExcludePredicate;
 }
 
 /** A gradient map as tfjs optimizers accept it: by name, or as a list of `{ name, tensor }`. */
@@ -35,16 +57,41 @@ export function gradientEntries(grads: VariableGradients): Array<[string, tf.Ten
 export abstract class SlotOptimizer extends tf.Optimizer {
   /** The learning rate used by the next `applyGradients` call. */
   learningRate: number;
+  /** Weight decay λ (what it does is the subclass's: L2 in the gradient, or decoupled). */
+  weightDecay: number;
+  /** Variables that get no weight decay (and, for {@link LARS}, no trust-ratio adaptation). */
+  exclude: ExcludePredicate;
   /** Slot names this optimizer keeps per variable, e.g. `['momentum']`. */
   protected abstract readonly slotNames: readonly string[];
+  /** Options besides `learningRate` that {@link SlotOptimizer.getConfig} saves (numbers and booleans, by their option names). */
+  protected abstract readonly configKeys: readonly string[];
   /** Slots: variable name -> slot name -> state variable. */
   protected readonly slots = new Map<string, Map<string, tf.Variable>>();
 
-  /** @param learningRate initial learning rate (> 0 is not required: 0 freezes) */
-  constructor(learningRate: number) {
+  /**
+   * @param learningRate initial learning rate (> 0 is not required: 0 freezes)
+   * @param weightDecay weight decay λ, >= 0
+   * @param exclude variables without weight decay; default {@link excludeRankOne}
+   */
+  constructor(learningRate: number, weightDecay: number, exclude: ExcludePredicate = excludeRankOne) {
     super();
     check(Number.isFinite(learningRate), this.constructor.name, () => `learningRate must be a finite number, got ${learningRate}`);
+    check(weightDecay >= 0, this.constructor.name, () => `weightDecay must be >= 0, got ${weightDecay}`);
     this.learningRate = learningRate;
+    this.weightDecay = weightDecay;
+    this.exclude = exclude;
+  }
+
+  /** Serialisable configuration: `learningRate` and the options named by `configKeys` (the exclusion predicate is not included). */
+  override getConfig(): tf.serialization.ConfigDict {
+    const out: tf.serialization.ConfigDict = { learningRate: this.learningRate };
+    for (const k of this.configKeys) out[k] = (this as unknown as Record<string, number | boolean>)[k] as number | boolean;
+    return out;
+  }
+
+  /** Re-creates an optimizer from {@link SlotOptimizer.getConfig}'s output (its options object; default exclusion predicate). */
+  static override fromConfig<T extends tf.serialization.Serializable>(cls: tf.serialization.SerializableConstructor<T>, config: tf.serialization.ConfigDict): T {
+    return new cls({ ...config });
   }
 
   /** Sets the learning rate used from the next step on. */

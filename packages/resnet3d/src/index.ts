@@ -44,6 +44,7 @@ export {
   type TensorEntryLike,
 } from './state-dict.js';
 export { parseTorchCheckpoint, readTorchCheckpoint, type ReadTorchCheckpointOptions } from './torch-checkpoint.js';
+export { encodeTorchCheckpoint, writeTorchCheckpoint, type EncodeTorchCheckpointOptions } from './torch-writer.js';
 export {
   VideoResNet,
   type ApplyOptions,

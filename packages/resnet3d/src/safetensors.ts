@@ -1,6 +1,6 @@
 import { WeightsError } from './errors.js';
 import { copyRange, readSource } from './source.js';
-import { bfloat16ToFloat, floatToBfloat16, floatToHalf, halfToFloat, isFloatDType, numel, stateDictEntries, type EntryData, type StateDict, type TensorDType, type TensorEntryLike } from './state-dict.js';
+import { bfloat16ToFloat, DTYPE_BYTES, encodeElements, halfToFloat, numel, stateDictEntries, storedDType, type EntryData, type StateDict, type TensorDType, type TensorEntryLike } from './state-dict.js';
 
 const ST_TO_DTYPE: Record<string, TensorDType> = {
   F32: 'float32',
@@ -26,7 +26,6 @@ const DTYPE_TO_ST: Record<TensorDType, string> = {
   uint8: 'U8',
   bool: 'BOOL',
 };
-const DTYPE_BYTES: Record<TensorDType, number> = { float32: 4, float16: 2, bfloat16: 2, float64: 8, int64: 8, int32: 4, int16: 2, int8: 1, uint8: 1, bool: 1 };
 
 /** A decoded safetensors file. */
 export interface SafetensorsFile {
@@ -126,14 +125,6 @@ export async function readSafetensors(source: string | Uint8Array | ArrayBuffer)
   return decodeSafetensors(bytes, label).entries;
 }
 
-function storedDType(e: TensorEntryLike, floatDType: 'float32' | 'float16' | 'bfloat16'): TensorDType {
-  if (e.data instanceof BigInt64Array) return 'int64';
-  if (e.data instanceof Int32Array) return e.dtype === 'int16' || e.dtype === 'int8' ? e.dtype : 'int32';
-  if (e.data instanceof Uint8Array) return e.dtype === 'bool' ? 'bool' : 'uint8';
-  if (e.dtype !== undefined && !isFloatDType(e.dtype)) return e.dtype;
-  return floatDType;
-}
-
 /**
  * Encodes state-dict entries as safetensors bytes, in the given order.
  * float32 entries are written bit-exactly unless `floatDType` asks for less.
@@ -147,44 +138,9 @@ export function encodeSafetensors(entries: Record<string, TensorEntryLike> | Map
   let offset = 0;
   for (const [name, e] of list) {
     const dtype = storedDType(e, floatDType);
-    const n = numel(e.shape);
-    if (e.data.length !== n) throw new WeightsError(name, 'safetensors', `${e.data.length} elements for shape [${e.shape.join(', ')}]`);
-    const size = n * DTYPE_BYTES[dtype];
-    const src = e.data;
-    const fast = dtype === 'float32' && !(src instanceof BigInt64Array);
-    const buf = fast ? new Uint8Array(Float32Array.from(src as ArrayLike<number>).buffer) : new Uint8Array(size);
-    const dv = new DataView(buf.buffer);
-    for (let i = 0; i < (fast ? 0 : n); i++) {
-      const v = src[i] as number | bigint;
-      switch (dtype) {
-        case 'float32':
-          dv.setFloat32(4 * i, Number(v), true);
-          break;
-        case 'float16':
-          dv.setUint16(2 * i, floatToHalf(Number(v)), true);
-          break;
-        case 'bfloat16':
-          dv.setUint16(2 * i, floatToBfloat16(Number(v)), true);
-          break;
-        case 'float64':
-          dv.setFloat64(8 * i, Number(v), true);
-          break;
-        case 'int64':
-          dv.setBigInt64(8 * i, typeof v === 'bigint' ? v : BigInt(Math.trunc(v)), true);
-          break;
-        case 'int32':
-          dv.setInt32(4 * i, Number(v), true);
-          break;
-        case 'int16':
-          dv.setInt16(2 * i, Number(v), true);
-          break;
-        case 'int8':
-          dv.setInt8(i, Number(v));
-          break;
-        default:
-          dv.setUint8(i, Number(v));
-      }
-    }
+    if (e.data.length !== numel(e.shape)) throw new WeightsError(name, 'safetensors', `${e.data.length} elements for shape [${e.shape.join(', ')}]`);
+    const buf = encodeElements(e, dtype);
+    const size = buf.length;
     header[name] = { dtype: DTYPE_TO_ST[dtype], shape: [...e.shape], data_offsets: [offset, offset + size] };
     chunks.push(buf);
     offset += size;

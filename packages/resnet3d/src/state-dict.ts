@@ -119,3 +119,60 @@ export function floatToBfloat16(v: number): number {
   const rounded = x + 0x7fff + ((x >>> 16) & 1);
   return (rounded >>> 16) & 0xffff;
 }
+
+/** Bytes per element of each {@link TensorDType} (internal). */
+export const DTYPE_BYTES: Record<TensorDType, number> = { float32: 4, float16: 2, bfloat16: 2, float64: 8, int64: 8, int32: 4, int16: 2, int8: 1, uint8: 1, bool: 1 };
+
+/**
+ * The dtype an entry is written as (internal, shared by the safetensors and
+ * torch writers): integer and bool data keep their type, floating data is
+ * written as `floatDType`.
+ */
+export function storedDType(e: TensorEntryLike, floatDType: 'float32' | 'float16' | 'bfloat16'): TensorDType {
+  if (e.data instanceof BigInt64Array) return 'int64';
+  if (e.data instanceof Int32Array) return e.dtype === 'int16' || e.dtype === 'int8' ? e.dtype : 'int32';
+  if (e.data instanceof Uint8Array) return e.dtype === 'bool' ? 'bool' : 'uint8';
+  if (e.dtype !== undefined && !isFloatDType(e.dtype)) return e.dtype;
+  return floatDType;
+}
+
+/** The raw little-endian bytes of an entry's elements stored as `dtype` (internal). */
+export function encodeElements(e: TensorEntryLike, dtype: TensorDType): Uint8Array {
+  const n = e.data.length;
+  const src = e.data;
+  if (dtype === 'float32' && !(src instanceof BigInt64Array)) return new Uint8Array(Float32Array.from(src as ArrayLike<number>).buffer);
+  const buf = new Uint8Array(n * DTYPE_BYTES[dtype]);
+  const dv = new DataView(buf.buffer);
+  for (let i = 0; i < n; i++) {
+    const v = src[i] as number | bigint;
+    switch (dtype) {
+      case 'float32':
+        dv.setFloat32(4 * i, Number(v), true);
+        break;
+      case 'float16':
+        dv.setUint16(2 * i, floatToHalf(Number(v)), true);
+        break;
+      case 'bfloat16':
+        dv.setUint16(2 * i, floatToBfloat16(Number(v)), true);
+        break;
+      case 'float64':
+        dv.setFloat64(8 * i, Number(v), true);
+        break;
+      case 'int64':
+        dv.setBigInt64(8 * i, typeof v === 'bigint' ? v : BigInt(Math.trunc(v)), true);
+        break;
+      case 'int32':
+        dv.setInt32(4 * i, Number(v), true);
+        break;
+      case 'int16':
+        dv.setInt16(2 * i, Number(v), true);
+        break;
+      case 'int8':
+        dv.setInt8(i, Number(v));
+        break;
+      default:
+        dv.setUint8(i, Number(v));
+    }
+  }
+  return buf;
+}

@@ -156,8 +156,8 @@ export const registry: readonly CommandSpec[] = [
       },
       {
         name: 'convert',
-        summary: 'Convert weights: IN (.pth, .safetensors, or an export folder) to OUT (.safetensors, or a folder: model.safetensors + config.json).',
-        configure: (c) => c.argument('<in>').argument('<out>'),
+        summary: 'Convert weights: IN (.pth/.pt, .safetensors, or an export folder) to OUT (.pth/.pt for torch.load, .safetensors, or a folder: model.safetensors + config.json).',
+        configure: (c) => c.argument('<in>').argument('<out>').option('--force', 'replace OUT when it exists'),
         run: (ctx) => bodyOf('weights')().then((b) => b.run({ ...ctx, options: { ...ctx.options, sub: 'convert' } })),
       },
       {

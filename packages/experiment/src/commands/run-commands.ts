@@ -119,6 +119,12 @@ async function quickstart(ctx: CommandContext): Promise<number> {
   return 0;
 }
 
+/** What `weights convert` writes for OUT: a `.pth`/`.pt` torch checkpoint, a `.safetensors` file, or an export folder. */
+function weightsFormatOf(out: string): 'pth' | 'safetensors' | 'folder' {
+  if (/\.(pth|pt)$/i.test(out)) return 'pth';
+  return /\.safetensors$/i.test(out) ? 'safetensors' : 'folder';
+}
+
 async function weights(ctx: CommandContext): Promise<number> {
   const sub = ctx.options.sub;
   if (sub === 'inspect') {
@@ -130,15 +136,21 @@ async function weights(ctx: CommandContext): Promise<number> {
   }
   if (sub === 'convert') {
     const [inp, out] = ctx.args as [string, string];
+    const to = weightsFormatOf(out);
+    const target = to === 'folder' ? join(out, EXPORT_WEIGHTS) : out;
+    if (!ctx.options.force && existsSync(target)) throw new ConfigError('OUT', `${target} exists; pass --force to replace it`);
     const { entries, config } = await readEncoderWeights(inp);
-    const { encodeSafetensors } = await import('@byolmed3d/resnet3d');
-    if (out.endsWith('.safetensors')) writeFileAtomicSync(out, encodeSafetensors(entries, { metadata: { format: 'pt', producer: 'byolmed3d' } }));
+    const { encodeSafetensors, encodeTorchCheckpoint } = await import('@byolmed3d/resnet3d');
+    const safetensors = (): Uint8Array => encodeSafetensors(entries, { metadata: { format: 'pt', producer: 'byolmed3d', ...(config ? { arch: config.arch } : {}) } });
+    if (to === 'pth') writeFileAtomicSync(out, encodeTorchCheckpoint(entries, {}, out));
+    else if (to === 'safetensors') writeFileAtomicSync(out, safetensors());
     else {
       mkdirSync(out, { recursive: true });
-      writeFileAtomicSync(join(out, EXPORT_WEIGHTS), encodeSafetensors(entries, { metadata: { format: 'pt', producer: 'byolmed3d' } }));
+      writeFileAtomicSync(target, safetensors());
       if (config) writeFileAtomicSync(join(out, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
     }
-    console.log(`wrote ${out}: ${Object.keys(entries).length} tensors`);
+    const dropped = config && to !== 'folder' ? ` (${inp}'s config.json is not carried into a single file; keep it beside the weights)` : '';
+    console.log(`wrote ${out}: ${Object.keys(entries).length} tensors as ${to === 'folder' ? `${EXPORT_WEIGHTS}${config ? ' + config.json' : ''}` : to}${dropped}`);
     return 0;
   }
   // export RUN [--out DIR]: the run's final export, or an export of its newest finite checkpoint.

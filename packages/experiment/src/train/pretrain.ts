@@ -195,6 +195,8 @@ export function buildPretrainModel(cfg: ExperimentConfig, totalSteps: number): P
   attachSchedule(optimizer, warmupCosine({ base: p.lr, totalSteps: Math.max(1, totalSteps), warmupSteps: Math.min(p.warmupSteps, Math.max(0, totalSteps - 1)) }));
   const accumulator = new GradientAccumulator(optimizer, { steps: p.accumulation });
   const learner = makeLearner(cfg, encoder, accumulator, totalSteps);
+  // Checkpoints name the optimizer state by position in this list, not by tfjs names (process-wide counters).
+  accumulator.useVariables(learner.trainableVariables);
   return {
     encoder,
     learner,
@@ -224,8 +226,13 @@ export async function restoreState(m: PretrainModel, tensors: Record<string, Ten
     tf.dispose(learnerW.map((e) => e.tensor));
   }
   const accW = entriesToTensors('accumulator/', tensors);
-  await m.accumulator.setWeights(accW);
-  tf.dispose(accW.map((e) => e.tensor));
+  try {
+    await m.accumulator.setWeights(accW);
+  } catch (err) {
+    throw new CheckpointError(file, `cannot restore the accumulator and optimizer state: ${(err as Error).message}`);
+  } finally {
+    tf.dispose(accW.map((e) => e.tensor));
+  }
   const k = m.optimizer.iterations;
   if (m.accumulator.step !== k || m.learner.optimizerStep !== k) throw new CheckpointError(file, `inconsistent step counts (optimizer ${k}, accumulator ${m.accumulator.step}, learner ${m.learner.optimizerStep})`);
 }
