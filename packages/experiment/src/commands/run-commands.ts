@@ -18,7 +18,7 @@ import { RunLogger, formatDuration } from '../run/logger.js';
 import { prepareRunDir, readJson, writeRunConfig } from '../run/run-dir.js';
 import { runDownstream } from '../train/downstream/index.js';
 import type { Protocol } from '../train/downstream/results.js';
-import { EXPORT_WEIGHTS, exportEncoder, readEncoderWeights } from '../train/models.js';
+import { EXPORT_WEIGHTS, exportEncoderAsync, readEncoderWeights } from '../train/models.js';
 import { buildPretrainModel, encoderExportDir, planPretrain, pretrainDir, restoreState, runPretrain } from '../train/pretrain.js';
 import type { CommandBody } from './registry.js';
 
@@ -173,7 +173,7 @@ async function weights(ctx: CommandContext): Promise<number> {
   const m = buildPretrainModel(config, planPretrain(config, Number.MAX_SAFE_INTEGER).totalSteps);
   try {
     await restoreState(m, last.ckpt.tensors, last.path);
-    exportEncoder(m.encoder, outDir, config, { configHash: record.configHash, training: { method: config.pretrain.method, optimizerSteps: last.step, runId: record.runId, checkpoint: last.path } });
+    await exportEncoderAsync(m.encoder, outDir, config, { configHash: record.configHash, training: { method: config.pretrain.method, optimizerSteps: last.step, runId: record.runId, checkpoint: last.path } });
   } finally {
     m.dispose();
   }

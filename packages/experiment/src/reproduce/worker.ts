@@ -1,9 +1,10 @@
 /**
  * Runs one pretraining cell of a reproduce plan in its own process:
- * `node worker.js CELL_DIR`. tfjs variable names carry process-wide
- * counters, and checkpoints name optimizer slots by them, so a pretraining
- * must see the same process history when it starts and when it resumes: a
- * fresh process per pretraining cell gives it that.
+ * `node worker.js CELL_DIR`. Checkpoints name optimizer state by position
+ * (not by tfjs variable names, which carry process-wide counters), so a
+ * cell could resume in any process; a process per cell is kept because it
+ * bounds each cell's memory (tfjs and wasm heaps are returned to the OS
+ * when it exits) and a crash in one cell cannot take the plan down.
  * @internal
  */
 import { readFileSync } from 'node:fs';
