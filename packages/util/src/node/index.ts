@@ -1,6 +1,8 @@
 /**
- * Node-only file helpers of `@byolmed3d/util`: atomic writes, stale temp
- * clean-up, and JSON reading whose errors name the file. Import from
+ * Node-only helpers of `@byolmed3d/util`: atomic writes, stale temp
+ * clean-up, JSON reading whose errors name the file, and the command-line
+ * glue of small scripts (typed flags, usage, exit codes, a self-check
+ * list). Import from
  * `@byolmed3d/util/node`; the main entry stays browser-safe.
  *
  * @packageDocumentation
@@ -15,6 +17,8 @@ import { UtilError } from '../errors.js';
 
 export { UtilError } from '../errors.js';
 export type { UtilErrorReason } from '../errors.js';
+export type { ChecklistFinishOptions, ChecklistOptions, FlagDefault, FlagValues, ScriptArgs, ScriptSpec, StartScriptOptions } from './script.js';
+export { Checklist, parseScriptArgs, startScript } from './script.js';
 
 /** Options of {@link writeFileAtomic}. */
 export interface WriteFileAtomicOptions {
