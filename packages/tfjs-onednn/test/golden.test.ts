@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { goldenErrors, goldenFiles, readGolden, zerosInit } from '@byolmed3d/test-utils';
+import { goldenFiles, runGolden, zerosInit } from '@byolmed3d/test-utils';
 import { createVideoResNet, type VideoResNetArch } from '@byolmed3d/resnet3d';
 import { available, onednn, setup } from './helpers.js';
 
@@ -29,16 +29,10 @@ for (const precision of ['fp32', 'bf16'] as const) {
 
     for (const file of files) {
       it(`@byolmed3d/resnet3d reproduces ${file} on onednn in ${precision} (features and logits within ${tolerance(precision, file.includes('_train') ? 'train' : 'eval')})`, async () => {
-        const g = readGolden<VideoResNetArch>(file);
-        const model = createVideoResNet(g.arch, { initializer: zerosInit });
-        try {
-          const err = await goldenErrors(model, g);
-          if (process.env.GOLDEN_PRINT === '1') console.log(precision, file, err.features, err.logits);
-          expect(err.features, 'features').toBeLessThan(tolerance(precision, g.mode));
-          expect(err.logits, 'logits').toBeLessThan(tolerance(precision, g.mode));
-        } finally {
-          model.dispose();
-        }
+        const err = await runGolden(file, (arch: VideoResNetArch) => createVideoResNet(arch, { initializer: zerosInit }));
+        if (process.env.GOLDEN_PRINT === '1') console.log(precision, file, err.features, err.logits);
+        expect(err.features, 'features').toBeLessThan(tolerance(precision, err.mode));
+        expect(err.logits, 'logits').toBeLessThan(tolerance(precision, err.mode));
       });
     }
   });

@@ -79,3 +79,20 @@ export async function goldenErrors(model: GoldenModel, g: TorchvisionGolden, { l
   if (after !== before) throw new Error(`tensor leak in the golden forward pass: ${before} tensors before, ${after} after`);
   return { features: maxRelErr(f as Float32Array, g.features.flat()), logits: logits ? maxRelErr(l as Float32Array, g.logits.flat()) : Infinity, ...shapes };
 }
+
+/**
+ * {@link goldenErrors} of a fresh model on one golden file: `create` makes the
+ * model for the golden's architecture (e.g. `createVideoResNet(arch, {
+ * initializer: zerosInit })`), which is disposed afterwards, also on failure.
+ *
+ * @returns the errors, and the golden's mode (for mode-dependent tolerances)
+ */
+export async function runGolden<A extends string>(file: string, create: (arch: A) => GoldenModel & { dispose(): void }): Promise<GoldenErrors & { mode: 'eval' | 'train' }> {
+  const g = readGolden<A>(file);
+  const model = create(g.arch);
+  try {
+    return { ...(await goldenErrors(model, g)), mode: g.mode };
+  } finally {
+    model.dispose();
+  }
+}

@@ -181,7 +181,7 @@ export function relErr(a: Float32Array, b: Float32Array): number {
 }
 
 export type { GoldenErrors, GoldenModel, TorchvisionGolden } from './golden.js';
-export { goldenErrors, goldenFiles, readGolden, zerosInit } from './golden.js';
+export { goldenErrors, goldenFiles, readGolden, runGolden, zerosInit } from './golden.js';
 
 export type { Conv3dCase, Shape5, Triple } from './conv3d.js';
 export { conv3dCases, conv3dFiniteDifferenceErrors, conv3dGemmCase, conv3dWithGrads, dilatedConv3d } from './conv3d.js';
