@@ -38,6 +38,32 @@ export class ByolMed3dError<R extends string = string> extends Error {
 }
 
 /**
+ * A {@link ByolMed3dError} about one input file (or a label for in-memory
+ * bytes): `where` and `file` are the file, `format` what it was read as;
+ * the message is `FILE: FORMAT: REASON`. video-io's `VideoReadError` and
+ * resnet3d's `WeightsError` are its subclasses.
+ */
+export class ByolMed3dFileError<F extends string = string> extends ByolMed3dError {
+  override readonly name: string = 'ByolMed3dFileError';
+  /** Path of the offending file, or a label such as `<bytes>` (the same as `where`). */
+  readonly file: string;
+  /** Format the input was read as. */
+  readonly format: F;
+
+  /**
+   * @param file - path of the offending file, or a label
+   * @param format - the format it was read as
+   * @param reason - what is wrong, without the file and format prefix
+   * @param options - `cause`: the underlying error
+   */
+  constructor(file: string, format: F, reason: string, options?: { cause?: unknown }) {
+    super(file, reason, `${format}: ${reason}`, options);
+    this.file = file;
+    this.format = format;
+  }
+}
+
+/**
  * The one error class of `@byolmed3d/util`, with the house shape: `where`
  * (the function, or the file for file operations), a machine-readable
  * `reason`, and the underlying `cause` (for example the Node `ENOSPC` error).

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ByolMed3dError, UtilError } from '@byolmed3d/util';
+import { ByolMed3dError, ByolMed3dFileError, UtilError } from '@byolmed3d/util';
 
 describe('ByolMed3dError', () => {
   it('has the house shape: where, reason, cause, message WHERE: MESSAGE', () => {
@@ -15,5 +15,11 @@ describe('ByolMed3dError', () => {
     const e = new UtilError('a.json', 'no-space', 'could not write', { cause: Object.assign(new Error('x'), { code: 'ENOSPC' }) });
     expect(e).toBeInstanceOf(ByolMed3dError);
     expect([e.name, e.where, e.reason, e.code, e.message]).toEqual(['UtilError', 'a.json', 'no-space', 'ENOSPC', 'a.json: could not write']);
+  });
+
+  it('ByolMed3dFileError names the file and the format', () => {
+    const e = new ByolMed3dFileError('a.npy', 'npy', 'truncated');
+    expect(e).toBeInstanceOf(ByolMed3dError);
+    expect([e.name, e.where, e.file, e.format, e.reason, e.message]).toEqual(['ByolMed3dFileError', 'a.npy', 'a.npy', 'npy', 'truncated', 'a.npy: npy: truncated']);
   });
 });

@@ -8,7 +8,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-layers';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 
 /** Repository root (the folder that holds `packages/` and `testdata/`). */
@@ -201,4 +201,12 @@ export async function rejection<E extends Error>(p: Promise<unknown>, cls: abstr
     throw new Error(`expected a ${cls.name}, got ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`, { cause: e });
   }
   throw new Error(`expected a ${cls.name}, but the promise resolved`);
+}
+
+/** Every file under `dir` (recursively) whose name ends with `ext` (default: any), as paths joined to `dir`. */
+export function filesUnder(dir: string, ext = ''): string[] {
+  return readdirSync(dir).flatMap((f) => {
+    const p = join(dir, f);
+    return statSync(p).isDirectory() ? filesUnder(p, ext) : p.endsWith(ext) ? [p] : [];
+  });
 }

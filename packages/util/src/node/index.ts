@@ -15,7 +15,7 @@ import * as crypto from 'node:crypto';
 import * as nodePath from 'node:path';
 import { UtilError } from '../errors.js';
 
-export { ByolMed3dError, UtilError } from '../errors.js';
+export { ByolMed3dError, ByolMed3dFileError, UtilError } from '../errors.js';
 export type { UtilErrorReason } from '../errors.js';
 export type { ChecklistFinishOptions, ChecklistOptions, FlagDefault, FlagValues, ScriptArgs, ScriptSpec, StartScriptOptions } from './script.js';
 export { Checklist, parseScriptArgs, startScript } from './script.js';
