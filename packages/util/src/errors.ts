@@ -18,6 +18,7 @@ export type UtilErrorReason =
  * `instanceof ByolMed3dError` catches any of them.
  */
 export class ByolMed3dError<R extends string = string> extends Error {
+  /** The class name: `'ByolMed3dError'` here, each subclass's own name there. */
   override readonly name: string = 'ByolMed3dError';
   /** What failed: a function, a step such as `BYOL.step`, or the path of a file. */
   readonly where: string;
@@ -44,6 +45,7 @@ export class ByolMed3dError<R extends string = string> extends Error {
  * resnet3d's `WeightsError` are its subclasses.
  */
 export class ByolMed3dFileError<F extends string = string> extends ByolMed3dError {
+  /** The class name: `'ByolMed3dFileError'` here, each subclass's own name there. */
   override readonly name: string = 'ByolMed3dFileError';
   /** Path of the offending file, or a label such as `<bytes>` (the same as `where`). */
   readonly file: string;

@@ -17,7 +17,7 @@ import { UtilError } from '../errors.js';
 
 export { ByolMed3dError, ByolMed3dFileError, UtilError } from '../errors.js';
 export type { UtilErrorReason } from '../errors.js';
-export type { ChecklistFinishOptions, ChecklistOptions, FlagDefault, FlagValues, ScriptArgs, ScriptSpec, StartScriptOptions } from './script.js';
+export type { BuiltInFlags, ChecklistFinishOptions, ChecklistOptions, FlagDefault, FlagValues, ScriptArgs, ScriptSpec, StartScriptOptions } from './script.js';
 export { Checklist, parseScriptArgs, startScript } from './script.js';
 
 /** Options of {@link writeFileAtomic}. */

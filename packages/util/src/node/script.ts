@@ -45,10 +45,18 @@ export interface ScriptSpec<F extends Record<string, FlagDefault>> {
   name?: string;
 }
 
+/** The flags every script has. */
+export interface BuiltInFlags {
+  /** `--tiny`: a self-checking run on bundled or generated data (with {@link ScriptSpec.tiny}'s defaults). */
+  tiny: boolean;
+  /** `--help` / `-h`: print the usage and exit 0. */
+  help: boolean;
+}
+
 /** What {@link parseScriptArgs} returns. */
 export interface ScriptArgs<F extends Record<string, FlagDefault>> {
   /** Every flag, typed and with its default filled in, plus `tiny` and `help`. */
-  values: FlagValues<F> & { tiny: boolean; help: boolean };
+  values: FlagValues<F> & BuiltInFlags;
   /** The positional arguments. */
   positionals: string[];
   /** The usage text (`usage: node NAME ...`), as `--help` prints it. */
