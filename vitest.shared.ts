@@ -8,12 +8,18 @@ import { defineConfig } from 'vitest/config';
 export const sharedConfig = defineConfig({
   resolve: { conditions: ['@byolmed3d/source', 'import', 'module', 'node', 'default'] },
   ssr: { resolve: { conditions: ['@byolmed3d/source', 'import', 'module', 'node', 'default'] } },
-  test: {
-    environment: 'node',
-    testTimeout: 120_000,
-    hookTimeout: 120_000,
-    pool: 'forks',
-    reporters: ['default', 'json'],
-    outputFile: { json: '.vitest/results.json' },
-  },
+  test: { ...nodeTest(120_000), pool: 'forks' },
 });
+
+/**
+ * Settings for suites that must see the packages as users get them (their
+ * built `dist/`, no source condition): the install test and the browser
+ * example. `timeoutMs` bounds each test and hook.
+ */
+export function publishedConfig(timeoutMs: number): ReturnType<typeof defineConfig> {
+  return defineConfig({ test: nodeTest(timeoutMs) });
+}
+
+function nodeTest(timeoutMs: number): { environment: 'node'; testTimeout: number; hookTimeout: number; reporters: string[]; outputFile: { json: string } } {
+  return { environment: 'node', testTimeout: timeoutMs, hookTimeout: timeoutMs, reporters: ['default', 'json'], outputFile: { json: '.vitest/results.json' } };
+}

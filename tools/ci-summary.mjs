@@ -10,6 +10,7 @@
 // Projects: packages/*, examples/* and tools/* (the install test), as found.
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { countsRow, vitestCounts } from './vitest-counts.mjs';
 
 const GROUPS = ['packages', 'examples', 'tools'];
 const [first, ...rest] = process.argv.slice(2);
@@ -55,15 +56,12 @@ for (const { label, dir } of phases) {
   for (const g of GROUPS) {
     if (!existsSync(join(dir, g))) continue;
     for (const f of readdirSync(join(dir, g)).sort()) {
-      const r = JSON.parse(readFileSync(join(dir, g, f), 'utf8'));
-      const p = r.numPassedTests ?? 0;
-      const fl = (r.numFailedTests ?? 0) + (r.numFailedTestSuites ?? 0);
-      const s = (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
-      passed += p;
-      failed += fl;
-      skipped += s;
+      const c = vitestCounts(join(dir, g, f));
+      passed += c.passed;
+      failed += c.failed;
+      skipped += c.skipped;
       found++;
-      console.log(`${label.padEnd(8)} ${`${g}/${f.replace(/\.json$/, '')}`.padEnd(32)} ${String(p).padStart(5)} passed ${String(fl).padStart(3)} failed ${String(s).padStart(3)} skipped`);
+      console.log(`${label.padEnd(8)} ${countsRow(`${g}/${f.replace(/\.json$/, '')}`, c)}`);
     }
   }
   if (found === 0) {

@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // Sums the vitest JSON reports of every package (written by `nx run-many -t
 // test`) into one closing line: "N passed, N failed, N skipped".
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { countsRow, vitestCounts } from './vitest-counts.mjs';
 
 let passed = 0;
 let failed = 0;
@@ -13,14 +14,11 @@ for (const dir of ['packages', 'examples']) {
   for (const name of readdirSync(dir)) {
     const file = join(dir, name, '.vitest', 'results.json');
     if (!existsSync(file)) continue;
-    const r = JSON.parse(readFileSync(file, 'utf8'));
-    const p = r.numPassedTests ?? 0;
-    const f = (r.numFailedTests ?? 0) + (r.numFailedTestSuites ?? 0);
-    const s = (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
-    passed += p;
-    failed += f;
-    skipped += s;
-    rows.push(`${(dir + '/' + name).padEnd(32)} ${String(p).padStart(5)} passed ${String(f).padStart(3)} failed ${String(s).padStart(3)} skipped`);
+    const c = vitestCounts(file);
+    passed += c.passed;
+    failed += c.failed;
+    skipped += c.skipped;
+    rows.push(countsRow(`${dir}/${name}`, c));
   }
 }
 console.log(rows.join('\n'));

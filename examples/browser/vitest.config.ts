@@ -1,11 +1,3 @@
-import { defineConfig } from 'vitest/config';
+import { publishedConfig } from '../../vitest.shared.js';
 
-export default defineConfig({
-  test: {
-    environment: 'node',
-    testTimeout: 300_000,
-    hookTimeout: 300_000,
-    reporters: ['default', 'json'],
-    outputFile: { json: '.vitest/results.json' },
-  },
-});
+export default publishedConfig(300_000);

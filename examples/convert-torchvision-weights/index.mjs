@@ -13,43 +13,16 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
+import { Checklist, startScript } from '@byolmed3d/util/node';
 import { createVideoResNet, describeStateDict, readSafetensors, readTorchCheckpoint, toFloat32, writeSafetensors } from '@byolmed3d/resnet3d';
 
-const { values: args, positionals } = parseArgs({
-  allowPositionals: true,
-  options: {
-    tiny: { type: 'boolean', default: false },
-    arch: { type: 'string', default: 'r3d_18' },
-    out: { type: 'string' },
-    'num-classes': { type: 'string', default: '400' },
-    'non-strict': { type: 'boolean', default: false },
-    key: { type: 'string' },
-    help: { type: 'boolean', short: 'h', default: false },
-  },
+const { values: args, positionals } = startScript({
+  positional: 'CHECKPOINT.pth',
+  flags: { arch: /** @type {import('@byolmed3d/resnet3d').VideoResNetArch} */ ('r3d_18'), out: null, numClasses: 400, nonStrict: false, key: null },
 });
-// Errors end the program with their message (the full stack in --tiny runs, for CI logs).
-process.on('uncaughtException', (e) => {
-  console.error(args.tiny ? e : `error: ${e instanceof Error ? e.message : String(e)}`);
-  process.exit(1);
-});
-if (args.help || (!args.tiny && positionals.length === 0)) {
-  console.log('usage: node index.mjs CHECKPOINT.pth [--arch r3d_18] [--out FILE.safetensors] [--num-classes 400] [--non-strict] [--key state_dict]\n       node index.mjs --tiny');
-  process.exit(args.help ? 0 : 2);
-}
-
-/** @type {string[]} */
-const failures = [];
-/**
- * @param {boolean} ok
- * @param {string} what
- */
-function check(ok, what) {
-  console.log(`  [${ok ? 'ok' : 'FAIL'}] ${what}`);
-  if (!ok) failures.push(what);
-}
+const { check, finish } = new Checklist();
 
 /**
  * Whether two entries hold the same bits (float32 compared as uint32 words).
@@ -75,8 +48,8 @@ tf.env().set('PROD', true); // quiet: no "install tfjs-node" banner (see README 
 await tf.setBackend('cpu');
 const here = fileURLToPath(new URL('.', import.meta.url));
 const pthPath = args.tiny ? resolve(here, '../../testdata/golden/r3d_18_stem_layer1.pth') : resolve(/** @type {string} */ (positionals[0]));
-const arch = /** @type {import('@byolmed3d/resnet3d').VideoResNetArch} */ (args.arch);
-const strict = !(args.tiny || args['non-strict']);
+const arch = args.arch;
+const strict = !(args.tiny || args.nonStrict);
 const outPath = args.out
   ? resolve(args.out)
   : args.tiny
@@ -90,7 +63,7 @@ const summary = describeStateDict(checkpoint);
 console.log(`read ${pthPath} (${(statSync(pthPath).size / 1e6).toFixed(1)} MB) in ${(performance.now() - t0).toFixed(0)} ms: ${summary.tensors.length} tensors, ${summary.parameterCount.toLocaleString('en')} parameters, dtypes ${JSON.stringify(summary.dtypes)}`);
 
 // 2. Load it into the model (a `module.` prefix from DataParallel is stripped).
-const model = createVideoResNet(arch, { numClasses: Number(args['num-classes']) });
+const model = createVideoResNet(arch, { numClasses: args.numClasses });
 const { missingKeys, unexpectedKeys } = model.loadStateDict(checkpoint, { strict });
 console.log(`loaded into ${arch} (${model.parameterCount.toLocaleString('en')} parameters, strict: ${strict})`);
 console.log(`  missing keys (${missingKeys.length}, left at their initial values)${missingKeys.length ? ': ' + abbreviate(missingKeys) : ''}`);
@@ -110,7 +83,7 @@ const fromPthExact = loadedFromPth.filter((k) => sameBits(/** @type {any} */ (ch
 console.log(`read back: ${same.length}/${keys.length} tensors bit-exact with the model; ${fromPthExact.length}/${loadedFromPth.length} loaded tensors bit-exact with the .pth`);
 
 // 5. The safetensors file loads strictly into a fresh model of the same architecture.
-const fresh = createVideoResNet(arch, { numClasses: Number(args['num-classes']), seed: 1 });
+const fresh = createVideoResNet(arch, { numClasses: args.numClasses, seed: 1 });
 const strictLoad = fresh.loadStateDict(back, { strict: true });
 const freshState = fresh.stateDict();
 const reloaded = keys.filter((k) => freshState[k] && sameBits(/** @type {any} */ (state[k]), /** @type {any} */ (freshState[k])));
@@ -140,12 +113,7 @@ fresh.dispose();
 console.log(`tensors left: ${tf.memory().numTensors}`);
 if (args.tiny) {
   check(tf.memory().numTensors === 0, 'no tensors left after dispose');
-  if (failures.length) {
-    console.error(`\n${failures.length} check(s) failed`);
-    process.exit(1);
-  }
-  if (!args.out) rmSync(dirname(outPath), { recursive: true, force: true }); // the 130 MB temporary file
-  console.log('\nconvert-torchvision-weights: all checks passed');
+  finish('convert-torchvision-weights', { cleanup: () => !args.out && rmSync(dirname(outPath), { recursive: true, force: true }) }); // the 130 MB temporary file
 }
 
 /**

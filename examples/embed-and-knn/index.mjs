@@ -15,7 +15,6 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { CsvManifestDataset, FolderDataset, VideoLoader, encodeNpy, toFloat32Clip } from '@byolmed3d/video-io';
@@ -23,45 +22,18 @@ import { evalTransform } from '@byolmed3d/augment3d';
 import { createVideoResNet, readSafetensors, writeSafetensors } from '@byolmed3d/resnet3d';
 import { fitStandardizer, knnClassify, linearProbe } from '@byolmed3d/metrics';
 import { Random } from '@byolmed3d/util';
+import { Checklist, startScript } from '@byolmed3d/util/node';
 
-const { values: args, positionals } = parseArgs({
-  allowPositionals: true,
-  options: {
-    tiny: { type: 'boolean', default: false },
-    weights: { type: 'string' },
-    arch: { type: 'string', default: 'r3d_18' },
-    width: { type: 'string', default: '1' },
-    norm: { type: 'string', default: 'batch' },
-    frames: { type: 'string', default: '16' },
-    size: { type: 'string', default: '112' },
-    k: { type: 'string', default: '20' },
-    'test-fraction': { type: 'string', default: '0.3' },
-    batch: { type: 'string', default: '4' },
-    workers: { type: 'string', default: '0' },
-    seed: { type: 'string', default: '0' },
-    help: { type: 'boolean', short: 'h', default: false },
+const { values: cfg, positionals } = startScript({
+  positional: 'DATA_FOLDER|manifest.csv',
+  flags: {
+    weights: null, arch: /** @type {import('@byolmed3d/resnet3d').VideoResNetArch} */ ('r3d_18'), width: 1,
+    norm: /** @type {'batch' | 'group'} */ ('batch'), frames: 16, size: 112,
+    k: 20, testFraction: 0.3, batch: 4, workers: 0, seed: 0,
   },
+  tiny: { width: 0.125, frames: 8, size: 32, k: 5, testFraction: 0.5 },
 });
-// Errors end the program with their message (the full stack in --tiny runs, for CI logs).
-process.on('uncaughtException', (e) => {
-  console.error(args.tiny ? e : `error: ${e instanceof Error ? e.message : String(e)}`);
-  process.exit(1);
-});
-if (args.help || (!args.tiny && positionals.length === 0)) {
-  console.log('usage: node index.mjs DATA_FOLDER|manifest.csv [--weights FILE.safetensors] [--arch r3d_18] [--width 1] [--frames 16] [--size 112] [--k 20] [--test-fraction 0.3] [--batch 4] [--seed 0]\n       node index.mjs --tiny');
-  process.exit(args.help ? 0 : 2);
-}
-
-/** @type {string[]} */
-const failures = [];
-/**
- * @param {boolean} ok
- * @param {string} what
- */
-function check(ok, what) {
-  console.log(`  [${ok ? 'ok' : 'FAIL'}] ${what}`);
-  if (!ok) failures.push(what);
-}
+const { check, finish } = new Checklist();
 
 /**
  * Writes a seeded two-class dataset of uint8 volumes `(slices, H, W)` as
@@ -123,18 +95,8 @@ function stratifiedSplit(labels, testFraction, seed) {
 tf.env().set('PROD', true); // no "install tfjs-node" banner; see README for faster backends
 await tf.setBackend('cpu');
 
-const tiny = args.tiny;
-const cfg = {
-  arch: /** @type {import('@byolmed3d/resnet3d').VideoResNetArch} */ (args.arch),
-  width: tiny ? 0.125 : Number(args.width),
-  norm: /** @type {'batch' | 'group'} */ (args.norm),
-  frames: tiny ? 8 : Number(args.frames),
-  size: tiny ? 32 : Number(args.size),
-  k: tiny ? 5 : Number(args.k),
-  testFraction: tiny ? 0.5 : Number(args['test-fraction']),
-  batch: Number(args.batch),
-  seed: Number(args.seed),
-};
+const tiny = cfg.tiny;
+/** @type {string | undefined} */
 let tmp;
 let source;
 if (tiny) {
@@ -156,10 +118,10 @@ const transform = evalTransform({ frames: cfg.frames, size: cfg.size });
 
 // 3. The encoder: random init, or weights from a .safetensors (e.g. pretrain-on-folder's output).
 const encoder = createVideoResNet(cfg.arch, { numClasses: 0, widthMultiplier: cfg.width, norm: cfg.norm, seed: cfg.seed });
-if (args.weights) {
-  const r = encoder.loadStateDict(await readSafetensors(resolve(args.weights)), { strict: false });
-  console.log(`weights: ${args.weights} (missing ${r.missingKeys.length}, unexpected ${r.unexpectedKeys.length}${r.unexpectedKeys.length ? ': ' + r.unexpectedKeys.slice(0, 3).join(', ') : ''})`);
-  if (r.missingKeys.length) throw new Error(`${args.weights} lacks ${r.missingKeys.length} encoder parameters (${r.missingKeys.slice(0, 3).join(', ')}, ...): wrong --arch/--width?`);
+if (cfg.weights) {
+  const r = encoder.loadStateDict(await readSafetensors(resolve(cfg.weights)), { strict: false });
+  console.log(`weights: ${cfg.weights} (missing ${r.missingKeys.length}, unexpected ${r.unexpectedKeys.length}${r.unexpectedKeys.length ? ': ' + r.unexpectedKeys.slice(0, 3).join(', ') : ''})`);
+  if (r.missingKeys.length) throw new Error(`${cfg.weights} lacks ${r.missingKeys.length} encoder parameters (${r.missingKeys.slice(0, 3).join(', ')}, ...): wrong --arch/--width?`);
 } else console.log('weights: none (random initialisation, seeded)');
 console.log(`encoder: ${cfg.arch} width x${cfg.width}, ${encoder.parameterCount.toLocaleString('en')} parameters, ${encoder.featureDim}-d features; clips ${cfg.frames}x${cfg.size}x${cfg.size}x3`);
 
@@ -172,7 +134,7 @@ async function embedAll(model) {
   const loader = new VideoLoader(dataset, {
     batchSize: cfg.batch,
     shuffle: false,
-    workers: Number(args.workers),
+    workers: cfg.workers,
     transform: (s) => transform.call(toFloat32Clip(s.video, { normalize: 'minmax' })),
   });
   const out = new Float32Array(dataset.length * model.featureDim);
@@ -265,10 +227,5 @@ if (tiny) {
 encoder.dispose();
 if (tiny) {
   check(tf.memory().numTensors === 0, `no tensors left (${tf.memory().numTensors})`);
-  if (failures.length) {
-    console.error(`\n${failures.length} check(s) failed (data left in ${tmp})`);
-    process.exit(1);
-  }
-  rmSync(/** @type {string} */ (tmp), { recursive: true, force: true });
-  console.log('\nembed-and-knn: all checks passed');
+  finish('embed-and-knn', { keep: tmp, cleanup: () => rmSync(/** @type {string} */ (tmp), { recursive: true, force: true }) });
 }

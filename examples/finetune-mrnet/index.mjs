@@ -12,79 +12,36 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-layers'; // registers the gradients tfjs-core's Node build lacks
 import { MRNetDataset, VideoLoader, toFloat32Clip } from '@byolmed3d/video-io';
 import { Compose, RandRotate, evalTransform } from '@byolmed3d/augment3d';
 import { fnv1a32 } from '@byolmed3d/util';
+import { Checklist, startScript } from '@byolmed3d/util/node';
 import { createVideoResNet, readSafetensors, writeSafetensors } from '@byolmed3d/resnet3d';
 import { GradientAccumulator, attachSchedule, getLearningRate, stepDecay } from '@byolmed3d/grad-accum';
 import { delong, rocAuc, sigmoid, thresholdMetrics } from '@byolmed3d/metrics';
 import { generateDemoDataset } from '@byolmed3d/experiment';
 
-const { values: args, positionals } = parseArgs({
-  allowPositionals: true,
-  options: {
-    tiny: { type: 'boolean', default: false },
-    weights: { type: 'string' },
-    out: { type: 'string' },
-    epochs: { type: 'string', default: '20' },
-    'micro-batch': { type: 'string', default: '4' },
-    accum: { type: 'string', default: '4' },
-    lr: { type: 'string', default: '0.01' },
-    arch: { type: 'string', default: 'r3d_18' },
-    width: { type: 'string', default: '1' },
-    norm: { type: 'string', default: 'batch' },
-    frames: { type: 'string', default: '16' },
-    size: { type: 'string', default: '112' },
-    workers: { type: 'string', default: '2' },
-    seed: { type: 'string', default: '0' },
-    help: { type: 'boolean', short: 'h', default: false },
+const { values: cfg, positionals } = startScript({
+  positional: 'MRNET_ROOT',
+  flags: {
+    weights: null, out: null, epochs: 20, microBatch: 4, accum: 4, lr: 0.01,
+    arch: /** @type {import('@byolmed3d/resnet3d').VideoResNetArch} */ ('r3d_18'), width: 1,
+    norm: /** @type {'batch' | 'group'} */ ('batch'), frames: 16, size: 112, workers: 2, seed: 0,
   },
+  tiny: { epochs: 2, microBatch: 2, accum: 2, width: 0.0625, frames: 8, size: 32, workers: 0 },
 });
-// Errors end the program with their message (the full stack in --tiny runs, for CI logs).
-process.on('uncaughtException', (e) => {
-  console.error(args.tiny ? e : `error: ${e instanceof Error ? e.message : String(e)}`);
-  process.exit(1);
-});
-if (args.help || (!args.tiny && positionals.length === 0)) {
-  console.log('usage: node index.mjs MRNET_ROOT [--weights encoder.safetensors] [--out model.safetensors] [--epochs 20] [--micro-batch 4] [--accum 4] [--lr 0.01] [--width 1] [--frames 16] [--size 112] ...\n       node index.mjs --tiny');
-  process.exit(args.help ? 0 : 2);
-}
-
-/** @type {string[]} */
-const failures = [];
-/**
- * @param {boolean} ok
- * @param {string} what
- */
-function check(ok, what) {
-  console.log(`  [${ok ? 'ok' : 'FAIL'}] ${what}`);
-  if (!ok) failures.push(what);
-}
+const { check, finish } = new Checklist();
 
 tf.env().set('PROD', true); // no "install tfjs-node" banner; see README for faster backends
 await tf.setBackend('cpu');
 
-const tiny = args.tiny;
-const cfg = {
-  epochs: tiny ? 2 : Number(args.epochs),
-  microBatch: tiny ? 2 : Number(args['micro-batch']),
-  accum: tiny ? 2 : Number(args.accum),
-  lr: Number(args.lr),
-  arch: /** @type {import('@byolmed3d/resnet3d').VideoResNetArch} */ (args.arch),
-  width: tiny ? 0.0625 : Number(args.width),
-  norm: /** @type {'batch' | 'group'} */ (args.norm),
-  frames: tiny ? 8 : Number(args.frames),
-  size: tiny ? 32 : Number(args.size),
-  workers: tiny ? 0 : Number(args.workers),
-  seed: Number(args.seed),
-};
+const tiny = cfg.tiny;
 const tmp = tiny ? mkdtempSync(join(tmpdir(), 'byolmed3d-finetune-')) : undefined;
 let root;
-let weightsPath = args.weights ? resolve(args.weights) : undefined;
+let weightsPath = cfg.weights ? resolve(cfg.weights) : undefined;
 if (tiny) {
   root = join(/** @type {string} */ (tmp), 'MRNet-v1.0');
   const demo = generateDemoDataset({ out: root, trainExams: 16, validExams: 10, size: 32, slices: [10, 14], seed: cfg.seed });
@@ -208,9 +165,9 @@ const d = delong(validLabels, probs);
 const m = thresholdMetrics(validLabels, probs, { threshold: 0.5 });
 console.log(`\nvalid ACL (sagittal): AUROC ${d.auc.toFixed(3)}  95% CI [${d.ci[0].toFixed(3)}, ${d.ci[1].toFixed(3)}]  (p = ${d.pValue.toPrecision(2)} vs 0.5)`);
 console.log(`at 0.5: sensitivity ${m.sensitivity.toFixed(3)}  specificity ${m.specificity.toFixed(3)}  accuracy ${m.accuracy.toFixed(3)}  (tp ${m.tp}, fp ${m.fp}, tn ${m.tn}, fn ${m.fn})`);
-if (args.out) {
-  await writeSafetensors(resolve(args.out), model.stateDict(), { metadata: { arch: cfg.arch, task: 'mrnet-acl-sagittal', auc: d.auc.toFixed(4) } });
-  console.log(`saved the fine-tuned model to ${resolve(args.out)}`);
+if (cfg.out) {
+  await writeSafetensors(resolve(cfg.out), model.stateDict(), { metadata: { arch: cfg.arch, task: 'mrnet-acl-sagittal', auc: d.auc.toFixed(4) } });
+  console.log(`saved the fine-tuned model to ${resolve(cfg.out)}`);
 }
 
 if (tiny) {
@@ -239,10 +196,9 @@ accumulator.dispose();
 model.dispose();
 if (tiny) {
   check(tf.memory().numTensors === 0, `no tensors left after dispose (${tf.memory().numTensors})`);
-  if (failures.length) {
-    console.error(`\n${failures.length} check(s) failed (data left in ${tmp})`);
-    process.exit(1);
-  }
-  rmSync(/** @type {string} */ (tmp), { recursive: true, force: true });
-  console.log('\nfinetune-mrnet: all checks passed (the tiny run checks the mechanics, not accuracy: 8 steps on 16 phantom exams)');
+  finish('finetune-mrnet', {
+    keep: tmp,
+    cleanup: () => rmSync(/** @type {string} */ (tmp), { recursive: true, force: true }),
+    note: '(the tiny run checks the mechanics, not accuracy: 8 steps on 16 phantom exams)',
+  });
 }

@@ -14,8 +14,8 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { Random } from '@byolmed3d/util';
+import { Checklist, startScript } from '@byolmed3d/util/node';
 import {
   bootstrapMetrics,
   delong,
@@ -27,39 +27,12 @@ import {
   youdenThreshold,
 } from '@byolmed3d/metrics';
 
-const { values: args, positionals } = parseArgs({
-  allowPositionals: true,
-  options: {
-    tiny: { type: 'boolean', default: false },
-    out: { type: 'string' },
-    'n-boot': { type: 'string', default: '2000' },
-    seed: { type: 'string', default: '0' },
-    logits: { type: 'boolean', default: false },
-    help: { type: 'boolean', short: 'h', default: false },
-  },
+const { values: args, positionals } = startScript({
+  positional: 'scores.csv',
+  flags: { out: null, nBoot: 2000, seed: 0, logits: false },
+  tiny: { nBoot: 500 },
 });
-
-// Errors end the program with their message (the full stack in --tiny runs, for CI logs).
-process.on('uncaughtException', (e) => {
-  console.error(args.tiny ? e : `error: ${e instanceof Error ? e.message : String(e)}`);
-  process.exit(1);
-});
-if (args.help || (!args.tiny && positionals.length === 0)) {
-  console.log('usage: node index.mjs scores.csv [--out DIR] [--n-boot 2000] [--seed 0] [--logits]\n       node index.mjs --tiny');
-  process.exit(args.help ? 0 : 2);
-}
-
-/** @type {string[]} */
-const failures = [];
-/**
- * Records one check of the --tiny run.
- * @param {boolean} ok
- * @param {string} what
- */
-function check(ok, what) {
-  console.log(`  [${ok ? 'ok' : 'FAIL'}] ${what}`);
-  if (!ok) failures.push(what);
-}
+const { check, finish } = new Checklist();
 
 /**
  * Seeded binormal scores of two correlated models (A stronger than B) as a CSV
@@ -121,8 +94,8 @@ const f3 = (v) => v.toFixed(3);
 /** @param {[number, number] | { lower: number, upper: number }} ci */
 const fci = (ci) => (Array.isArray(ci) ? `[${f3(ci[0])}, ${f3(ci[1])}]` : `[${f3(ci.lower)}, ${f3(ci.upper)}]`);
 
-const seed = Number(args.seed);
-const nBoot = args.tiny ? 500 : Number(args['n-boot']);
+const seed = args.seed;
+const nBoot = args.nBoot;
 let csvPath;
 let outDir;
 if (args.tiny) {
@@ -248,10 +221,5 @@ if (args.tiny) {
   check(w > 100 && h > 100, `roc.png is ${w}x${h}`);
   const svgText = readFileSync(svg, 'utf8');
   check(svgText.startsWith('<svg') && svgText.trimEnd().endsWith('</svg>') && svgText.includes(data.models[0]?.name ?? '?'), 'roc.svg is an SVG document naming the models');
-  if (failures.length) {
-    console.error(`\n${failures.length} check(s) failed`);
-    process.exit(1);
-  }
-  if (!args.out) rmSync(outDir, { recursive: true, force: true }); // keep them with --tiny --out DIR
-  console.log('\nmetrics-only: all checks passed');
+  finish('metrics-only', { cleanup: () => !args.out && rmSync(outDir, { recursive: true, force: true }) }); // keep them with --tiny --out DIR
 }

@@ -13,7 +13,6 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-layers'; // registers the gradients tfjs-core's Node build lacks
@@ -21,82 +20,34 @@ import { FolderDataset, VideoLoader, toFloat32Clip } from '@byolmed3d/video-io';
 import { byolMed3dViews } from '@byolmed3d/augment3d';
 import { createVideoResNet, readSafetensors, writeSafetensors } from '@byolmed3d/resnet3d';
 import { BYOL } from '@byolmed3d/byol';
+import { Checklist, startScript } from '@byolmed3d/util/node';
 import { GradientAccumulator, LARS, attachSchedule, getLearningRate, scaledLearningRate, warmupCosine } from '@byolmed3d/grad-accum';
 
-const { values: args, positionals } = parseArgs({
-  allowPositionals: true,
-  options: {
-    tiny: { type: 'boolean', default: false },
-    out: { type: 'string' },
-    epochs: { type: 'string', default: '100' },
-    'micro-batch': { type: 'string', default: '4' },
-    accum: { type: 'string', default: '16' },
-    arch: { type: 'string', default: 'r3d_18' },
-    width: { type: 'string', default: '1' },
-    norm: { type: 'string', default: 'batch' },
-    frames: { type: 'string', default: '16' },
-    size: { type: 'string', default: '112' },
-    'base-lr': { type: 'string', default: '0.2' },
-    'warmup-epochs': { type: 'string', default: '10' },
-    tau: { type: 'string', default: '0.99' },
-    'hidden-dim': { type: 'string', default: '2048' },
-    'proj-dim': { type: 'string', default: '128' },
-    workers: { type: 'string', default: '2' },
-    seed: { type: 'string', default: '0' },
-    help: { type: 'boolean', short: 'h', default: false },
+const { values: cfg, positionals } = startScript({
+  positional: 'DATA_FOLDER',
+  flags: {
+    out: null, epochs: 100, microBatch: 4, accum: 16,
+    arch: /** @type {import('@byolmed3d/resnet3d').VideoResNetArch} */ ('r3d_18'), width: 1,
+    norm: /** @type {'batch' | 'group'} */ ('batch'), frames: 16, size: 112,
+    baseLr: 0.2, warmupEpochs: 10, tau: 0.99, hiddenDim: 2048, projDim: 128, workers: 2, seed: 0,
   },
+  tiny: { epochs: 2, microBatch: 2, accum: 2, width: 0.0625, frames: 8, size: 32, warmupEpochs: 1, hiddenDim: 64, projDim: 32, workers: 0 },
 });
-// Errors end the program with their message (the full stack in --tiny runs, for CI logs).
-process.on('uncaughtException', (e) => {
-  console.error(args.tiny ? e : `error: ${e instanceof Error ? e.message : String(e)}`);
-  process.exit(1);
-});
-if (args.help || (!args.tiny && positionals.length === 0)) {
-  console.log('usage: node index.mjs DATA_FOLDER [--out encoder.safetensors] [--epochs 100] [--micro-batch 4] [--accum 16] [--width 1] [--frames 16] [--size 112] ...\n       node index.mjs --tiny');
-  process.exit(args.help ? 0 : 2);
-}
-
-/** @type {string[]} */
-const failures = [];
-/**
- * @param {boolean} ok
- * @param {string} what
- */
-function check(ok, what) {
-  console.log(`  [${ok ? 'ok' : 'FAIL'}] ${what}`);
-  if (!ok) failures.push(what);
-}
+const { check, finish } = new Checklist();
 
 tf.env().set('PROD', true); // no "install tfjs-node" banner; see README for faster backends
 await tf.setBackend('cpu');
 
-const tiny = args.tiny;
+const tiny = cfg.tiny;
 const here = fileURLToPath(new URL('.', import.meta.url));
-const cfg = {
-  data: tiny ? resolve(here, '../../testdata') : resolve(/** @type {string} */ (positionals[0])),
-  epochs: tiny ? 2 : Number(args.epochs),
-  microBatch: tiny ? 2 : Number(args['micro-batch']),
-  accum: tiny ? 2 : Number(args.accum),
-  arch: /** @type {import('@byolmed3d/resnet3d').VideoResNetArch} */ (args.arch),
-  width: tiny ? 0.0625 : Number(args.width),
-  norm: /** @type {'batch' | 'group'} */ (args.norm),
-  frames: tiny ? 8 : Number(args.frames),
-  size: tiny ? 32 : Number(args.size),
-  baseLr: Number(args['base-lr']),
-  warmupEpochs: tiny ? 1 : Number(args['warmup-epochs']),
-  tau: Number(args.tau),
-  hiddenDim: tiny ? 64 : Number(args['hidden-dim']),
-  projDim: tiny ? 32 : Number(args['proj-dim']),
-  workers: tiny ? 0 : Number(args.workers),
-  seed: Number(args.seed),
-};
+const data = tiny ? resolve(here, '../../testdata') : resolve(/** @type {string} */ (positionals[0]));
 const tmp = tiny ? mkdtempSync(join(tmpdir(), 'byolmed3d-pretrain-')) : undefined;
-const outPath = args.out ? resolve(args.out) : tmp ? join(tmp, 'encoder.safetensors') : resolve('encoder.safetensors');
-if (!existsSync(cfg.data)) throw new Error(`${cfg.data}: no such folder`);
+const outPath = cfg.out ? resolve(cfg.out) : tmp ? join(tmp, 'encoder.safetensors') : resolve('encoder.safetensors');
+if (!existsSync(data)) throw new Error(`${data}: no such folder`);
 
 // 1. Every video or volume under the folder (recursively, any readVideo format), unlabelled.
-const dataset = new FolderDataset(cfg.data);
-if (dataset.length < cfg.microBatch) throw new Error(`${cfg.data}: ${dataset.length} items, fewer than one micro-batch of ${cfg.microBatch}`);
+const dataset = new FolderDataset(data);
+if (dataset.length < cfg.microBatch) throw new Error(`${data}: ${dataset.length} items, fewer than one micro-batch of ${cfg.microBatch}`);
 const loader = new VideoLoader(dataset, {
   batchSize: cfg.microBatch,
   dropLast: true, // batch norm wants full micro-batches
@@ -107,7 +58,7 @@ const loader = new VideoLoader(dataset, {
   // Intensities to [0, 1], one channel (the views repeat it to RGB).
   transform: (s) => toGrey(toFloat32Clip(s.video, { normalize: 'minmax' })),
 });
-console.log(`data: ${cfg.data}: ${dataset.length} items, ${loader.batchesPerEpoch} micro-batches of ${cfg.microBatch} per epoch`);
+console.log(`data: ${data}: ${dataset.length} items, ${loader.batchesPerEpoch} micro-batches of ${cfg.microBatch} per epoch`);
 
 // 2. Two views per clip (the BYOLMed3D preset, scaled to the chosen clip size).
 const views = byolMed3dViews({ size: cfg.size, frames: cfg.frames, seed: cfg.seed, ...(cfg.size !== 224 ? { blur: { kernelSize: /** @type {const} */ ('auto') } } : {}) });
@@ -229,12 +180,7 @@ accumulator.dispose();
 encoder.dispose();
 if (tiny) {
   check(tf.memory().numTensors === 0, `no tensors left after dispose (${tf.memory().numTensors})`);
-  if (failures.length) {
-    console.error(`\n${failures.length} check(s) failed`);
-    process.exit(1);
-  }
-  rmSync(/** @type {string} */ (tmp), { recursive: true, force: true });
-  console.log('\npretrain-on-folder: all checks passed');
+  finish('pretrain-on-folder', { cleanup: () => rmSync(/** @type {string} */ (tmp), { recursive: true, force: true }) });
 }
 
 /**

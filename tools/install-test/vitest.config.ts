@@ -1,11 +1,3 @@
-import { defineConfig } from 'vitest/config';
+import { publishedConfig } from '../../vitest.shared.js';
 
-export default defineConfig({
-  test: {
-    environment: 'node',
-    testTimeout: 600_000,
-    hookTimeout: 600_000,
-    reporters: ['default', 'json'],
-    outputFile: { json: '.vitest/results.json' },
-  },
-});
+export default publishedConfig(600_000);

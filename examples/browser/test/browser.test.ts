@@ -2,55 +2,33 @@
 // Chromium (Debian's /usr/bin/chromium through playwright-core), drops real
 // files on it and checks that frames, both BYOL views and the embedding render.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createServer, type Server } from 'node:http';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { extname, join, normalize, resolve } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'vite';
 import type { Browser, Page } from 'playwright-core';
+import { CHROMIUM_WEBGPU_FLAGS, chromiumPath, launchChromium, serveStatic, type StaticServer } from '@byolmed3d/test-utils';
 
 const here = fileURLToPath(new URL('..', import.meta.url));
 const testdata = resolve(here, '..', '..', 'testdata');
-const chromiumPath = ['/usr/bin/chromium', '/usr/bin/chromium-browser', process.env['CHROMIUM_PATH'] ?? ''].find((p) => p && existsSync(p));
-const types: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css' };
 
-let server: Server | undefined;
+let server: StaticServer | undefined;
 let browser: Browser | undefined;
 let webgpuBrowser: Browser | undefined;
-/**
- * Chromium flags for WebGPU in headless mode without a GPU: Debian's
- * chromium 156 then offers SwiftShader's Vulkan as a fallback adapter.
- */
-const WEBGPU_FLAGS = ['--headless', '--no-sandbox', '--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 let url = '';
 
 describe.skipIf(!chromiumPath)('browser example (headless Chromium)', () => {
   beforeAll(async () => {
     await build({ root: here, logLevel: 'error', configFile: join(here, 'vite.config.ts') });
-    const dist = join(here, 'dist');
-    server = createServer((req, res) => {
-      const path = normalize(decodeURIComponent((req.url ?? '/').split('?')[0] as string));
-      const file = join(dist, path === '/' ? 'index.html' : path);
-      if (!file.startsWith(dist) || !existsSync(file)) {
-        res.writeHead(404).end();
-        return;
-      }
-      res.writeHead(200, { 'content-type': types[extname(file)] ?? 'application/octet-stream' }).end(readFileSync(file));
-    });
-    await new Promise<void>((ok) => server!.listen(0, '127.0.0.1', ok));
-    const addr = server.address();
-    url = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}/`;
-    const { chromium } = await import('playwright-core');
-    browser = await chromium.launch({
-      executablePath: chromiumPath,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    server = await serveStatic(join(here, 'dist'));
+    url = server.url;
+    browser = await launchChromium();
   });
 
   afterAll(async () => {
     await webgpuBrowser?.close();
     await browser?.close();
-    await new Promise<void>((ok) => (server ? server.close(() => ok()) : ok()));
+    await server?.close();
   });
 
   async function openWith(file: string, backend: string): Promise<Page> {
@@ -121,8 +99,7 @@ describe.skipIf(!chromiumPath)('browser example (headless Chromium)', () => {
     }
   });
   it('trains a few BYOL steps of r3d_18 on WebGPU (SwiftShader) in the page, matching the cpu backend', async () => {
-    const { chromium } = await import('playwright-core');
-    webgpuBrowser ??= await chromium.launch({ executablePath: chromiumPath, args: WEBGPU_FLAGS });
+    webgpuBrowser ??= await launchChromium(CHROMIUM_WEBGPU_FLAGS);
     const page = await webgpuBrowser.newPage();
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
@@ -130,7 +107,7 @@ describe.skipIf(!chromiumPath)('browser example (headless Chromium)', () => {
       await page.goto(`${url}?backend=cpu`);
       return page.evaluate(async () => (await (navigator as unknown as { gpu?: { requestAdapter(): Promise<unknown> } }).gpu?.requestAdapter()) != null);
     })();
-    expect(hasGpu, 'chromium started without a WebGPU adapter (flags: ' + WEBGPU_FLAGS.join(' ') + ')').toBe(true);
+    expect(hasGpu, 'chromium started without a WebGPU adapter (flags: ' + CHROMIUM_WEBGPU_FLAGS.join(' ') + ')').toBe(true);
     await page.goto(`${url}?backend=cpu&train=webgpu&steps=2`);
     await page.waitForFunction(() => ['done', 'error'].includes(document.body.dataset['train'] ?? ''), undefined, { timeout: 280_000 });
     const log = await page.locator('#train-log').textContent();

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { expectNoLeaks, maxAbsDiff, useBackend } from '@byolmed3d/test-utils';
+import { ByolMed3dError } from '@byolmed3d/util';
 import { byolLoss, l2Normalize, ntXentLoss, simSiamLoss, stopGradient, symmetricByolLoss, ByolError } from '@byolmed3d/byol';
 
 interface Reference {
@@ -62,6 +63,9 @@ describe('byolLoss', () => {
     const a = tf.zeros([2, 3]) as tf.Tensor2D;
     const b = tf.zeros([2, 4]) as tf.Tensor2D;
     expect(() => byolLoss(a, b)).toThrow(ByolError);
+    const e = new ByolError('byolLoss', 'shapes differ');
+    expect(e).toBeInstanceOf(ByolMed3dError);
+    expect([e.name, e.context, e.where, e.reason, e.message]).toEqual(['ByolError', 'byolLoss', 'byolLoss', 'shapes differ', 'byolLoss: shapes differ']);
     tf.dispose([a, b]);
   });
 });

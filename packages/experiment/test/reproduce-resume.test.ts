@@ -1,12 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { demoPresets, generateDemoDataset } from '@byolmed3d/experiment';
-
-const bin = fileURLToPath(new URL('../bin/byolmed3d.js', import.meta.url));
+import { bin, killWhen } from './cli-helper.js';
 
 /** Every file under `dir`, relative paths. */
 function files(dir: string): string[] {
@@ -35,44 +33,29 @@ describe('reproduce resume after SIGKILL', () => {
     const data = join(dir, 'data');
     generateDemoDataset({ out: data, seed: 3, ...demoPresets.tiny! });
     const args = (out: string): string[] => [
-      bin, 'reproduce', '--preset', 'tiny', '--data', data, '--out', out, '--backend', 'cpu', '--quiet', '--seeds', '1',
+      'reproduce', '--preset', 'tiny', '--data', data, '--out', out, '--backend', 'cpu', '--quiet', '--seeds', '1',
       '--reproduce.methods', 'byol-accum,byol-noaccum', '--reproduce.protocols', 'knn,linear-probe',
       '--reproduce.positiveFractions', '0.1', '--reproduce.imbalanceInits', 'random', '--reproduce.imbalanceProtocols', 'knn',
       '--pretrain.epochs', '2', '--pretrain.checkpointEvery', '1', '--reproduce.monitorEvery', '1', '--reproduce.monitorK', '3', '--reproduce.monitorBank', '8', '--reproduce.estimateSteps', '1',
     ];
     const full = join(dir, 'full');
-    const r = spawnSync(process.execPath, args(full), { encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [bin, ...args(full)], { encoding: 'utf8' });
     expect(r.status, r.stderr).toBe(0);
 
     // Kill the second run with SIGKILL in the middle of its second pretraining cell (the first cell done, a checkpoint written).
     const cut = join(dir, 'cut');
-    const child = spawn(process.execPath, args(cut), { stdio: 'ignore' });
     const cells = join(cut, 'cells');
-    let killedIn: string | null = null;
-    await new Promise<void>((resolve, reject) => {
-      const timer = setInterval(() => {
-        if (!existsSync(cells)) return;
-        const ds = readdirSync(cells);
-        const done = ds.filter((d) => existsSync(join(cells, d, 'cell.json')));
-        const mid = ds.find((d) => !done.includes(d) && existsSync(join(cells, d, 'pretrain', 'step-00000002.ckpt')));
-        if (done.length >= 1 && mid) {
-          clearInterval(timer);
-          killedIn = mid;
-          child.kill('SIGKILL');
-          resolve();
-        }
-      }, 10);
-      child.on('exit', (code) => {
-        clearInterval(timer);
-        if (code === 0) reject(new Error('the run finished before it could be killed'));
-        resolve();
-      });
-    });
-    await new Promise((res) => setTimeout(res, 200));
+    const killedIn = await killWhen(args(cut), () => {
+      if (!existsSync(cells)) return undefined;
+      const ds = readdirSync(cells);
+      const done = ds.filter((d) => existsSync(join(cells, d, 'cell.json')));
+      const mid = ds.find((d) => !done.includes(d) && existsSync(join(cells, d, 'pretrain', 'step-00000002.ckpt')));
+      return done.length >= 1 ? mid : undefined;
+    }, 10);
     expect(killedIn).not.toBeNull();
-    expect(existsSync(join(cells, killedIn!, 'cell.json'))).toBe(false);
+    expect(existsSync(join(cells, killedIn, 'cell.json'))).toBe(false);
 
-    const resumed = spawnSync(process.execPath, [...args(cut).filter((a) => a !== '--quiet'), '--resume'], { encoding: 'utf8' });
+    const resumed = spawnSync(process.execPath, [bin, ...args(cut).filter((a) => a !== '--quiet'), '--resume'], { encoding: 'utf8' });
     expect(resumed.status, resumed.stderr).toBe(0);
     expect(resumed.stdout).toMatch(/reproduce: \d+ cells run, [1-9]\d* already done/);
 

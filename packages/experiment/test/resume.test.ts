@@ -1,46 +1,29 @@
 import { describe, expect, it } from 'vitest';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { generateDemoDataset, demoPresets } from '@byolmed3d/experiment';
-
-const bin = fileURLToPath(new URL('../bin/byolmed3d.js', import.meta.url));
+import { bin, killWhen } from './cli-helper.js';
 
 describe('pretraining resume after SIGKILL', () => {
   it('gives bit-identical final weights to an uninterrupted run', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'byolmed3d-resume-'));
     const data = join(dir, 'data');
     generateDemoDataset({ out: data, seed: 2, ...demoPresets.tiny! });
-    const args = (run: string): string[] => [bin, 'pretrain', '--preset', 'tiny', '--data', data, '--run', run, '--backend', 'cpu', '--quiet', '--pretrain.epochs', '3', '--pretrain.checkpointEvery', '1'];
+    const args = (run: string): string[] => ['pretrain', '--preset', 'tiny', '--data', data, '--run', run, '--backend', 'cpu', '--quiet', '--pretrain.epochs', '3', '--pretrain.checkpointEvery', '1'];
 
     const full = join(dir, 'full');
-    const r = spawnSync(process.execPath, args(full), { encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [bin, ...args(full)], { encoding: 'utf8' });
     expect(r.status, r.stderr).toBe(0);
 
     // Kill the second run with SIGKILL once it has written its second checkpoint.
     const cut = join(dir, 'cut');
-    const child = spawn(process.execPath, args(cut), { stdio: 'ignore' });
     const ckdir = join(cut, 'pretrain');
-    await new Promise<void>((resolve, reject) => {
-      const timer = setInterval(() => {
-        if (existsSync(ckdir) && readdirSync(ckdir).some((f) => f === 'step-00000002.ckpt')) {
-          clearInterval(timer);
-          child.kill('SIGKILL');
-          resolve();
-        }
-      }, 20);
-      child.on('exit', (code) => {
-        clearInterval(timer);
-        if (code === 0) reject(new Error('the run finished before it could be killed'));
-        resolve();
-      });
-    });
-    await new Promise((res) => setTimeout(res, 200));
+    await killWhen(args(cut), () => existsSync(ckdir) && readdirSync(ckdir).includes('step-00000002.ckpt'));
     expect(existsSync(join(ckdir, 'encoder', 'model.safetensors'))).toBe(false);
 
-    const resumed = spawnSync(process.execPath, [...args(cut).filter((a) => a !== '--quiet'), '--resume'], { encoding: 'utf8' });
+    const resumed = spawnSync(process.execPath, [bin, ...args(cut).filter((a) => a !== '--quiet'), '--resume'], { encoding: 'utf8' });
     expect(resumed.status, resumed.stderr).toBe(0);
     expect(resumed.stdout).toMatch(/resumed from .*step-0000000[2-9]\.ckpt/);
 

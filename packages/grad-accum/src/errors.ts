@@ -1,23 +1,22 @@
+import { ByolMed3dError } from '@byolmed3d/util';
+
 /**
  * The error thrown by every function of `@byolmed3d/grad-accum`: a bad option,
  * a gradient whose shape does not match its accumulation slot, a checkpoint
- * that does not fit, an optimizer whose learning rate cannot be set.
+ * that does not fit, an optimizer whose learning rate cannot be set. `where`
+ * names what failed (e.g. `GradientAccumulator.accumulate`), `reason` why,
+ * without the prefix. A `ByolMed3dError` (`@byolmed3d/util`), like every package's error class.
  */
-export class GradAccumError extends Error {
-  /** What failed, e.g. `accumulate`, `setWeights`, `LARS`. */
-  readonly where: string;
-  /** Why it failed, without the `where` prefix. */
-  readonly reason: string;
+export class GradAccumError extends ByolMed3dError {
+  /** Always `'GradAccumError'`. */
+  override readonly name = 'GradAccumError';
 
   /**
    * @param where what failed, e.g. `GradientAccumulator.accumulate`
    * @param reason why it failed
    */
   constructor(where: string, reason: string) {
-    super(`${where}: ${reason}`);
-    this.name = 'GradAccumError';
-    this.where = where;
-    this.reason = reason;
+    super(where, reason);
   }
 }
 

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { expectNoLeaks, maxAbsDiff, useBackend } from '@byolmed3d/test-utils';
+import { ByolMed3dError } from '@byolmed3d/util';
 import { GradAccumError, GradientAccumulator, LARS } from '@byolmed3d/grad-accum';
 import { batch, makeMlp, maxDiffAll, rows } from './mlp.js';
 
@@ -185,6 +186,9 @@ describe('GradientAccumulator', () => {
     await expectNoLeaks(() => {
       const opt = tf.train.sgd(1);
       expect(() => new GradientAccumulator(opt, { steps: 0 })).toThrow(GradAccumError);
+      const e = new GradAccumError('GradientAccumulator', 'steps must be >= 1');
+      expect(e).toBeInstanceOf(ByolMed3dError);
+      expect([e.name, e.where, e.reason, e.message]).toEqual(['GradAccumError', 'GradientAccumulator', 'steps must be >= 1', 'GradientAccumulator: steps must be >= 1']);
       expect(() => new GradientAccumulator(opt, { steps: 1.5 })).toThrow(/steps/);
       expect(() => new GradientAccumulator(opt, { steps: 2, clipNorm: -1 })).toThrow(/clipNorm/);
       const a = mkVar([0, 0], 'bad/a');

@@ -1,5 +1,16 @@
 import { MetricsError } from './errors.js';
 
+/** Hart's rational approximation of the normal tail (numerator and denominator, highest power first). */
+const HART_NUM = [3.52624965998911e-2, 0.700383064443688, 6.37396220353165, 33.912866078383, 112.079291497871, 221.213596169931, 220.206867912376];
+const HART_DEN = [8.83883476483184e-2, 1.75566716318264, 16.064177579207, 86.7807322029461, 296.564248779674, 637.333633378831, 793.826512519948, 440.413735824752];
+
+/** The polynomial with coefficients `c` (highest power first) at `x`, by Horner's rule. */
+function horner(c: readonly number[], x: number): number {
+  let v = c[0] as number;
+  for (let k = 1; k < c.length; k++) v = v * x + (c[k] as number);
+  return v;
+}
+
 /**
  * Standard normal cumulative distribution function, accurate to about 1e-15
  * (Hart's double-precision algorithm as given by West, 2005).
@@ -13,19 +24,8 @@ export function normalCdf(x: number): number {
   } else {
     const e = Math.exp((-ax * ax) / 2);
     if (ax < 7.07106781186547) {
-      let num = 3.52624965998911e-2 * ax + 0.700383064443688;
-      num = num * ax + 6.37396220353165;
-      num = num * ax + 33.912866078383;
-      num = num * ax + 112.079291497871;
-      num = num * ax + 221.213596169931;
-      num = num * ax + 220.206867912376;
-      let den = 8.83883476483184e-2 * ax + 1.75566716318264;
-      den = den * ax + 16.064177579207;
-      den = den * ax + 86.7807322029461;
-      den = den * ax + 296.564248779674;
-      den = den * ax + 637.333633378831;
-      den = den * ax + 793.826512519948;
-      den = den * ax + 440.413735824752;
+      const num = horner(HART_NUM, ax);
+      const den = horner(HART_DEN, ax);
       c = (e * num) / den;
     } else {
       let b = ax + 0.65;

@@ -11,24 +11,33 @@ function assertLength(fn: string, data: ArrayLike<number>, shape: readonly numbe
 }
 
 /**
- * Converts a PyTorch conv3d weight `[out, in, kT, kH, kW]` to the tfjs filter
- * layout `[kT, kH, kW, in, out]`.
+ * Moves every element between the PyTorch index `((a * i + b) * k + s)` and
+ * the tfjs index `(s * i + b) * o + a` (a: out channel, b: in channel, s:
+ * kernel position), in the direction `toTf` says.
  */
-export function torchToTfConv3d(data: ArrayLike<number>, shape: readonly number[]): Float32Array {
-  if (shape.length !== 5) throw new RangeError(`torchToTfConv3d: expected 5 dims, got [${shape.join(', ')}]`);
-  assertLength('torchToTfConv3d', data, shape);
-  const [o, i, kt, kh, kw] = shape as [number, number, number, number, number];
+function permuteConv3d(fn: string, data: ArrayLike<number>, shape: readonly number[], o: number, i: number, k: number, toTf: boolean): Float32Array {
+  if (shape.length !== 5) throw new RangeError(`${fn}: expected 5 dims, got [${shape.join(', ')}]`);
+  assertLength(fn, data, shape);
   const src = data instanceof Float32Array ? data : Float32Array.from(data);
   const out = new Float32Array(src.length);
-  const k = kt * kh * kw;
   const io = i * o;
   let p = 0;
   for (let a = 0; a < o; a++)
     for (let b = 0; b < i; b++) {
       const base = b * o + a;
-      for (let s = 0; s < k; s++) out[s * io + base] = src[p++] as number;
+      if (toTf) for (let s = 0; s < k; s++) out[s * io + base] = src[p++] as number;
+      else for (let s = 0; s < k; s++) out[p++] = src[s * io + base] as number;
     }
   return out;
+}
+
+/**
+ * Converts a PyTorch conv3d weight `[out, in, kT, kH, kW]` to the tfjs filter
+ * layout `[kT, kH, kW, in, out]`.
+ */
+export function torchToTfConv3d(data: ArrayLike<number>, shape: readonly number[]): Float32Array {
+  const [o = 0, i = 0, kt = 0, kh = 0, kw = 0] = shape;
+  return permuteConv3d('torchToTfConv3d', data, shape, o, i, kt * kh * kw, true);
 }
 
 /**
@@ -36,20 +45,8 @@ export function torchToTfConv3d(data: ArrayLike<number>, shape: readonly number[
  * `[out, in, kT, kH, kW]` (the inverse of {@link torchToTfConv3d}).
  */
 export function tfToTorchConv3d(data: ArrayLike<number>, tfShape: readonly number[]): Float32Array {
-  if (tfShape.length !== 5) throw new RangeError(`tfToTorchConv3d: expected 5 dims, got [${tfShape.join(', ')}]`);
-  assertLength('tfToTorchConv3d', data, tfShape);
-  const [kt, kh, kw, i, o] = tfShape as [number, number, number, number, number];
-  const src = data instanceof Float32Array ? data : Float32Array.from(data);
-  const out = new Float32Array(src.length);
-  const k = kt * kh * kw;
-  const io = i * o;
-  let p = 0;
-  for (let a = 0; a < o; a++)
-    for (let b = 0; b < i; b++) {
-      const base = b * o + a;
-      for (let s = 0; s < k; s++) out[p++] = src[s * io + base] as number;
-    }
-  return out;
+  const [kt = 0, kh = 0, kw = 0, i = 0, o = 0] = tfShape;
+  return permuteConv3d('tfToTorchConv3d', data, tfShape, o, i, kt * kh * kw, false);
 }
 
 /** Transposes a row-major `[rows, cols]` matrix (PyTorch linear `[out, in]` <-> tfjs `[in, out]`). */

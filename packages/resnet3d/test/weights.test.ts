@@ -1,3 +1,4 @@
+import { ByolMed3dError } from '@byolmed3d/util';
 import { describe, expect, it, beforeAll } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -168,6 +169,9 @@ describe('safetensors', () => {
     expect(Array.from(bf.w!.data as Float32Array)).toEqual([1, -2.5, bfloat16ToFloat(floatToBfloat16(65504)), bfloat16ToFloat(floatToBfloat16(1e-8))]);
     expect(bfloat16ToFloat(floatToBfloat16(65504))).toBe(65536);
     expect(() => decodeSafetensors(new Uint8Array(4))).toThrow(WeightsError);
+    const e = new WeightsError('w.safetensors', 'safetensors', 'truncated header');
+    expect(e).toBeInstanceOf(ByolMed3dError);
+    expect([e.name, e.file, e.where, e.format, e.reason, e.message]).toEqual(['WeightsError', 'w.safetensors', 'w.safetensors', 'safetensors', 'truncated header', 'w.safetensors: safetensors: truncated header']);
   });
 
   it('half-precision codecs round to nearest even and keep specials', () => {

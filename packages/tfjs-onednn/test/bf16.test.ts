@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectNoLeaks } from '@byolmed3d/test-utils';
+import { conv3dCases, conv3dGemmCase, expectNoLeaks, type Conv3dCase } from '@byolmed3d/test-utils';
 import { getOneDnnInfo, registerOneDnnBackend } from '@byolmed3d/tfjs-onednn';
 import { resolvePrecision } from '../src/precision.js';
 import { available, numel, onednn, rand, setup } from './helpers.js';
@@ -23,28 +23,14 @@ import { available, numel, onednn, rand, setup } from './helpers.js';
 const U = 2 ** -8;
 const bound = (K: number): number => 2 * U + U * U + 2 * K * 2 ** -24;
 
-type Shape5 = [number, number, number, number, number];
-type Triple = [number, number, number];
-interface Case {
-  name: string;
-  x: Shape5;
-  w: Shape5;
-  strides: Triple | number;
-  pad: 'same' | 'valid';
-}
-
 // Odd shapes: odd spatial sizes, channel counts 1, 3, 5, 6, 7, 11, 13, 17,
 // strides 1 and 2, same/valid, 1x1x1, [1,3,3], [3,1,1], the stem's 3x7x7.
-const cases: Case[] = [
-  { name: '3x3x3 stride 1 same, 3->5', x: [2, 5, 7, 6, 3], w: [3, 3, 3, 3, 5], strides: 1, pad: 'same' },
-  { name: '3x3x3 stride 2 same, odd sizes, 6->11', x: [1, 5, 9, 7, 6], w: [3, 3, 3, 6, 11], strides: 2, pad: 'same' },
-  { name: 'stem-like 3x7x7 stride [1,2,2] valid, 3->9', x: [2, 4, 13, 12, 3], w: [3, 7, 7, 3, 9], strides: [1, 2, 2], pad: 'valid' },
-  // (tfjs's 'same' on a 1x1x1 stride-2 conv pads -1 and runs the stock fp32 kernel; resnet3d's shortcuts use 'valid'.)
+// (tfjs's 'same' on a 1x1x1 stride-2 conv pads -1 and runs the stock fp32
+// kernel, so that shared case is left out; resnet3d's shortcuts use 'valid'.)
+const cases: Conv3dCase[] = [
+  ...conv3dCases.filter((c) => !c.name.includes('pads -1')),
   { name: '1x1x1 stride 2 valid shortcut, 13->17', x: [2, 5, 7, 6, 13], w: [1, 1, 1, 13, 17], strides: 2, pad: 'valid' },
-  { name: '1x1x1 stride 1 valid, 1 channel', x: [3, 2, 3, 4, 1], w: [1, 1, 1, 1, 1], strides: 1, pad: 'valid' },
-  { name: '[1,3,3] stride [1,2,2] same, 10->7', x: [2, 3, 8, 9, 10], w: [1, 3, 3, 10, 7], strides: [1, 2, 2], pad: 'same' },
-  { name: '[3,1,1] stride [2,1,1] valid, 5->4', x: [1, 7, 4, 5, 5], w: [3, 1, 1, 5, 4], strides: [2, 1, 1], pad: 'valid' },
-  { name: '3x3x3 stride 2 same, 1152 outputs, 5->6', x: [2, 8, 24, 24, 5], w: [3, 3, 3, 5, 6], strides: 2, pad: 'same' },
+  conv3dGemmCase,
   { name: '3x3x3 stride 1 same, 32->32 (blocked bf16 kernels)', x: [1, 4, 9, 10, 32], w: [3, 3, 3, 32, 32], strides: 1, pad: 'same' },
 ];
 

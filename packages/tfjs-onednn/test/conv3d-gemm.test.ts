@@ -56,13 +56,17 @@ function reference(g: Geo, v: number[], x: Float32Array, dy: Float32Array): Floa
   return out;
 }
 
+/** Element counts of the input, the output and the filter of a geometry vector (see {@link geometry}). */
+function sizes(v: ReturnType<typeof geometry>): { nx: number; ny: number; nw: number } {
+  return { nx: v[0]! * v[1]! * v[2]! * v[3]! * v[4]!, ny: v[0]! * v[5]! * v[6]! * v[7]! * v[8]!, nw: v[9]! * v[10]! * v[11]! * v[4]! * v[8]! };
+}
+
 describe.skipIf(!available)('Conv3DBackpropFilterV2: im2col + GEMM path against the oneDNN primitive and the definition', () => {
   for (const g of geos) {
     it(g.name, () => {
       const addon = loadAddon();
       const v = geometry(g);
-      const nx = v[0]! * v[1]! * v[2]! * v[3]! * v[4]!, ny = v[0]! * v[5]! * v[6]! * v[7]! * v[8]!;
-      const nw = v[9]! * v[10]! * v[11]! * v[4]! * v[8]!;
+      const { nx, ny, nw } = sizes(v);
       const x = rand(nx, 41), dy = rand(ny, 42);
       const viaGemm = new Float32Array(nw).fill(Number.NaN), viaOneDnn = new Float32Array(nw).fill(Number.NaN);
       addon.conv3dBackwardWeights(x, dy, viaGemm, v, 'gemm');
@@ -78,8 +82,7 @@ describe.skipIf(!available)('Conv3D forward: im2col + GEMM path against the oneD
     it(g.name, () => {
       const addon = loadAddon();
       const v = geometry(g);
-      const nx = v[0]! * v[1]! * v[2]! * v[3]! * v[4]!, ny = v[0]! * v[5]! * v[6]! * v[7]! * v[8]!;
-      const nw = v[9]! * v[10]! * v[11]! * v[4]! * v[8]!;
+      const { nx, ny, nw } = sizes(v);
       const x = rand(nx, 51), w = rand(nw, 52);
       const viaGemm = new Float32Array(ny).fill(Number.NaN), viaOneDnn = new Float32Array(ny).fill(Number.NaN), viaAuto = new Float32Array(ny).fill(Number.NaN);
       addon.conv3dForward(x, w, viaGemm, v, 'gemm');

@@ -1,20 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { readdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectNoLeaks, maxRelErr, readTestJson, testdataPath } from '@byolmed3d/test-utils';
+import { goldenFiles, runGolden, zerosInit } from '@byolmed3d/test-utils';
 import { createVideoResNet, type VideoResNetArch } from '@byolmed3d/resnet3d';
-import { formulaInputNdhwc, formulaStateDict } from '@byolmed3d/test-utils';
 import { available, onednn, setup } from './helpers.js';
 
-interface Golden {
-  arch: VideoResNetArch;
-  mode: 'eval' | 'train';
-  input_shape_ncdhw: [number, number, number, number, number];
-  logits: number[][];
-  features: number[][];
-}
-
-const files = readdirSync(testdataPath('golden')).filter((f) => f.endsWith('.json')).sort();
+const files = goldenFiles();
 
 // fp32: as before, 1e-3 (maxRelErr: elementwise, relative to max(|want|, 5%
 // of the largest |want|)). bf16: every conv and matmul rounds its inputs to
@@ -39,25 +29,10 @@ for (const precision of ['fp32', 'bf16'] as const) {
 
     for (const file of files) {
       it(`@byolmed3d/resnet3d reproduces ${file} on onednn in ${precision} (features and logits within ${tolerance(precision, file.includes('_train') ? 'train' : 'eval')})`, async () => {
-        const g = readTestJson<Golden>('golden', file);
-        const model = createVideoResNet(g.arch, { initializer: (_n: string, _s: number[], _k: string, tfShape: number[]) => tf.zeros(tfShape) });
-        try {
-          model.loadStateDict(formulaStateDict(model.stateDict()), { strict: true });
-          const [n, c, t, h, w] = g.input_shape_ncdhw;
-          const x = tf.tensor5d(formulaInputNdhwc(g.input_shape_ncdhw), [n, t, h, w, c]);
-          await expectNoLeaks(() => {
-            const out = model.apply(x, { training: g.mode === 'train' });
-            const f = out.features.dataSync(), l = out.logits?.dataSync() ?? new Float32Array(0);
-            tf.dispose([out.features, out.logits as tf.Tensor]);
-            const ef = maxRelErr(f, g.features.flat()), el = maxRelErr(l, g.logits.flat());
-            if (process.env.GOLDEN_PRINT === '1') console.log(precision, file, ef, el);
-            expect(ef, 'features').toBeLessThan(tolerance(precision, g.mode));
-            expect(el, 'logits').toBeLessThan(tolerance(precision, g.mode));
-          });
-          x.dispose();
-        } finally {
-          model.dispose();
-        }
+        const err = await runGolden(file, (arch: VideoResNetArch) => createVideoResNet(arch, { initializer: zerosInit }));
+        if (process.env.GOLDEN_PRINT === '1') console.log(precision, file, err.features, err.logits);
+        expect(err.features, 'features').toBeLessThan(tolerance(precision, err.mode));
+        expect(err.logits, 'logits').toBeLessThan(tolerance(precision, err.mode));
       });
     }
   });

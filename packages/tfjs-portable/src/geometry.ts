@@ -1,4 +1,9 @@
-import type { backend_util } from '@tensorflow/tfjs-core';
+import { backend_util, util, type TensorInfo } from '@tensorflow/tfjs-core';
+
+/** A 5D shape (`[n, d, h, w, c]` or a filter `[kd, kh, kw, ci, co]`). @internal */
+export type Shape5 = [number, number, number, number, number];
+/** Per-axis strides `[d, h, w]`. @internal */
+export type Triple = [number, number, number];
 
 /** Geometry of a channels-last 3D convolution, as the im2col loops read it. @internal */
 export interface ConvGeom {
@@ -32,4 +37,19 @@ export const colsOf = (g: ConvGeom): number => g.kd * g.kh * g.kw * g.ci;
 export function isPointwise(g: ConvGeom): boolean {
   return g.kd === 1 && g.kh === 1 && g.kw === 1 && g.sd === 1 && g.sh === 1 && g.sw === 1 && g.pf === 0 && g.pt === 0 && g.pl === 0 &&
     g.od === g.id && g.oh === g.ih && g.ow === g.iw;
+}
+
+/**
+ * The convolution behind a Conv3D backprop kernel (`kernel` names it in
+ * errors): checks that both inputs are float32 and that `dy` has the conv's
+ * output shape, and returns its geometry with the column matrix's rows `M`,
+ * columns `K` and the output channels `C`. @internal
+ */
+export function backpropGeom(kernel: string, inputs: [TensorInfo, TensorInfo], xShape: Shape5, wShape: Shape5, strides: Triple | number, pad: 'valid' | 'same', dy: TensorInfo): { g: ConvGeom; M: number; K: number; C: number } {
+  const [a, b] = inputs;
+  util.assert(a.dtype === 'float32' && b.dtype === 'float32', () => `${kernel} (tfjs-portable): float32 only, got ${a.dtype} and ${b.dtype}`);
+  const info = backend_util.computeConv3DInfo(xShape, wShape, strides, 1, pad);
+  util.assert(util.arraysEqual(dy.shape, info.outShape), () => `${kernel} (tfjs-portable): dy shape [${dy.shape}] is not the conv output shape [${info.outShape}]`);
+  const g = geomOf(info);
+  return { g, M: rowsOf(g), K: colsOf(g), C: g.co };
 }

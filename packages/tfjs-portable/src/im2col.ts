@@ -4,6 +4,35 @@ import type { ConvGeom } from './geometry.js';
 // copyWithin / fill call costs more than a short loop.
 const SHORT = 48;
 
+/** An output position: batch item and output voxel. */
+interface Position {
+  n: number;
+  z: number;
+  y: number;
+  x: number;
+}
+
+/** The output position of column-matrix row `r`. */
+function positionOf(r: number, g: ConvGeom): Position {
+  const x = r % g.ow;
+  let t = (r - x) / g.ow;
+  const y = t % g.oh;
+  t = (t - y) / g.oh;
+  const z = t % g.od;
+  return { n: (t - z) / g.od, z, y, x };
+}
+
+/** Moves `at` to the output position of the next row of the column matrix. */
+function advance(at: Position, g: ConvGeom): void {
+  if (++at.x < g.ow) return;
+  at.x = 0;
+  if (++at.y < g.oh) return;
+  at.y = 0;
+  if (++at.z < g.od) return;
+  at.z = 0;
+  at.n++;
+}
+
 /**
  * Writes rows `[r0, r1)` of the column matrix of input `x` (at heap offset
  * `xOff`, channels-last `[n, id, ih, iw, ci]`) to `col` (at `colOff`,
@@ -12,16 +41,12 @@ const SHORT = 48;
  * @internal
  */
 export function im2col(h: Float32Array, xOff: number, colOff: number, g: ConvGeom, r0: number, r1: number): void {
-  const { id, ih, iw, ci, od, oh, ow, kd, kh, kw, sd, sh, sw, dd, dh, dw, pf, pt, pl } = g;
+  const { id, ih, iw, ci, kd, kh, kw, sd, sh, sw, dd, dh, dw, pf, pt, pl } = g;
   const run = kw * ci;
   let dst = colOff;
-  let x = r0 % ow, t = (r0 - x) / ow;
-  let y = t % oh;
-  t = (t - y) / oh;
-  let z = t % od;
-  let n = (t - z) / od;
+  const at = positionOf(r0, g);
   for (let r = r0; r < r1; r++) {
-    const z0 = z * sd - pf, y0 = y * sh - pt, x0 = x * sw - pl;
+    const n = at.n, z0 = at.z * sd - pf, y0 = at.y * sh - pt, x0 = at.x * sw - pl;
     const contiguous = dw === 1 && x0 >= 0 && x0 + kw <= iw;
     for (let a = 0; a < kd; a++) {
       const zi = z0 + a * dd;
@@ -60,16 +85,7 @@ export function im2col(h: Float32Array, xOff: number, colOff: number, g: ConvGeo
         }
       }
     }
-    if (++x === ow) {
-      x = 0;
-      if (++y === oh) {
-        y = 0;
-        if (++z === od) {
-          z = 0;
-          n++;
-        }
-      }
-    }
+    advance(at, g);
   }
 }
 
@@ -80,16 +96,12 @@ export function im2col(h: Float32Array, xOff: number, colOff: number, g: ConvGeo
  * @internal
  */
 export function col2im(h: Float32Array, colOff: number, dxOff: number, g: ConvGeom, r0: number, r1: number): void {
-  const { id, ih, iw, ci, od, oh, ow, kd, kh, kw, sd, sh, sw, dd, dh, dw, pf, pt, pl } = g;
+  const { id, ih, iw, ci, kd, kh, kw, sd, sh, sw, dd, dh, dw, pf, pt, pl } = g;
   const run = kw * ci;
   let src = colOff;
-  let x = r0 % ow, t = (r0 - x) / ow;
-  let y = t % oh;
-  t = (t - y) / oh;
-  let z = t % od;
-  let n = (t - z) / od;
+  const at = positionOf(r0, g);
   for (let r = r0; r < r1; r++) {
-    const z0 = z * sd - pf, y0 = y * sh - pt, x0 = x * sw - pl;
+    const n = at.n, z0 = at.z * sd - pf, y0 = at.y * sh - pt, x0 = at.x * sw - pl;
     const contiguous = dw === 1 && x0 >= 0 && x0 + kw <= iw;
     for (let a = 0; a < kd; a++) {
       const zi = z0 + a * dd;
@@ -121,16 +133,7 @@ export function col2im(h: Float32Array, colOff: number, dxOff: number, g: ConvGe
         }
       }
     }
-    if (++x === ow) {
-      x = 0;
-      if (++y === oh) {
-        y = 0;
-        if (++z === od) {
-          z = 0;
-          n++;
-        }
-      }
-    }
+    advance(at, g);
   }
 }
 

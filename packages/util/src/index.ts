@@ -7,7 +7,7 @@
  * @packageDocumentation
  */
 export type { UtilErrorReason } from './errors.js';
-export { UtilError } from './errors.js';
+export { ByolMed3dError, ByolMed3dFileError, UtilError } from './errors.js';
 export { fnv1a32, sha256, sha256Hex } from './hash.js';
 export type { RandomSnapshot, Seed, Shuffleable } from './random.js';
 export { Random } from './random.js';

@@ -1,20 +1,11 @@
 import type { Clip, MedicalVideo, VideoTypedArray } from './types.js';
-import type { VideoFormat } from './errors.js';
 
 /** What `byolmed3d inspect` prints about a video (see {@link describeVideo}). */
-export interface VideoDescription {
+export interface VideoDescription extends Pick<MedicalVideo, 'format' | 'shape' | 'spacing' | 'frameTime'> {
   /** Path or label of the source. */
   source: string;
-  /** Format read. */
-  format: VideoFormat;
-  /** `[T, H, W, C]`. */
-  shape: [number, number, number, number];
   /** Element type. */
   dtype: string;
-  /** Voxel spacing `[t, h, w]` in mm, when known. */
-  spacing?: [number, number, number];
-  /** Milliseconds between frames, when known. */
-  frameTime?: number;
   /** Orientation codes of the source axes, when known. */
   axcodes?: string;
   /** Smallest value (NaN ignored). */

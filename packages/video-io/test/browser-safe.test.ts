@@ -1,13 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { filesUnder } from '@byolmed3d/test-utils';
 import { join } from 'node:path';
 
-function sources(dir: string): string[] {
-  return readdirSync(dir).flatMap((f) => {
-    const p = join(dir, f);
-    return statSync(p).isDirectory() ? sources(p) : p.endsWith('.ts') ? [p] : [];
-  });
-}
+const sources = (dir: string): string[] => filesUnder(dir, '.ts');
 
 describe('browser safety', () => {
   it('no module reachable from the index imports node:* statically (only lazily, with import())', () => {

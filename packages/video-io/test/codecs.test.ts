@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
-import { repoRoot } from '@byolmed3d/test-utils';
+import { rejection, repoRoot } from '@byolmed3d/test-utils';
 import { MissingCodecError, MissingProgramError, readVideo, registerDicomCodec, VideoReadError, type MedicalVideo } from '@byolmed3d/video-io';
 
 /** Reference values written by tools/fixtures/video_io_codecs.py (pydicom, the uncompressed originals, ffmpeg). */
@@ -32,15 +32,7 @@ function leBytes(v: MedicalVideo): Uint8Array {
   return new Uint8Array(v.data.buffer, v.data.byteOffset, v.data.byteLength);
 }
 
-async function readError(p: Promise<unknown>): Promise<VideoReadError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(VideoReadError);
-    return e as VideoReadError;
-  }
-  throw new Error('expected a VideoReadError');
-}
+const readError = (p: Promise<unknown>): Promise<VideoReadError> => rejection(p, VideoReadError);
 
 function check(v: MedicalVideo, e: Entry): void {
   expect(v.shape).toEqual(e.shape);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ByolMed3dError } from '@byolmed3d/util';
 import { VideoReadError } from '@byolmed3d/video-io';
 
 describe('VideoReadError', () => {
@@ -8,5 +9,9 @@ describe('VideoReadError', () => {
     expect(e.message).toBe('a/b.npy: npy: truncated: header says 10 bytes, file has 4');
     expect(e.file).toBe('a/b.npy');
     expect(e.format).toBe('npy');
+    expect(e).toBeInstanceOf(ByolMed3dError);
+    expect([e.name, e.where, e.reason]).toEqual(['VideoReadError', 'a/b.npy', 'truncated: header says 10 bytes, file has 4']);
+    const cause = new Error('EIO');
+    expect(new VideoReadError('c.nii', 'nifti', 'unreadable', { cause }).cause).toBe(cause);
   });
 });

@@ -3,7 +3,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { testdataPath } from '@byolmed3d/test-utils';
+import { rejection, testdataPath } from '@byolmed3d/test-utils';
 import {
   readVideo,
   describeVideo,
@@ -18,15 +18,7 @@ import {
 
 const fx = (...p: string[]): string => join(import.meta.dirname, 'fixtures', ...p);
 
-async function readError(p: Promise<unknown>): Promise<VideoReadError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(VideoReadError);
-    return e as VideoReadError;
-  }
-  throw new Error('expected a VideoReadError');
-}
+const readError = (p: Promise<unknown>): Promise<VideoReadError> => rejection(p, VideoReadError);
 
 describe('format detection from content', () => {
   it('detects by magic bytes, not by name', async () => {

@@ -8,7 +8,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-layers';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 
 /** Repository root (the folder that holds `packages/` and `testdata/`). */
@@ -178,4 +178,35 @@ export function relErr(a: Float32Array, b: Float32Array): number {
     s = Math.max(s, Math.abs(x));
   }
   return m / s;
+}
+
+export type { GoldenErrors, GoldenModel, TorchvisionGolden } from './golden.js';
+export { goldenErrors, goldenFiles, readGolden, runGolden, zerosInit } from './golden.js';
+
+export type { Conv3dCase, Shape5, Triple } from './conv3d.js';
+export { conv3dCases, conv3dFiniteDifferenceErrors, conv3dGemmCase, conv3dWithGrads, dilatedConv3d } from './conv3d.js';
+
+export type { StaticServer } from './browser.js';
+export { CHROMIUM_BASE_FLAGS, CHROMIUM_WEBGPU_FLAGS, chromiumPath, launchChromium, serveStatic } from './browser.js';
+
+/**
+ * Awaits `p` and returns the error it rejects with, after checking that it is
+ * an instance of `cls`; throws when `p` resolves or rejects with anything else.
+ */
+export async function rejection<E extends Error>(p: Promise<unknown>, cls: abstract new (...args: never[]) => E): Promise<E> {
+  try {
+    await p;
+  } catch (e) {
+    if (e instanceof cls) return e;
+    throw new Error(`expected a ${cls.name}, got ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`, { cause: e });
+  }
+  throw new Error(`expected a ${cls.name}, but the promise resolved`);
+}
+
+/** Every file under `dir` (recursively) whose name ends with `ext` (default: any), as paths joined to `dir`. */
+export function filesUnder(dir: string, ext = ''): string[] {
+  return readdirSync(dir).flatMap((f) => {
+    const p = join(dir, f);
+    return statSync(p).isDirectory() ? filesUnder(p, ext) : p.endsWith(ext) ? [p] : [];
+  });
 }

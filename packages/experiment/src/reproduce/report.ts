@@ -5,7 +5,7 @@ import { writeFileAtomicSync as writeFileAtomic } from '@byolmed3d/util/node';
 import { formatDuration } from '../run/logger.js';
 import { INIT_LABELS, PROTOCOL_LABELS, type InitName, type PretrainMethod, type ProtocolName } from './config.js';
 import type { CurvePoint } from './monitor.js';
-import { cellDir, type CellMeta, type DownstreamCell, type PlaneName, type SkippedPart } from './plan.js';
+import { cellDir, type CellMeta, type DownstreamCell, type Plan, type PlaneName } from './plan.js';
 import type { CellRecord, CellTiming, RunEnvironment } from './runner.js';
 import type { MethodResult } from './steps.js';
 
@@ -36,24 +36,10 @@ export interface Spread {
   values: number[];
 }
 
-/** A plan file as written by `reproduce` (cells without configs). */
-export interface PlanFile {
+/** A plan file as written by `reproduce`: the {@link Plan} with cells without configs, and the report's title. */
+export interface PlanFile extends Omit<Plan, 'cells'> {
   /** Cells. */
   cells: (CellMeta & { estimatedSec: number | null })[];
-  /** Skipped parts. */
-  skipped: SkippedPart[];
-  /** Seeds. */
-  seeds: number[];
-  /** Methods. */
-  methods: PretrainMethod[];
-  /** Inits of the main table. */
-  inits: InitName[];
-  /** Protocols. */
-  protocols: ProtocolName[];
-  /** Lower positive fractions. */
-  positiveFractions: number[];
-  /** Planes (main first). */
-  planes: PlaneName[];
   /** Title of the report. */
   title?: string;
 }

@@ -71,6 +71,11 @@ export interface ChartOptions {
   legend?: LegendPosition;
 }
 
+/** A chart on the unit square (both axes [0, 1]): the options' title, legend and size over the chart's defaults. */
+function unitSquareChart(series: Series[], options: ChartOptions, d: { title: string; xLabel: string; yLabel: string; legend: LegendPosition }): Chart {
+  return { title: options.title ?? d.title, xLabel: d.xLabel, yLabel: d.yLabel, xRange: [0, 1], yRange: [0, 1], series, legend: options.legend ?? d.legend, width: options.width ?? 720, height: options.height ?? 540 };
+}
+
 /** A model's predictions for the ROC/PR/calibration charts. */
 export interface ModelScores {
   /** Name shown in the legend. */
@@ -99,17 +104,7 @@ export function rocChart(models: ModelScores[], options: ChartOptions = {}): Cha
     return { label: `${m.name} (AUC ${fmt(r.auc)})`, x: r.fpr, y: r.tpr, color: m.color ?? (PALETTE[i % PALETTE.length] as string) };
   });
   series.push({ x: [0, 1], y: [0, 1], color: '#999999', width: 1.5, dashed: true });
-  return {
-    title: options.title ?? 'ROC curve',
-    xLabel: 'False positive rate (1 - specificity)',
-    yLabel: 'True positive rate (sensitivity)',
-    xRange: [0, 1],
-    yRange: [0, 1],
-    series,
-    legend: options.legend ?? 'lower right',
-    width: options.width ?? 720,
-    height: options.height ?? 540,
-  };
+  return unitSquareChart(series, options, { title: 'ROC curve', xLabel: 'False positive rate (1 - specificity)', yLabel: 'True positive rate (sensitivity)', legend: 'lower right' });
 }
 
 /**
@@ -129,17 +124,7 @@ export function prChart(models: ModelScores[], options: ChartOptions = {}): Char
   for (let i = 0; i < l0.length; i++) pos += l0[i] ? 1 : 0;
   const prev = pos / l0.length;
   series.push({ label: `chance (prevalence ${fmt(prev, 2)})`, x: [0, 1], y: [prev, prev], color: '#999999', width: 1.5, dashed: true });
-  return {
-    title: options.title ?? 'Precision-recall curve',
-    xLabel: 'Recall (sensitivity)',
-    yLabel: 'Precision (PPV)',
-    xRange: [0, 1],
-    yRange: [0, 1],
-    series,
-    legend: options.legend ?? 'upper right',
-    width: options.width ?? 720,
-    height: options.height ?? 540,
-  };
+  return unitSquareChart(series, options, { title: 'Precision-recall curve', xLabel: 'Recall (sensitivity)', yLabel: 'Precision (PPV)', legend: 'upper right' });
 }
 
 /**
@@ -155,17 +140,7 @@ export function calibrationChart(models: ModelScores[], options: ChartOptions & 
     const c = calibrationCurve(m.labels, m.scores, options);
     series.push({ label: m.name, x: c.probPred, y: c.probTrue, markers: true, color: m.color ?? (PALETTE[i % PALETTE.length] as string) });
   });
-  return {
-    title: options.title ?? 'Calibration',
-    xLabel: 'Mean predicted probability',
-    yLabel: 'Fraction of positives',
-    xRange: [0, 1],
-    yRange: [0, 1],
-    series,
-    legend: options.legend ?? 'upper left',
-    width: options.width ?? 720,
-    height: options.height ?? 540,
-  };
+  return unitSquareChart(series, options, { title: 'Calibration', xLabel: 'Mean predicted probability', yLabel: 'Fraction of positives', legend: 'upper left' });
 }
 
 /** Options of {@link lineChart}. */

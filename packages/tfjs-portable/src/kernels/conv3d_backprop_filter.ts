@@ -1,11 +1,8 @@
-import { backend_util, util, type KernelConfig, type KernelFunc, type NamedAttrMap, type TensorInfo } from '@tensorflow/tfjs-core';
-import { colsOf, geomOf, isPointwise, rowsOf, type ConvGeom } from '../geometry.js';
+import { type KernelConfig, type KernelFunc, type NamedAttrMap, type TensorInfo } from '@tensorflow/tfjs-core';
+import { backpropGeom, colsOf, isPointwise, rowsOf, type ConvGeom, type Shape5, type Triple } from '../geometry.js';
 import { alias, alloc, dropAlias, free, heapF32, matMul, offsetOf, type Wasm } from '../heap.js';
 import { im2col, transpose } from '../im2col.js';
 import { rowsPerChunk } from '../chunk.js';
-
-type Triple = [number, number, number];
-type Shape5 = [number, number, number, number, number];
 
 /**
  * Conv3DBackpropFilterV2 as `dw^T [co, K] = sum over chunks of dy^T [co, rows] x col [rows, K]`
@@ -17,11 +14,7 @@ export const conv3dBackpropFilter: KernelFunc = (args) => {
   const backend = args.backend as Wasm;
   const { x, dy } = args.inputs as { x: TensorInfo; dy: TensorInfo };
   const { strides, pad, filterShape } = args.attrs as NamedAttrMap as unknown as { strides: Triple | number; pad: 'valid' | 'same'; filterShape: Shape5 };
-  util.assert(x.dtype === 'float32' && dy.dtype === 'float32', () => `Conv3DBackpropFilterV2 (tfjs-portable): float32 only, got ${x.dtype} and ${dy.dtype}`);
-  const info = backend_util.computeConv3DInfo(x.shape as Shape5, filterShape, strides, 1, pad);
-  const g = geomOf(info);
-  const M = rowsOf(g), K = colsOf(g), C = g.co;
-  util.assert(util.arraysEqual(dy.shape, info.outShape), () => `Conv3DBackpropFilterV2 (tfjs-portable): dy shape [${dy.shape}] is not the conv output shape [${info.outShape}]`);
+  const { g, M, K, C } = backpropGeom('Conv3DBackpropFilterV2', [x, dy], x.shape as Shape5, filterShape, strides, pad, dy);
   // Few output positions, and the whole column matrix fits one chunk.
   if (M > 0 && M < K && rowsPerChunk(M, K) === M) return viaTransposed(backend, x, dy, g, filterShape);
   const pointwise = isPointwise(g);

@@ -1,11 +1,8 @@
-import { backend_util, util, type KernelConfig, type KernelFunc, type NamedAttrMap, type TensorInfo } from '@tensorflow/tfjs-core';
-import { colsOf, geomOf, isPointwise, rowsOf, type ConvGeom } from '../geometry.js';
+import { util, type KernelConfig, type KernelFunc, type NamedAttrMap, type TensorInfo } from '@tensorflow/tfjs-core';
+import { backpropGeom, colsOf, isPointwise, rowsOf, type ConvGeom, type Shape5, type Triple } from '../geometry.js';
 import { alias, alloc, dropAlias, free, heapF32, matMul, offsetOf, type Wasm } from '../heap.js';
 import { col2im, transpose } from '../im2col.js';
 import { rowsPerChunk } from '../chunk.js';
-
-type Triple = [number, number, number];
-type Shape5 = [number, number, number, number, number];
 
 /**
  * Conv3DBackpropInputV2 as matmul + col2im: the column-matrix gradient
@@ -16,11 +13,7 @@ export const conv3dBackpropInput: KernelFunc = (args) => {
   const backend = args.backend as Wasm;
   const { dy, filter } = args.inputs as { dy: TensorInfo; filter: TensorInfo };
   const { strides, pad, inputShape } = args.attrs as NamedAttrMap as unknown as { strides: Triple | number; pad: 'valid' | 'same'; inputShape: Shape5 };
-  util.assert(dy.dtype === 'float32' && filter.dtype === 'float32', () => `Conv3DBackpropInputV2 (tfjs-portable): float32 only, got ${dy.dtype} and ${filter.dtype}`);
-  const info = backend_util.computeConv3DInfo(inputShape, filter.shape as Shape5, strides, 1, pad);
-  const g = geomOf(info);
-  const M = rowsOf(g), K = colsOf(g), C = g.co;
-  util.assert(util.arraysEqual(dy.shape, info.outShape), () => `Conv3DBackpropInputV2 (tfjs-portable): dy shape [${dy.shape}] is not the conv output shape [${info.outShape}]`);
+  const { g, M, K, C } = backpropGeom('Conv3DBackpropInputV2', [dy, filter], inputShape, filter.shape as Shape5, strides, pad, dy);
   // Few output positions, and the whole column matrix fits one chunk.
   if (M > 0 && M < K && rowsPerChunk(M, K) === M) return viaTransposed(backend, dy, filter, g, inputShape);
   // w^T [co, K], a fresh tensor each call (XNNPACK packs it under its id).

@@ -1,7 +1,9 @@
 /**
- * Node-only file helpers of `@byolmed3d/util`: atomic writes, record
- * appends, stale temp clean-up, JSON reading whose errors name the file, and
- * the `BYOLMED3D_FAULT` fault-injection point of all of them. Import from
+ * Node-only helpers of `@byolmed3d/util`: atomic writes, record appends,
+ * stale temp clean-up, JSON reading whose errors name the file, the
+ * `BYOLMED3D_FAULT` fault-injection point of all of them, and the
+ * command-line glue of small scripts (typed flags, usage, exit codes, a
+ * self-check list). Import from
  * `@byolmed3d/util/node`; the main entry stays browser-safe.
  *
  * @packageDocumentation
@@ -15,10 +17,12 @@ import * as nodePath from 'node:path';
 import { UtilError } from '../errors.js';
 import { faultInjectionArmed, faultPoint } from './fault.js';
 
-export { UtilError } from '../errors.js';
+export { ByolMed3dError, ByolMed3dFileError, UtilError } from '../errors.js';
 export type { UtilErrorReason } from '../errors.js';
 export { FAULT_ENV, faultInjectionArmed, faultPoint, setFaultInjection } from './fault.js';
 export type { FaultAction, FaultStage } from './fault.js';
+export type { BuiltInFlags, ChecklistFinishOptions, ChecklistOptions, FlagDefault, FlagValues, ScriptArgs, ScriptSpec, StartScriptOptions } from './script.js';
+export { Checklist, parseScriptArgs, startScript } from './script.js';
 
 /** Options of {@link writeFileAtomic}. */
 export interface WriteFileAtomicOptions {

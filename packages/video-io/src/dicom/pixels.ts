@@ -110,10 +110,11 @@ export function ybrFullToRgb(a: VideoTypedArray): void {
 }
 
 /**
- * Finds the frame header (SOFn) of a JPEG stream: `{ width, height,
- * components, precision }`, or undefined when there is none.
+ * Walks the marker segments of a JPEG or JPEG-LS stream (up to the first
+ * SOS) and returns the offset of the first marker `isFrame` accepts whose
+ * 10-byte frame header fits, or undefined.
  */
-export function jpegFrameHeader(b: Uint8Array): { width: number; height: number; components: number; precision: number } | undefined {
+function findFrameMarker(b: Uint8Array, isFrame: (marker: number) => boolean): number | undefined {
   if (b[0] !== 0xff || b[1] !== 0xd8) return undefined;
   let p = 2;
   while (p + 4 <= b.length) {
@@ -128,19 +129,30 @@ export function jpegFrameHeader(b: Uint8Array): { width: number; height: number;
       continue;
     }
     const len = ((b[p + 2] as number) << 8) | (b[p + 3] as number);
-    if (m >= 0xc0 && m <= 0xcf && m !== 0xc4 && m !== 0xc8 && m !== 0xcc) {
-      if (p + 10 > b.length) return undefined;
-      return {
-        precision: b[p + 4] as number,
-        height: ((b[p + 5] as number) << 8) | (b[p + 6] as number),
-        width: ((b[p + 7] as number) << 8) | (b[p + 8] as number),
-        components: b[p + 9] as number,
-      };
-    }
+    if (isFrame(m)) return p + 10 > b.length ? undefined : p;
     if (m === 0xda || len < 2) return undefined;
     p += 2 + len;
   }
   return undefined;
+}
+
+/** The fields of the frame header at `p`: sample precision, lines, samples per line, components. */
+function frameFields(b: Uint8Array, p: number): { width: number; height: number; components: number; precision: number } {
+  return {
+    precision: b[p + 4] as number,
+    height: ((b[p + 5] as number) << 8) | (b[p + 6] as number),
+    width: ((b[p + 7] as number) << 8) | (b[p + 8] as number),
+    components: b[p + 9] as number,
+  };
+}
+
+/**
+ * Finds the frame header (SOFn) of a JPEG stream: `{ width, height,
+ * components, precision }`, or undefined when there is none.
+ */
+export function jpegFrameHeader(b: Uint8Array): { width: number; height: number; components: number; precision: number } | undefined {
+  const p = findFrameMarker(b, (m) => m >= 0xc0 && m <= 0xcf && m !== 0xc4 && m !== 0xc8 && m !== 0xcc);
+  return p === undefined ? undefined : frameFields(b, p);
 }
 
 function checkJpegFrame(file: string, c: Uint8Array, i: number, info: PixelInfo): void {
@@ -479,28 +491,10 @@ export function j2kSize(c: Uint8Array): { width: number; height: number; compone
 
 /** Image size in a JPEG-LS frame header (SOF55), or undefined. */
 export function jpegLsSize(b: Uint8Array): { width: number; height: number; components: number } | undefined {
-  if (b[0] !== 0xff || b[1] !== 0xd8) return undefined;
-  let p = 2;
-  while (p + 4 <= b.length) {
-    if (b[p] !== 0xff) return undefined;
-    const m = b[p + 1] as number;
-    if (m === 0xff) {
-      p++;
-      continue;
-    }
-    const len = ((b[p + 2] as number) << 8) | (b[p + 3] as number);
-    if (m === 0xf7) {
-      if (p + 10 > b.length) return undefined;
-      return {
-        height: ((b[p + 5] as number) << 8) | (b[p + 6] as number),
-        width: ((b[p + 7] as number) << 8) | (b[p + 8] as number),
-        components: b[p + 9] as number,
-      };
-    }
-    if (m === 0xda || len < 2) return undefined;
-    p += 2 + len;
-  }
-  return undefined;
+  const p = findFrameMarker(b, (m) => m === 0xf7);
+  if (p === undefined) return undefined;
+  const { width, height, components } = frameFields(b, p);
+  return { width, height, components };
 }
 
 const CODEC_WHAT: Record<DicomCodecName, string> = { openjpeg: 'JPEG 2000', openjph: 'HTJ2K', charls: 'JPEG-LS' };
