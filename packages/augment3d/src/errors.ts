@@ -1,23 +1,23 @@
+import { ByolMed3dError } from '@byolmed3d/util';
+
 /**
  * The one error class of the augment3d package: names the transform and what
- * is wrong with its input or options.
+ * is wrong with its input or options. A `ByolMed3dError` (from
+ * `@byolmed3d/util`) whose `where` is the transform.
  */
-export class AugmentError extends Error {
+export class AugmentError extends ByolMed3dError {
   /** Always `'AugmentError'`. */
   override readonly name = 'AugmentError';
-  /** Name of the transform (or helper) that rejected its input. */
+  /** Name of the transform (or helper) that rejected its input (the same as `where`). */
   readonly transform: string;
-  /** What is wrong, without the transform prefix. */
-  readonly reason: string;
 
   /**
    * @param transform name of the transform that failed
    * @param reason what is wrong
    */
   constructor(transform: string, reason: string, options?: { cause?: unknown }) {
-    super(`${transform}: ${reason}`, options);
+    super(transform, reason, reason, options);
     this.transform = transform;
-    this.reason = reason;
   }
 }
 
