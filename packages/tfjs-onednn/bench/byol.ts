@@ -2,7 +2,7 @@
 // online encoder + projector + predictor forward and backward on two views,
 // target encoder + projector forward, SGD with momentum, EMA target update.
 import * as tf from '@tensorflow/tfjs-core';
-import { R3d18, batchNormTrain, type BatchNormFn } from './r3d18.js';
+import { R3d18, composedBn, type BatchNormFn } from './r3d18.js';
 
 class Mlp {
   readonly vars: tf.Variable[];
@@ -27,7 +27,7 @@ class Mlp {
   }
   apply(x: tf.Tensor2D): tf.Tensor2D {
     const [w1, b1, g, b, w2, b2] = this.vars as [tf.Variable, tf.Variable, tf.Variable, tf.Variable, tf.Variable, tf.Variable];
-    const h = tf.relu(this.bn(tf.add(tf.matMul(x, w1), b1), g, b)) as tf.Tensor2D;
+    const h = this.bn(tf.add(tf.matMul(x, w1), b1), g, b, { relu: true }) as tf.Tensor2D;
     return tf.add(tf.matMul(h, w2), b2) as tf.Tensor2D;
   }
 }
@@ -47,7 +47,7 @@ export class ByolBench {
   readonly tproj: Mlp;
   private readonly opt = tf.train.momentum(0.05, 0.9);
 
-  constructor(bn: BatchNormFn = (x, g, b) => batchNormTrain(x, g, b), hidden = 4096, projDim = 256) {
+  constructor(bn: BatchNormFn = composedBn, hidden = 4096, projDim = 256) {
     this.online = new R3d18(1, 'online', bn);
     this.target = new R3d18(1, 'target', bn);
     this.proj = new Mlp(bn, 'proj', 512, hidden, projDim, 100);

@@ -38,15 +38,20 @@ import {
   type Contender,
   type Interleaved,
 } from "./interleave.js";
-import { R3d18, type BatchNormFn, type ConvShape } from "./r3d18.js";
+import { R3d18, fusedBn, separateAct, type BatchNormFn, type ConvShape } from "./r3d18.js";
 import { PortablePeer, portableRow } from "./portable.js";
 
-/** The package's training batch norm: fused native kernels on onednn. */
-const fusedBn: BatchNormFn = (x, g, b) => {
+/**
+ * The fused batch norm without its ReLU / residual fusion (add and ReLU as
+ * tfjs ops): the previous form, kept as a same-run A/B contender in fp32.
+ */
+const fusedBnSeparate: BatchNormFn = separateAct((x, g, b) => {
   const r = batchNormTrain(x, g as tf.Tensor1D, b as tf.Tensor1D);
   tf.dispose([r.mean, r.variance]);
   return r.output;
-};
+});
+/** BENCH_BN_ACT=separate: every onednn contender with the ReLU / add as separate ops (for before/after runs). */
+const ourBn: BatchNormFn = process.env.BENCH_BN_ACT === "separate" ? fusedBnSeparate : fusedBn;
 
 const here = dirname(fileURLToPath(import.meta.url));
 const threads = Number(process.env.BENCH_THREADS ?? 2);
@@ -362,17 +367,21 @@ async function main(): Promise<void> {
   if (parts.has("fwdbwd")) {
     const peers = await torchPeers("fwdbwd");
     const fit = await PortablePeer.startFitting("fwdbwd", [N, T, H, W], Math.min(warmup, 1)), portable = fit?.peer;
-    const fused = new R3d18(1, "r3d", fusedBn);
+    const fused = new R3d18(1, "r3d", ourBn);
+    const separate = new R3d18(1, "r3ds", fusedBnSeparate);
     const composed = new R3d18(1, "r3dc");
     const x = tf.randomNormal([N, T, H, W, 3], 0, 1, "float32", 7) as tf.Tensor5D;
     const stepFused = fwdBwd(fused, x), stepComposed = inPrecision("fp32", fwdBwd(composed, x));
+    const stepSeparate = inPrecision("fp32", fwdBwd(separate, x));
     const ourSteps = precisions.map((p) => ({ p, step: inPrecision(p, stepFused) }));
     for (let i = 0; i < warmup; i++) {
       for (const o of ourSteps) o.step();
+      stepSeparate();
       stepComposed();
     }
     const contenders: Contender[] = [
       ...ourSteps.map((o) => inProcess(`onednn fused BN${tag(o.p)}`, o.step)),
+      inProcess("onednn fused BN, separate ReLU/add", stepSeparate),
       inProcess("onednn composed BN", stepComposed),
       ...[...peers.values()].flat(),
       ...(portable ? [portable] : []),
@@ -381,6 +390,7 @@ async function main(): Promise<void> {
     const res = await interleave(contenders, rounds, perRound);
     tf.dispose(x);
     fused.dispose();
+    separate.dispose();
     composed.dispose();
     meta.rssFwdBwdMb = maxRssMb();
     const peerRss = await stopPeers(peers);
@@ -388,6 +398,7 @@ async function main(): Promise<void> {
     const torchVersion = [...peerRss.values()][0]?.torch ?? "";
     meta.fwdbwd = Object.fromEntries(res);
     const comp = res.get("onednn composed BN") as Interleaved;
+    const sep = res.get("onednn fused BN, separate ReLU/add") as Interleaved;
     const fp32Peers = peers.get("fp32") ?? [];
     const fb32 = fasterPeer(res, fp32Peers);
     rows.push({
@@ -406,7 +417,7 @@ async function main(): Promise<void> {
         value: N / ours.median,
         ...(fb ? { peer: { name: `${fb.name} ${torchVersion}`, value: N / fb.r.median } } : {}),
         notes: `onednn ${p} ${ours.median.toFixed(2)} s/step (best ${ours.best.toFixed(2)}, CPU ${ours.cpu.toFixed(2)} s)${
-          p === "fp32" ? `, composed BN ${comp.median.toFixed(2)} s` : ""
+          p === "fp32" ? `, composed BN ${comp.median.toFixed(2)} s, fused BN with separate ReLU/add ${sep.median.toFixed(2)} s (per-round ratios ${fmtRatios(roundRatios(ours, sep))})` : ""
         }; ${peerSummary(res, pp)}${fb ? `; per-round ratios vs ${fb.name}: ${fmtRatios(roundRatios(ours, fb.r))}` : ""}`,
       });
     }
@@ -417,7 +428,7 @@ async function main(): Promise<void> {
   if (parts.has("byol")) {
     const peers = await torchPeers("byol");
     const fit = await PortablePeer.startFitting("byol", [N, T, H, W], Math.min(warmup, 1)), portable = fit?.peer;
-    const b = new ByolBench(fusedBn);
+    const b = new ByolBench(ourBn);
     const v1 = tf.randomNormal([N, T, H, W, 3], 0, 1, "float32", 8) as tf.Tensor5D;
     const v2 = tf.randomNormal([N, T, H, W, 3], 0, 1, "float32", 9) as tf.Tensor5D;
     const ourSteps = precisions.map((p) => ({
@@ -478,7 +489,7 @@ async function main(): Promise<void> {
       const model = new R3d18(
         1,
         "small",
-        backend === "cpu" ? undefined : fusedBn
+        backend === "cpu" ? undefined : ourBn
       );
       const x = tf.randomNormal(
         [...SMALL, 3],

@@ -12,7 +12,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { BenchRow } from '@byolmed3d/test-utils';
-import { roundRatios, type Contender, type Interleaved, type Steps } from './interleave.js';
+import { roundRatios, timeSteps, type Contender, type Interleaved, type Steps } from './interleave.js';
 
 /** A portable-backend contender running in a child process. */
 export class PortablePeer implements Contender {
@@ -109,16 +109,7 @@ async function serve(mode: string, shape: number[], warmup: number): Promise<voi
   for await (const line of createInterface({ input: process.stdin })) {
     const [cmd, arg] = line.trim().split(/\s+/);
     if (cmd === 'run') {
-      const out: Steps = { times: [], cpus: [] };
-      for (let i = 0; i < Number(arg); i++) {
-        const c0 = process.cpuUsage();
-        const t0 = performance.now();
-        step();
-        out.times.push((performance.now() - t0) / 1000);
-        const c = process.cpuUsage(c0);
-        out.cpus.push((c.user + c.system) / 1e6);
-      }
-      console.log(JSON.stringify(out));
+      console.log(JSON.stringify(timeSteps(Number(arg), step)));
     } else if (cmd === 'quit') {
       console.log(JSON.stringify({ maxrss_mb: process.resourceUsage().maxRSS / 1024 }));
       process.exit(0);
