@@ -7,7 +7,10 @@
 // BENCH_WARMUP (untimed steps first, default 3), BENCH_REPEATS (conv layers
 // and the small-shape comparison, default 3), BENCH_SHAPE (default 2,16,112,112),
 // BENCH_PRECISIONS (default fp32,bf16: ours in each precision and PyTorch in
-// fp32 and under bf16 autocast, all in the same interleaved rounds).
+// fp32 and under bf16 autocast, all in the same interleaved rounds),
+// BENCH_PORTABLE=0 (leave out the tfjs-portable contender), BENCH_AB=0 (leave
+// out the fp32 contenders with the ReLU / add as separate ops), BENCH_BN_ACT=separate
+// (run every onednn contender that way).
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
 import "@tensorflow/tfjs-layers";
@@ -429,25 +432,34 @@ async function main(): Promise<void> {
     const peers = await torchPeers("byol");
     const fit = await PortablePeer.startFitting("byol", [N, T, H, W], Math.min(warmup, 1)), portable = fit?.peer;
     const b = new ByolBench(ourBn);
+    // Same-run A/B (BENCH_AB=0: off): the fp32 step with the ReLU / add as separate ops (the previous form).
+    const ab = process.env.BENCH_AB !== "0" && process.env.BENCH_BN_ACT !== "separate" && precisions.includes("fp32");
+    const bSep = ab ? new ByolBench(fusedBnSeparate) : undefined;
     const v1 = tf.randomNormal([N, T, H, W, 3], 0, 1, "float32", 8) as tf.Tensor5D;
     const v2 = tf.randomNormal([N, T, H, W, 3], 0, 1, "float32", 9) as tf.Tensor5D;
     const ourSteps = precisions.map((p) => ({
-      p,
+      name: `onednn${tag(p)}`,
       step: inPrecision(p, () => {
         b.step(v1, v2);
       }),
     }));
+    if (bSep) ourSteps.push({ name: "onednn, separate ReLU/add", step: inPrecision("fp32", () => void bSep.step(v1, v2)) });
     for (let i = 0; i < warmup; i++) for (const o of ourSteps) o.step();
     console.log(`BYOL step ${clip}: ${rounds} interleaved rounds of ${perRound} step(s) after ${warmup} warm-up steps`);
-    const res = await interleave([...ourSteps.map((o) => inProcess(`onednn${tag(o.p)}`, o.step)), ...[...peers.values()].flat(), ...(portable ? [portable] : [])], rounds, perRound);
+    const res = await interleave([...ourSteps.map((o) => inProcess(o.name, o.step)), ...[...peers.values()].flat(), ...(portable ? [portable] : [])], rounds, perRound);
     tf.dispose([v1, v2]);
     b.dispose();
+    bSep?.dispose();
     setOneDnnPrecision("fp32");
     const rssByol = maxRssMb();
     const peerRss = await stopPeers(peers);
     const portableRss = (await portable?.stop())?.maxrss_mb;
     const torchVersion = [...peerRss.values()][0]?.torch ?? "";
     meta.byol = Object.fromEntries(res);
+    const sepNote = (p: Precision): string => {
+      const sep = res.get("onednn, separate ReLU/add"), ours = res.get("onednn");
+      return p === "fp32" && sep && ours ? `, separate ReLU/add ${sep.median.toFixed(2)} s (CPU ${sep.cpu.toFixed(2)}; per-round ratios ${fmtRatios(roundRatios(ours, sep))})` : "";
+    };
     for (const p of precisions) {
       const ours = res.get(`onednn${tag(p)}`) as Interleaved;
       const pp = peers.get(p) ?? [];
@@ -459,7 +471,7 @@ async function main(): Promise<void> {
         unit: "clips/s",
         value: N / ours.median,
         ...(bb ? { peer: { name: `${bb.name} ${torchVersion}`, value: N / bb.r.median } } : {}),
-        notes: `onednn ${p} ${ours.median.toFixed(2)} s/step (best ${ours.best.toFixed(2)}, CPU ${ours.cpu.toFixed(2)} s); ${peerSummary(res, pp)}${
+        notes: `onednn ${p} ${ours.median.toFixed(2)} s/step (best ${ours.best.toFixed(2)}, CPU ${ours.cpu.toFixed(2)} s)${sepNote(p)}; ${peerSummary(res, pp)}${
           bb ? `; per-round ratios vs ${bb.name}: ${fmtRatios(ratios)}` : ""
         }`,
       });

@@ -50,6 +50,8 @@ export class PortablePeer implements Contender {
    * `clips` is the micro-batch the peer runs.
    */
   static async startFitting(mode: 'fwdbwd' | 'byol', shape: number[], warmup: number): Promise<{ peer: PortablePeer; clips: number } | undefined> {
+    // BENCH_PORTABLE=0 leaves this contender out (it is ~10x slower than the others).
+    if (process.env.BENCH_PORTABLE === '0') return undefined;
     const [n, ...rest] = shape as [number, ...number[]];
     if (mode === 'fwdbwd' || n === 1) {
       const peer = await PortablePeer.start(mode, shape, warmup);
