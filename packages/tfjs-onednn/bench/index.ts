@@ -9,8 +9,9 @@
 // BENCH_PRECISIONS (default fp32,bf16: ours in each precision and PyTorch in
 // fp32 and under bf16 autocast, all in the same interleaved rounds),
 // BENCH_PORTABLE=0 (leave out the tfjs-portable contender), BENCH_AB=0 (leave
-// out the fp32 contenders with the ReLU / add as separate ops), BENCH_BN_ACT=separate
-// (run every onednn contender that way).
+// out the fp32 contenders in the previous form: ReLU / add as separate ops and
+// plain tf.variableGrads), BENCH_BN_ACT=separate (every onednn contender with
+// separate ReLU / add), BENCH_EARLY_RELEASE=0 (every one with plain tf.variableGrads).
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
 import "@tensorflow/tfjs-layers";
@@ -28,6 +29,7 @@ import {
   oneDnnUnavailableReason,
   oneDnnVersion,
   registerOneDnnBackend,
+  releaseDuringBackprop,
   setOneDnnPrecision,
 } from "@byolmed3d/tfjs-onednn";
 import { loadAddon } from "../src/addon.js";
@@ -55,6 +57,8 @@ const fusedBnSeparate: BatchNormFn = separateAct((x, g, b) => {
 });
 /** BENCH_BN_ACT=separate: every onednn contender with the ReLU / add as separate ops (for before/after runs). */
 const ourBn: BatchNormFn = process.env.BENCH_BN_ACT === "separate" ? fusedBnSeparate : fusedBn;
+/** BENCH_EARLY_RELEASE=0: back-propagate with plain tf.variableGrads (tensors freed at the end of the backward pass). */
+const earlyRelease = process.env.BENCH_EARLY_RELEASE !== "0";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const threads = Number(process.env.BENCH_THREADS ?? 2);
@@ -118,10 +122,12 @@ function time(fn: () => void, n = repeats, warmup = 1): Timing {
 
 const maxRssMb = (): number => process.resourceUsage().maxRSS / 1024;
 
-function fwdBwd(model: R3d18, x: tf.Tensor5D): () => void {
+/** One forward+backward of `model` on `x`; `early`: with releaseDuringBackprop. */
+function fwdBwd(model: R3d18, x: tf.Tensor5D, early = earlyRelease): () => void {
   return () => {
+    const loss = (): tf.Scalar => tf.sum(model.apply(x)) as tf.Scalar;
     const { value, grads } = tf.variableGrads(
-      () => tf.sum(model.apply(x)) as tf.Scalar,
+      early ? releaseDuringBackprop(loss) : loss,
       model.trainableVariables
     );
     value.dataSync();
@@ -375,7 +381,7 @@ async function main(): Promise<void> {
     const composed = new R3d18(1, "r3dc");
     const x = tf.randomNormal([N, T, H, W, 3], 0, 1, "float32", 7) as tf.Tensor5D;
     const stepFused = fwdBwd(fused, x), stepComposed = inPrecision("fp32", fwdBwd(composed, x));
-    const stepSeparate = inPrecision("fp32", fwdBwd(separate, x));
+    const stepSeparate = inPrecision("fp32", fwdBwd(separate, x, false));
     const ourSteps = precisions.map((p) => ({ p, step: inPrecision(p, stepFused) }));
     for (let i = 0; i < warmup; i++) {
       for (const o of ourSteps) o.step();
@@ -384,7 +390,7 @@ async function main(): Promise<void> {
     }
     const contenders: Contender[] = [
       ...ourSteps.map((o) => inProcess(`onednn fused BN${tag(o.p)}`, o.step)),
-      inProcess("onednn fused BN, separate ReLU/add", stepSeparate),
+      inProcess("onednn previous form", stepSeparate),
       inProcess("onednn composed BN", stepComposed),
       ...[...peers.values()].flat(),
       ...(portable ? [portable] : []),
@@ -401,7 +407,7 @@ async function main(): Promise<void> {
     const torchVersion = [...peerRss.values()][0]?.torch ?? "";
     meta.fwdbwd = Object.fromEntries(res);
     const comp = res.get("onednn composed BN") as Interleaved;
-    const sep = res.get("onednn fused BN, separate ReLU/add") as Interleaved;
+    const sep = res.get("onednn previous form") as Interleaved;
     const fp32Peers = peers.get("fp32") ?? [];
     const fb32 = fasterPeer(res, fp32Peers);
     rows.push({
@@ -420,7 +426,7 @@ async function main(): Promise<void> {
         value: N / ours.median,
         ...(fb ? { peer: { name: `${fb.name} ${torchVersion}`, value: N / fb.r.median } } : {}),
         notes: `onednn ${p} ${ours.median.toFixed(2)} s/step (best ${ours.best.toFixed(2)}, CPU ${ours.cpu.toFixed(2)} s)${
-          p === "fp32" ? `, composed BN ${comp.median.toFixed(2)} s, fused BN with separate ReLU/add ${sep.median.toFixed(2)} s (per-round ratios ${fmtRatios(roundRatios(ours, sep))})` : ""
+          p === "fp32" ? `, composed BN ${comp.median.toFixed(2)} s, previous form (separate ReLU/add, plain tf.variableGrads) ${sep.median.toFixed(2)} s (per-round ratios ${fmtRatios(roundRatios(ours, sep))})` : ""
         }; ${peerSummary(res, pp)}${fb ? `; per-round ratios vs ${fb.name}: ${fmtRatios(roundRatios(ours, fb.r))}` : ""}`,
       });
     }
@@ -431,10 +437,10 @@ async function main(): Promise<void> {
   if (parts.has("byol")) {
     const peers = await torchPeers("byol");
     const fit = await PortablePeer.startFitting("byol", [N, T, H, W], Math.min(warmup, 1)), portable = fit?.peer;
-    const b = new ByolBench(ourBn);
-    // Same-run A/B (BENCH_AB=0: off): the fp32 step with the ReLU / add as separate ops (the previous form).
+    const b = new ByolBench(ourBn, earlyRelease);
+    // Same-run A/B (BENCH_AB=0: off): the fp32 step in the previous form (ReLU / add as separate ops, plain tf.variableGrads).
     const ab = process.env.BENCH_AB !== "0" && process.env.BENCH_BN_ACT !== "separate" && precisions.includes("fp32");
-    const bSep = ab ? new ByolBench(fusedBnSeparate) : undefined;
+    const bSep = ab ? new ByolBench(fusedBnSeparate, false) : undefined;
     const v1 = tf.randomNormal([N, T, H, W, 3], 0, 1, "float32", 8) as tf.Tensor5D;
     const v2 = tf.randomNormal([N, T, H, W, 3], 0, 1, "float32", 9) as tf.Tensor5D;
     const ourSteps = precisions.map((p) => ({
@@ -443,7 +449,7 @@ async function main(): Promise<void> {
         b.step(v1, v2);
       }),
     }));
-    if (bSep) ourSteps.push({ name: "onednn, separate ReLU/add", step: inPrecision("fp32", () => void bSep.step(v1, v2)) });
+    if (bSep) ourSteps.push({ name: "onednn previous form", step: inPrecision("fp32", () => void bSep.step(v1, v2)) });
     for (let i = 0; i < warmup; i++) for (const o of ourSteps) o.step();
     console.log(`BYOL step ${clip}: ${rounds} interleaved rounds of ${perRound} step(s) after ${warmup} warm-up steps`);
     const res = await interleave([...ourSteps.map((o) => inProcess(o.name, o.step)), ...[...peers.values()].flat(), ...(portable ? [portable] : [])], rounds, perRound);
@@ -457,8 +463,8 @@ async function main(): Promise<void> {
     const torchVersion = [...peerRss.values()][0]?.torch ?? "";
     meta.byol = Object.fromEntries(res);
     const sepNote = (p: Precision): string => {
-      const sep = res.get("onednn, separate ReLU/add"), ours = res.get("onednn");
-      return p === "fp32" && sep && ours ? `, separate ReLU/add ${sep.median.toFixed(2)} s (CPU ${sep.cpu.toFixed(2)}; per-round ratios ${fmtRatios(roundRatios(ours, sep))})` : "";
+      const sep = res.get("onednn previous form"), ours = res.get("onednn");
+      return p === "fp32" && sep && ours ? `, previous form (separate ReLU/add, plain tf.variableGrads) ${sep.median.toFixed(2)} s (CPU ${sep.cpu.toFixed(2)}; per-round ratios ${fmtRatios(roundRatios(ours, sep))})` : "";
     };
     for (const p of precisions) {
       const ours = res.get(`onednn${tag(p)}`) as Interleaved;

@@ -4,7 +4,8 @@
 // at every kernel call, the largest live tensor bytes (tf.memory), the idle
 // bytes of the output pool, and the RSS. Env: BENCH_SHAPE (default
 // 2,16,112,112), BENCH_THREADS (2), BENCH_BN_ACT=separate (ReLU / add as
-// separate ops), MEM_REUSE_MB (the pool cap; default the backend's).
+// separate ops), BENCH_EARLY_RELEASE=0 (plain tf.variableGrads), MEM_REUSE_MB
+// (the pool cap; default the backend's).
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-layers';
@@ -45,7 +46,8 @@ const plainFused = (x: tf.Tensor, g: tf.Tensor, b: tf.Tensor): tf.Tensor => {
   return r.output;
 };
 const bn: BatchNormFn = process.env.BENCH_BN_ACT === 'separate' ? separateAct(plainFused) : fusedBn;
-const b = new ByolBench(bn);
+const early = process.env.BENCH_EARLY_RELEASE !== '0';
+const b = new ByolBench(bn, early);
 const v1 = tf.randomNormal([N, T, H, W, 3], 0, 1, 'float32', 8) as tf.Tensor5D;
 const v2 = tf.randomNormal([N, T, H, W, 3], 0, 1, 'float32', 9) as tf.Tensor5D;
 const weights = tf.memory().numBytes;
@@ -58,6 +60,7 @@ console.log(
   JSON.stringify({
     precision,
     bnAct: process.env.BENCH_BN_ACT ?? 'fused',
+    earlyRelease: early,
     reuseMb: (reuse ?? outputPool.maxIdleBytes) / MB,
     maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
     tensorsBeforeStepMb: Math.round(weights / MB),

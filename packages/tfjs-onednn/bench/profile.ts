@@ -3,7 +3,8 @@
 // (wall and process CPU time), after warm-up steps, in each precision.
 // `npx tsx bench/profile.ts` (env: BENCH_SHAPE default 2,16,112,112,
 // BENCH_THREADS default 2, BENCH_PRECISIONS default fp32,bf16,
-// BENCH_BN_ACT=separate for the ReLU / add as separate ops, PROFILE_STEPS
+// BENCH_BN_ACT=separate for the ReLU / add as separate ops, BENCH_EARLY_RELEASE=0
+// for plain tf.variableGrads, PROFILE_STEPS
 // default 2 (averaged), PROFILE_BY_SHAPE=1 to split conv kernels by shape).
 // Compare with PyTorch's: /usr/bin/python3 bench/torch_profile.py.
 import * as tf from '@tensorflow/tfjs-core';
@@ -11,7 +12,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-layers';
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import { loadavg } from 'node:os';
-import { batchNormTrain, registerOneDnnBackend, setOneDnnPrecision } from '@byolmed3d/tfjs-onednn';
+import { batchNormTrain, registerOneDnnBackend, releaseDuringBackprop, setOneDnnPrecision } from '@byolmed3d/tfjs-onednn';
 import { R3d18, fusedBn, separateAct, type BatchNormFn } from './r3d18.js';
 
 const threads = Number(process.env.BENCH_THREADS ?? 2);
@@ -61,7 +62,8 @@ const bn: BatchNormFn = process.env.BENCH_BN_ACT === 'separate' ? separateAct(pl
 const model = new R3d18(1, 'r3d', bn);
 const x = tf.randomNormal([N, T, H, W, 3], 0, 1, 'float32', 7) as tf.Tensor5D;
 const step = (): void => {
-  const { value, grads } = tf.variableGrads(() => tf.sum(model.apply(x)) as tf.Scalar, model.trainableVariables);
+  const loss = (): tf.Scalar => tf.sum(model.apply(x)) as tf.Scalar;
+  const { value, grads } = tf.variableGrads(process.env.BENCH_EARLY_RELEASE === '0' ? loss : releaseDuringBackprop(loss), model.trainableVariables);
   value.dataSync();
   tf.dispose([value, ...Object.values(grads)]);
 };
