@@ -229,8 +229,10 @@ async function torchPeers(mode: "fwdbwd" | "byol"): Promise<Map<Precision, Torch
   const out = new Map<Precision, TorchPeer[]>();
   for (const p of precisions) {
     const suffix = p === "fp32" ? "" : " bf16 autocast";
-    const nc = await TorchPeer.start(script, `PyTorch NCDHW${suffix}`, args("ncdhw", p));
-    const cl = await TorchPeer.start(script, `PyTorch channels_last_3d${suffix}`, args("cl", p));
+    // BENCH_TORCH_FORMATS (default ncdhw,cl): which PyTorch layouts run.
+    const formats = (process.env.BENCH_TORCH_FORMATS ?? "ncdhw,cl").split(",");
+    const nc = formats.includes("ncdhw") ? await TorchPeer.start(script, `PyTorch NCDHW${suffix}`, args("ncdhw", p)) : undefined;
+    const cl = formats.includes("cl") ? await TorchPeer.start(script, `PyTorch channels_last_3d${suffix}`, args("cl", p)) : undefined;
     out.set(p, [nc, cl].filter((x): x is TorchPeer => x !== undefined));
   }
   return out;
