@@ -21,7 +21,6 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { writeBenchResult, type BenchRow } from "@byolmed3d/test-utils";
 import {
-  batchNormTrain,
   getOneDnnInfo,
   isOneDnnAvailable,
   measureFp32Peak,
@@ -43,18 +42,14 @@ import {
   type Contender,
   type Interleaved,
 } from "./interleave.js";
-import { R3d18, fusedBn, separateAct, type BatchNormFn, type ConvShape } from "./r3d18.js";
+import { R3d18, fusedBn, fusedBnPlain, separateAct, type BatchNormFn, type ConvShape } from "./r3d18.js";
 import { PortablePeer, portableRow } from "./portable.js";
 
 /**
  * The fused batch norm without its ReLU / residual fusion (add and ReLU as
  * tfjs ops): the previous form, kept as a same-run A/B contender in fp32.
  */
-const fusedBnSeparate: BatchNormFn = separateAct((x, g, b) => {
-  const r = batchNormTrain(x, g as tf.Tensor1D, b as tf.Tensor1D);
-  tf.dispose([r.mean, r.variance]);
-  return r.output;
-});
+const fusedBnSeparate: BatchNormFn = separateAct(fusedBnPlain);
 /** BENCH_BN_ACT=separate: every onednn contender with the ReLU / add as separate ops (for before/after runs). */
 const ourBn: BatchNormFn = process.env.BENCH_BN_ACT === "separate" ? fusedBnSeparate : fusedBn;
 /** BENCH_EARLY_RELEASE=0: back-propagate with plain tf.variableGrads (tensors freed at the end of the backward pass). */

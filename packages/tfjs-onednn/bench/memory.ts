@@ -9,13 +9,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-layers';
-import type { KernelConfig, KernelFunc } from '@tensorflow/tfjs-core';
-import { batchNormTrain } from '@byolmed3d/tfjs-onednn';
+import type { KernelFunc } from '@tensorflow/tfjs-core';
 // From the sources (not the package's dist) so that the pool read below is the one the kernels use.
 import { registerOneDnnBackend } from '../src/index.js';
 import { outputPool } from '../src/cpu_data.js';
 import { ByolBench } from './byol.js';
-import { fusedBn, separateAct, type BatchNormFn } from './r3d18.js';
+import { fusedBn, fusedBnPlain, separateAct, type BatchNormFn } from './r3d18.js';
+import { wrapKernels } from './kernel_hooks.js';
 
 const threads = Number(process.env.BENCH_THREADS ?? 2);
 const [N, T, H, W] = (process.env.BENCH_SHAPE ?? '2,16,112,112').split(',').map(Number) as [number, number, number, number];
@@ -27,25 +27,15 @@ const name = await registerOneDnnBackend({ threads, precision, ...(reuse !== und
 await tf.setBackend(name);
 const MB = 2 ** 20;
 const peak = { live: 0, idleAtLive: 0, rss: 0, liveAtRss: 0, idleAtRss: 0, idle: 0 };
-for (const k of tf.getKernelsForBackend(name)) {
-  const inner = k.kernelFunc;
-  const sampled: KernelFunc = (args) => {
-    const out = inner(args);
-    const live = tf.memory().numBytes, idle = outputPool.idleBytes, rss = process.memoryUsage.rss();
-    if (live > peak.live) Object.assign(peak, { live, idleAtLive: idle });
-    if (rss > peak.rss) Object.assign(peak, { rss, liveAtRss: live, idleAtRss: idle });
-    peak.idle = Math.max(peak.idle, idle);
-    return out;
-  };
-  tf.unregisterKernel(k.kernelName, name);
-  tf.registerKernel({ ...k, kernelFunc: sampled } as KernelConfig);
-}
-const plainFused = (x: tf.Tensor, g: tf.Tensor, b: tf.Tensor): tf.Tensor => {
-  const r = batchNormTrain(x, g as tf.Tensor1D, b as tf.Tensor1D);
-  tf.dispose([r.mean, r.variance]);
-  return r.output;
-};
-const bn: BatchNormFn = process.env.BENCH_BN_ACT === 'separate' ? separateAct(plainFused) : fusedBn;
+wrapKernels(name, (_, inner): KernelFunc => (args) => {
+  const out = inner(args);
+  const live = tf.memory().numBytes, idle = outputPool.idleBytes, rss = process.memoryUsage.rss();
+  if (live > peak.live) Object.assign(peak, { live, idleAtLive: idle });
+  if (rss > peak.rss) Object.assign(peak, { rss, liveAtRss: live, idleAtRss: idle });
+  peak.idle = Math.max(peak.idle, idle);
+  return out;
+});
+const bn: BatchNormFn = process.env.BENCH_BN_ACT === 'separate' ? separateAct(fusedBnPlain) : fusedBn;
 const early = process.env.BENCH_EARLY_RELEASE !== '0';
 const b = new ByolBench(bn, early);
 const v1 = tf.randomNormal([N, T, H, W, 3], 0, 1, 'float32', 8) as tf.Tensor5D;

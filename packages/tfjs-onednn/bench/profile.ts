@@ -10,10 +10,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-layers';
-import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import { loadavg } from 'node:os';
-import { batchNormTrain, registerOneDnnBackend, releaseDuringBackprop, setOneDnnPrecision } from '@byolmed3d/tfjs-onednn';
-import { R3d18, fusedBn, separateAct, type BatchNormFn } from './r3d18.js';
+import { registerOneDnnBackend, releaseDuringBackprop, setOneDnnPrecision } from '@byolmed3d/tfjs-onednn';
+import { R3d18, fusedBn, fusedBnPlain, separateAct, type BatchNormFn } from './r3d18.js';
+import { wrapKernels } from './kernel_hooks.js';
 
 const threads = Number(process.env.BENCH_THREADS ?? 2);
 const [N, T, H, W] = (process.env.BENCH_SHAPE ?? '2,16,112,112').split(',').map(Number) as [number, number, number, number];
@@ -31,34 +32,24 @@ let on = false;
 
 const name = await registerOneDnnBackend({ threads, precision: 'fp32' });
 await tf.setBackend(name);
-for (const k of tf.getKernelsForBackend(name)) {
-  const inner = k.kernelFunc;
-  const timed: KernelFunc = (args) => {
-    if (!on) return inner(args);
-    const c0 = process.cpuUsage();
-    const t0 = performance.now();
-    const out = inner(args);
-    const wall = performance.now() - t0;
-    const c = process.cpuUsage(c0);
-    const shapes = byShape ? ' ' + Object.values(args.inputs).map((t) => (t as TensorInfo | undefined)?.shape.join('x') ?? '-').join(',') : '';
-    const key = k.kernelName + shapes;
-    const a = acc.get(key) ?? { calls: 0, wall: 0, cpu: 0 };
-    a.calls++;
-    a.wall += wall;
-    a.cpu += (c.user + c.system) / 1000;
-    acc.set(key, a);
-    return out;
-  };
-  tf.unregisterKernel(k.kernelName, name);
-  tf.registerKernel({ ...k, kernelFunc: timed } as KernelConfig);
-}
+wrapKernels(name, (kernelName, inner): KernelFunc => (args) => {
+  if (!on) return inner(args);
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  const out = inner(args);
+  const wall = performance.now() - t0;
+  const c = process.cpuUsage(c0);
+  const shapes = byShape ? ' ' + Object.values(args.inputs).map((t) => (t as TensorInfo | undefined)?.shape.join('x') ?? '-').join(',') : '';
+  const key = kernelName + shapes;
+  const a = acc.get(key) ?? { calls: 0, wall: 0, cpu: 0 };
+  a.calls++;
+  a.wall += wall;
+  a.cpu += (c.user + c.system) / 1000;
+  acc.set(key, a);
+  return out;
+});
 
-const plainFused = (x: tf.Tensor, g: tf.Tensor, b: tf.Tensor): tf.Tensor => {
-  const r = batchNormTrain(x, g as tf.Tensor1D, b as tf.Tensor1D);
-  tf.dispose([r.mean, r.variance]);
-  return r.output;
-};
-const bn: BatchNormFn = process.env.BENCH_BN_ACT === 'separate' ? separateAct(plainFused) : fusedBn;
+const bn: BatchNormFn = process.env.BENCH_BN_ACT === 'separate' ? separateAct(fusedBnPlain) : fusedBn;
 const model = new R3d18(1, 'r3d', bn);
 const x = tf.randomNormal([N, T, H, W, 3], 0, 1, 'float32', 7) as tf.Tensor5D;
 const step = (): void => {

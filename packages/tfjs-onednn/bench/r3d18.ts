@@ -54,6 +54,13 @@ export const composedBn: BatchNormFn = separateAct((x, g, b) => {
   return r.output;
 });
 
+/** The package's batch norm alone (fused native kernels on onednn; no ReLU / residual). */
+export function fusedBnPlain(x: tf.Tensor, g: tf.Tensor, b: tf.Tensor): tf.Tensor {
+  const r = batchNormTrain(x, g as tf.Tensor1D, b as tf.Tensor1D);
+  tf.dispose([r.mean, r.variance]);
+  return r.output;
+}
+
 /** The package's batch norm (fused native kernels on onednn), with the ReLU and residual add fused in. */
 export const fusedBn: BatchNormFn = (x, g, b, act = {}) => {
   const r = batchNormTrain(x, g as tf.Tensor1D, b as tf.Tensor1D, act);
