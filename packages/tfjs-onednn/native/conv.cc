@@ -357,6 +357,17 @@ std::vector<float> &colBuffer() {
   return buf;
 }
 
+// Rows of an im2col block: its Rb x K floats stay within ~384 KB (a core's
+// L2 share), between 32 and 512 rows.
+int64_t colBlockRows(int64_t K) { return std::max<int64_t>(32, std::min<int64_t>(512, (int64_t{96} << 10) / std::max<int64_t>(K, 1))); }
+
+// The shared col buffer, grown to `per` floats for each of `nt` threads.
+float *perThreadCol(size_t per, int nt) {
+  auto &buf = colBuffer();
+  if (buf.size() < per * nt) buf.resize(per * nt);
+  return buf.data();
+}
+
 void checkGemm(dnnl::status st) {
   if (st != dnnl::status::success) throw std::runtime_error("sgemm failed with status " + std::to_string(static_cast<int>(st)));
 }
@@ -408,18 +419,17 @@ void backwardWeightsGemm(const float *x, const float *dy, float *dw, const std::
   // cache, runs a single-threaded sgemm into its own dW, and the per-thread
   // dWs are summed at the end.
   const int nt = threads();
-  const int64_t Rb = std::max<int64_t>(32, std::min<int64_t>(512, (int64_t{96} << 10) / std::max<int64_t>(K, 1)));
+  const int64_t Rb = colBlockRows(K);
   static const bool noPar = std::getenv("TFO_NOPAR") != nullptr;
   if (!noPar && nt > 1 && P >= Rb * nt * 8) {
-    auto &buf = colBuffer();
     const size_t per = static_cast<size_t>(Rb * K + K * Co);
-    if (buf.size() < per * nt) buf.resize(per * nt);
+    float *buf = perThreadCol(per, nt);
     const int64_t blocks = (P + Rb - 1) / Rb;
     std::vector<dnnl::status> st(nt, dnnl::status::success);
 #pragma omp parallel num_threads(nt)
     {
       const int t = omp_get_thread_num();
-      float *col = buf.data() + per * t;
+      float *col = buf + per * t;
       float *acc = col + Rb * K;
       bool first = true;
 #pragma omp for schedule(static)
@@ -462,16 +472,15 @@ void forwardGemm(const float *x, const float *w, float *y, const std::vector<int
   const int64_t K = v[9] * v[10] * v[11] * v[4];
   const int64_t P = N * oD * oH * oW;
   const int nt = threads();
-  const int64_t Rb = std::max<int64_t>(32, std::min<int64_t>(512, (int64_t{96} << 10) / std::max<int64_t>(K, 1)));
-  auto &buf = colBuffer();
+  const int64_t Rb = colBlockRows(K);
   const size_t per = static_cast<size_t>(Rb * K);
-  if (buf.size() < per * nt) buf.resize(per * nt);
+  float *buf = perThreadCol(per, nt);
   const int64_t blocks = (P + Rb - 1) / Rb;
   std::vector<dnnl::status> st(nt, dnnl::status::success);
 #pragma omp parallel num_threads(nt)
   {
     const int t = omp_get_thread_num();
-    float *col = buf.data() + per * t;
+    float *col = buf + per * t;
 #pragma omp for schedule(static)
     for (int64_t bl = 0; bl < blocks; bl++) {
       const int64_t p0 = bl * Rb, rows = std::min(Rb, P - p0);
