@@ -51,13 +51,14 @@ export class ByolBench {
   /**
    * @param bn - training batch norm (+ residual + ReLU)
    * @param early - back-propagate with {@link releaseDuringBackprop} (frees saved tensors and gradients as it goes)
+   * @param prefix - prefix of the variable names (a second learner in the same process needs another)
    */
-  constructor(bn: BatchNormFn = composedBn, readonly early = true, hidden = 4096, projDim = 256) {
-    this.online = new R3d18(1, 'online', bn);
-    this.target = new R3d18(1, 'target', bn);
-    this.proj = new Mlp(bn, 'proj', 512, hidden, projDim, 100);
-    this.pred = new Mlp(bn, 'pred', projDim, hidden, projDim, 200);
-    this.tproj = new Mlp(bn, 'tproj', 512, hidden, projDim, 100);
+  constructor(bn: BatchNormFn = composedBn, readonly early = true, hidden = 4096, projDim = 256, prefix = '') {
+    this.online = new R3d18(1, `${prefix}online`, bn);
+    this.target = new R3d18(1, `${prefix}target`, bn);
+    this.proj = new Mlp(bn, `${prefix}proj`, 512, hidden, projDim, 100);
+    this.pred = new Mlp(bn, `${prefix}pred`, projDim, hidden, projDim, 200);
+    this.tproj = new Mlp(bn, `${prefix}tproj`, 512, hidden, projDim, 100);
   }
 
   /** One step on two views `[N, T, H, W, 3]`; returns the loss. */

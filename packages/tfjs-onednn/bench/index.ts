@@ -437,7 +437,7 @@ async function main(): Promise<void> {
     const b = new ByolBench(ourBn, earlyRelease);
     // Same-run A/B (BENCH_AB=0: off): the fp32 step in the previous form (ReLU / add as separate ops, plain tf.variableGrads).
     const ab = process.env.BENCH_AB !== "0" && process.env.BENCH_BN_ACT !== "separate" && precisions.includes("fp32");
-    const bSep = ab ? new ByolBench(fusedBnSeparate, false) : undefined;
+    const bSep = ab ? new ByolBench(fusedBnSeparate, false, 4096, 256, "prev/") : undefined;
     const v1 = tf.randomNormal([N, T, H, W, 3], 0, 1, "float32", 8) as tf.Tensor5D;
     const v2 = tf.randomNormal([N, T, H, W, 3], 0, 1, "float32", 9) as tf.Tensor5D;
     const ourSteps = precisions.map((p) => ({
