@@ -7,7 +7,11 @@
 // BENCH_WARMUP (untimed steps first, default 3), BENCH_REPEATS (conv layers
 // and the small-shape comparison, default 3), BENCH_SHAPE (default 2,16,112,112),
 // BENCH_PRECISIONS (default fp32,bf16: ours in each precision and PyTorch in
-// fp32 and under bf16 autocast, all in the same interleaved rounds).
+// fp32 and under bf16 autocast, all in the same interleaved rounds),
+// BENCH_PORTABLE=0 (leave out the tfjs-portable contender), BENCH_AB=0 (leave
+// out the fp32 contenders in the previous form: ReLU / add as separate ops and
+// plain tf.variableGrads), BENCH_BN_ACT=separate (every onednn contender with
+// separate ReLU / add), BENCH_EARLY_RELEASE=0 (every one with plain tf.variableGrads).
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
 import "@tensorflow/tfjs-layers";
@@ -17,7 +21,6 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { writeBenchResult, type BenchRow } from "@byolmed3d/test-utils";
 import {
-  batchNormTrain,
   getOneDnnInfo,
   isOneDnnAvailable,
   measureFp32Peak,
@@ -25,6 +28,7 @@ import {
   oneDnnUnavailableReason,
   oneDnnVersion,
   registerOneDnnBackend,
+  releaseDuringBackprop,
   setOneDnnPrecision,
 } from "@byolmed3d/tfjs-onednn";
 import { loadAddon } from "../src/addon.js";
@@ -38,15 +42,18 @@ import {
   type Contender,
   type Interleaved,
 } from "./interleave.js";
-import { R3d18, type BatchNormFn, type ConvShape } from "./r3d18.js";
+import { R3d18, fusedBn, fusedBnPlain, separateAct, type BatchNormFn, type ConvShape } from "./r3d18.js";
 import { PortablePeer, portableRow } from "./portable.js";
 
-/** The package's training batch norm: fused native kernels on onednn. */
-const fusedBn: BatchNormFn = (x, g, b) => {
-  const r = batchNormTrain(x, g as tf.Tensor1D, b as tf.Tensor1D);
-  tf.dispose([r.mean, r.variance]);
-  return r.output;
-};
+/**
+ * The fused batch norm without its ReLU / residual fusion (add and ReLU as
+ * tfjs ops): the previous form, kept as a same-run A/B contender in fp32.
+ */
+const fusedBnSeparate: BatchNormFn = separateAct(fusedBnPlain);
+/** BENCH_BN_ACT=separate: every onednn contender with the ReLU / add as separate ops (for before/after runs). */
+const ourBn: BatchNormFn = process.env.BENCH_BN_ACT === "separate" ? fusedBnSeparate : fusedBn;
+/** BENCH_EARLY_RELEASE=0: back-propagate with plain tf.variableGrads (tensors freed at the end of the backward pass). */
+const earlyRelease = process.env.BENCH_EARLY_RELEASE !== "0";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const threads = Number(process.env.BENCH_THREADS ?? 2);
@@ -110,10 +117,12 @@ function time(fn: () => void, n = repeats, warmup = 1): Timing {
 
 const maxRssMb = (): number => process.resourceUsage().maxRSS / 1024;
 
-function fwdBwd(model: R3d18, x: tf.Tensor5D): () => void {
+/** One forward+backward of `model` on `x`; `early`: with releaseDuringBackprop. */
+function fwdBwd(model: R3d18, x: tf.Tensor5D, early = earlyRelease): () => void {
   return () => {
+    const loss = (): tf.Scalar => tf.sum(model.apply(x)) as tf.Scalar;
     const { value, grads } = tf.variableGrads(
-      () => tf.sum(model.apply(x)) as tf.Scalar,
+      early ? releaseDuringBackprop(loss) : loss,
       model.trainableVariables
     );
     value.dataSync();
@@ -215,8 +224,10 @@ async function torchPeers(mode: "fwdbwd" | "byol"): Promise<Map<Precision, Torch
   const out = new Map<Precision, TorchPeer[]>();
   for (const p of precisions) {
     const suffix = p === "fp32" ? "" : " bf16 autocast";
-    const nc = await TorchPeer.start(script, `PyTorch NCDHW${suffix}`, args("ncdhw", p));
-    const cl = await TorchPeer.start(script, `PyTorch channels_last_3d${suffix}`, args("cl", p));
+    // BENCH_TORCH_FORMATS (default ncdhw,cl): which PyTorch layouts run.
+    const formats = (process.env.BENCH_TORCH_FORMATS ?? "ncdhw,cl").split(",");
+    const nc = formats.includes("ncdhw") ? await TorchPeer.start(script, `PyTorch NCDHW${suffix}`, args("ncdhw", p)) : undefined;
+    const cl = formats.includes("cl") ? await TorchPeer.start(script, `PyTorch channels_last_3d${suffix}`, args("cl", p)) : undefined;
     out.set(p, [nc, cl].filter((x): x is TorchPeer => x !== undefined));
   }
   return out;
@@ -362,17 +373,21 @@ async function main(): Promise<void> {
   if (parts.has("fwdbwd")) {
     const peers = await torchPeers("fwdbwd");
     const fit = await PortablePeer.startFitting("fwdbwd", [N, T, H, W], Math.min(warmup, 1)), portable = fit?.peer;
-    const fused = new R3d18(1, "r3d", fusedBn);
+    const fused = new R3d18(1, "r3d", ourBn);
+    const separate = new R3d18(1, "r3ds", fusedBnSeparate);
     const composed = new R3d18(1, "r3dc");
     const x = tf.randomNormal([N, T, H, W, 3], 0, 1, "float32", 7) as tf.Tensor5D;
     const stepFused = fwdBwd(fused, x), stepComposed = inPrecision("fp32", fwdBwd(composed, x));
+    const stepSeparate = inPrecision("fp32", fwdBwd(separate, x, false));
     const ourSteps = precisions.map((p) => ({ p, step: inPrecision(p, stepFused) }));
     for (let i = 0; i < warmup; i++) {
       for (const o of ourSteps) o.step();
+      stepSeparate();
       stepComposed();
     }
     const contenders: Contender[] = [
       ...ourSteps.map((o) => inProcess(`onednn fused BN${tag(o.p)}`, o.step)),
+      inProcess("onednn previous form", stepSeparate),
       inProcess("onednn composed BN", stepComposed),
       ...[...peers.values()].flat(),
       ...(portable ? [portable] : []),
@@ -381,6 +396,7 @@ async function main(): Promise<void> {
     const res = await interleave(contenders, rounds, perRound);
     tf.dispose(x);
     fused.dispose();
+    separate.dispose();
     composed.dispose();
     meta.rssFwdBwdMb = maxRssMb();
     const peerRss = await stopPeers(peers);
@@ -388,6 +404,7 @@ async function main(): Promise<void> {
     const torchVersion = [...peerRss.values()][0]?.torch ?? "";
     meta.fwdbwd = Object.fromEntries(res);
     const comp = res.get("onednn composed BN") as Interleaved;
+    const sep = res.get("onednn previous form") as Interleaved;
     const fp32Peers = peers.get("fp32") ?? [];
     const fb32 = fasterPeer(res, fp32Peers);
     rows.push({
@@ -406,7 +423,7 @@ async function main(): Promise<void> {
         value: N / ours.median,
         ...(fb ? { peer: { name: `${fb.name} ${torchVersion}`, value: N / fb.r.median } } : {}),
         notes: `onednn ${p} ${ours.median.toFixed(2)} s/step (best ${ours.best.toFixed(2)}, CPU ${ours.cpu.toFixed(2)} s)${
-          p === "fp32" ? `, composed BN ${comp.median.toFixed(2)} s` : ""
+          p === "fp32" ? `, composed BN ${comp.median.toFixed(2)} s, previous form (separate ReLU/add, plain tf.variableGrads) ${sep.median.toFixed(2)} s (per-round ratios ${fmtRatios(roundRatios(ours, sep))})` : ""
         }; ${peerSummary(res, pp)}${fb ? `; per-round ratios vs ${fb.name}: ${fmtRatios(roundRatios(ours, fb.r))}` : ""}`,
       });
     }
@@ -417,26 +434,35 @@ async function main(): Promise<void> {
   if (parts.has("byol")) {
     const peers = await torchPeers("byol");
     const fit = await PortablePeer.startFitting("byol", [N, T, H, W], Math.min(warmup, 1)), portable = fit?.peer;
-    const b = new ByolBench(fusedBn);
+    const b = new ByolBench(ourBn, earlyRelease);
+    // Same-run A/B (BENCH_AB=0: off): the fp32 step in the previous form (ReLU / add as separate ops, plain tf.variableGrads).
+    const ab = process.env.BENCH_AB !== "0" && process.env.BENCH_BN_ACT !== "separate" && precisions.includes("fp32");
+    const bSep = ab ? new ByolBench(fusedBnSeparate, false, 4096, 256, "prev/") : undefined;
     const v1 = tf.randomNormal([N, T, H, W, 3], 0, 1, "float32", 8) as tf.Tensor5D;
     const v2 = tf.randomNormal([N, T, H, W, 3], 0, 1, "float32", 9) as tf.Tensor5D;
     const ourSteps = precisions.map((p) => ({
-      p,
+      name: `onednn${tag(p)}`,
       step: inPrecision(p, () => {
         b.step(v1, v2);
       }),
     }));
+    if (bSep) ourSteps.push({ name: "onednn previous form", step: inPrecision("fp32", () => void bSep.step(v1, v2)) });
     for (let i = 0; i < warmup; i++) for (const o of ourSteps) o.step();
     console.log(`BYOL step ${clip}: ${rounds} interleaved rounds of ${perRound} step(s) after ${warmup} warm-up steps`);
-    const res = await interleave([...ourSteps.map((o) => inProcess(`onednn${tag(o.p)}`, o.step)), ...[...peers.values()].flat(), ...(portable ? [portable] : [])], rounds, perRound);
+    const res = await interleave([...ourSteps.map((o) => inProcess(o.name, o.step)), ...[...peers.values()].flat(), ...(portable ? [portable] : [])], rounds, perRound);
     tf.dispose([v1, v2]);
     b.dispose();
+    bSep?.dispose();
     setOneDnnPrecision("fp32");
     const rssByol = maxRssMb();
     const peerRss = await stopPeers(peers);
     const portableRss = (await portable?.stop())?.maxrss_mb;
     const torchVersion = [...peerRss.values()][0]?.torch ?? "";
     meta.byol = Object.fromEntries(res);
+    const sepNote = (p: Precision): string => {
+      const sep = res.get("onednn previous form"), ours = res.get("onednn");
+      return p === "fp32" && sep && ours ? `, previous form (separate ReLU/add, plain tf.variableGrads) ${sep.median.toFixed(2)} s (CPU ${sep.cpu.toFixed(2)}; per-round ratios ${fmtRatios(roundRatios(ours, sep))})` : "";
+    };
     for (const p of precisions) {
       const ours = res.get(`onednn${tag(p)}`) as Interleaved;
       const pp = peers.get(p) ?? [];
@@ -448,7 +474,7 @@ async function main(): Promise<void> {
         unit: "clips/s",
         value: N / ours.median,
         ...(bb ? { peer: { name: `${bb.name} ${torchVersion}`, value: N / bb.r.median } } : {}),
-        notes: `onednn ${p} ${ours.median.toFixed(2)} s/step (best ${ours.best.toFixed(2)}, CPU ${ours.cpu.toFixed(2)} s); ${peerSummary(res, pp)}${
+        notes: `onednn ${p} ${ours.median.toFixed(2)} s/step (best ${ours.best.toFixed(2)}, CPU ${ours.cpu.toFixed(2)} s)${sepNote(p)}; ${peerSummary(res, pp)}${
           bb ? `; per-round ratios vs ${bb.name}: ${fmtRatios(ratios)}` : ""
         }`,
       });
@@ -478,7 +504,7 @@ async function main(): Promise<void> {
       const model = new R3d18(
         1,
         "small",
-        backend === "cpu" ? undefined : fusedBn
+        backend === "cpu" ? undefined : ourBn
       );
       const x = tf.randomNormal(
         [...SMALL, 3],

@@ -19,21 +19,26 @@ export interface Contender {
   run(k: number): Promise<Steps>;
 }
 
+/** Runs `step` `k` times: wall and process CPU seconds of each. */
+export function timeSteps(k: number, step: () => void): Steps {
+  const out: Steps = { times: [], cpus: [] };
+  for (let i = 0; i < k; i++) {
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    step();
+    out.times.push((performance.now() - t0) / 1000);
+    const c = process.cpuUsage(c0);
+    out.cpus.push((c.user + c.system) / 1e6);
+  }
+  return out;
+}
+
 /** A contender running `step` in this process (already warmed up by the caller). */
 export function inProcess(name: string, step: () => void): Contender {
   return {
     name,
     run(k) {
-      const out: Steps = { times: [], cpus: [] };
-      for (let i = 0; i < k; i++) {
-        const c0 = process.cpuUsage();
-        const t0 = performance.now();
-        step();
-        out.times.push((performance.now() - t0) / 1000);
-        const c = process.cpuUsage(c0);
-        out.cpus.push((c.user + c.system) / 1e6);
-      }
-      return Promise.resolve(out);
+      return Promise.resolve(timeSteps(k, step));
     },
   };
 }

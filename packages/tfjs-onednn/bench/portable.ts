@@ -12,7 +12,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { BenchRow } from '@byolmed3d/test-utils';
-import { roundRatios, type Contender, type Interleaved, type Steps } from './interleave.js';
+import { roundRatios, timeSteps, type Contender, type Interleaved, type Steps } from './interleave.js';
 
 /** A portable-backend contender running in a child process. */
 export class PortablePeer implements Contender {
@@ -50,6 +50,8 @@ export class PortablePeer implements Contender {
    * `clips` is the micro-batch the peer runs.
    */
   static async startFitting(mode: 'fwdbwd' | 'byol', shape: number[], warmup: number): Promise<{ peer: PortablePeer; clips: number } | undefined> {
+    // BENCH_PORTABLE=0 leaves this contender out (it is ~10x slower than the others).
+    if (process.env.BENCH_PORTABLE === '0') return undefined;
     const [n, ...rest] = shape as [number, ...number[]];
     if (mode === 'fwdbwd' || n === 1) {
       const peer = await PortablePeer.start(mode, shape, warmup);
@@ -109,16 +111,7 @@ async function serve(mode: string, shape: number[], warmup: number): Promise<voi
   for await (const line of createInterface({ input: process.stdin })) {
     const [cmd, arg] = line.trim().split(/\s+/);
     if (cmd === 'run') {
-      const out: Steps = { times: [], cpus: [] };
-      for (let i = 0; i < Number(arg); i++) {
-        const c0 = process.cpuUsage();
-        const t0 = performance.now();
-        step();
-        out.times.push((performance.now() - t0) / 1000);
-        const c = process.cpuUsage(c0);
-        out.cpus.push((c.user + c.system) / 1e6);
-      }
-      console.log(JSON.stringify(out));
+      console.log(JSON.stringify(timeSteps(Number(arg), step)));
     } else if (cmd === 'quit') {
       console.log(JSON.stringify({ maxrss_mb: process.resourceUsage().maxRSS / 1024 }));
       process.exit(0);

@@ -1,9 +1,11 @@
 // A self-contained r3d_18 (torchvision VideoResNet, BasicBlock, Conv3DSimple,
 // BasicStem) for the benchmark, channels last, with PyTorch-style explicit
-// padding and training-mode batch norm whose gradient is written by hand
-// (as @byolmed3d/resnet3d does on backends without the fused kernels). Kept here so the benchmark measures the
-// kernels and not a sibling package under construction.
+// padding and the package's training-mode batch norm (fused native kernels,
+// ReLU and residual add fused in; or composed of tfjs ops). Kept here so the
+// benchmark measures the kernels and not a sibling package under construction.
 import * as tf from '@tensorflow/tfjs-core';
+import { batchNormTrain } from '@byolmed3d/tfjs-onednn';
+import { batchNormTrainComposed } from '../src/batchnorm.js';
 
 type Triple = [number, number, number];
 
@@ -27,33 +29,44 @@ class Params {
   }
 }
 
-/** Training batch norm over all axes but the last, hand-written gradient. */
-export function batchNormTrain(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, eps = 1e-5): tf.Tensor {
-  const c = x.shape[x.rank - 1] as number;
-  const m = x.size / c;
-  const op = tf.customGrad((xIn, gIn, bIn, save) => {
-    const x2 = tf.reshape(xIn as tf.Tensor, [m, c]);
-    const mu = tf.mean(x2, 0);
-    const xc = tf.sub(x2, mu);
-    const v = tf.mean(tf.square(xc), 0);
-    const inv = tf.rsqrt(tf.add(v, eps));
-    const xhat = tf.mul(xc, inv);
-    const y = tf.add(tf.mul(xhat, gIn as tf.Tensor), bIn as tf.Tensor);
-    (save as tf.GradSaveFunc)([xhat, inv, gIn as tf.Tensor]);
-    return {
-      value: tf.reshape(y, (xIn as tf.Tensor).shape),
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const [sXhat, sInv, sG] = saved as [tf.Tensor, tf.Tensor, tf.Tensor];
-        const dy2 = tf.reshape(dy, [m, c]);
-        const sumDy = tf.sum(dy2, 0);
-        const sumDyXhat = tf.sum(tf.mul(dy2, sXhat), 0);
-        const dx = tf.mul(tf.sub(tf.sub(dy2, tf.div(sumDy, m)), tf.mul(sXhat, tf.div(sumDyXhat, m))), tf.mul(sG, sInv));
-        return [tf.reshape(dx, dy.shape), sumDyXhat, sumDy];
-      },
-    };
-  });
-  return op(x, gamma, beta);
+/** Options a {@link BatchNormFn} takes: a residual added after the norm, then a ReLU. */
+export interface BnAct {
+  relu?: boolean;
+  residual?: tf.Tensor;
 }
+
+/** A training batch norm: `(x, gamma, beta, { relu, residual }) -> relu?(bn(x) + residual?)`. */
+export type BatchNormFn = (x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, act?: BnAct) => tf.Tensor;
+
+/** `bn` for the norm itself, with the residual add and the ReLU as separate tfjs ops. */
+export function separateAct(bn: (x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor) => tf.Tensor): BatchNormFn {
+  return (x, g, b, act = {}) => {
+    const y = bn(x, g, b);
+    const s = act.residual ? tf.add(y, act.residual) : y;
+    return act.relu ? tf.relu(s) : s;
+  };
+}
+
+/** The package's composed training batch norm (tfjs ops, as on backends without the fused kernels), add and ReLU as tfjs ops. */
+export const composedBn: BatchNormFn = separateAct((x, g, b) => {
+  const r = batchNormTrainComposed(x, g as tf.Tensor1D, b as tf.Tensor1D);
+  tf.dispose([r.mean, r.variance]);
+  return r.output;
+});
+
+/** The package's batch norm alone (fused native kernels on onednn; no ReLU / residual). */
+export function fusedBnPlain(x: tf.Tensor, g: tf.Tensor, b: tf.Tensor): tf.Tensor {
+  const r = batchNormTrain(x, g as tf.Tensor1D, b as tf.Tensor1D);
+  tf.dispose([r.mean, r.variance]);
+  return r.output;
+}
+
+/** The package's batch norm (fused native kernels on onednn), with the ReLU and residual add fused in. */
+export const fusedBn: BatchNormFn = (x, g, b, act = {}) => {
+  const r = batchNormTrain(x, g as tf.Tensor1D, b as tf.Tensor1D, act);
+  tf.dispose([r.mean, r.variance]);
+  return r.output;
+};
 
 interface ConvBn {
   w: tf.Variable;
@@ -63,17 +76,13 @@ interface ConvBn {
   b: tf.Variable;
 }
 
-/** A training batch norm: `(x, gamma, beta) -> y`. */
-export type BatchNormFn = (x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor) => tf.Tensor;
-
-function convBn(x: tf.Tensor5D, l: ConvBn, relu: boolean, bn: BatchNormFn): tf.Tensor5D {
+function convBn(x: tf.Tensor5D, l: ConvBn, relu: boolean, bn: BatchNormFn, residual?: tf.Tensor): tf.Tensor5D {
   const [pt, ph, pw] = l.pad;
   const k = l.w.shape;
   // As @byolmed3d/resnet3d: stride 1 with PyTorch padding (k - 1) / 2 is tfjs 'same' (no pad copy).
   const same = l.stride.every((s) => s === 1) && l.pad.every((p, i) => 2 * p === (k[i] as number) - 1);
   const xp = !same && (pt || ph || pw) ? tf.pad(x, [[0, 0], [pt, pt], [ph, ph], [pw, pw], [0, 0]]) : x;
-  const y = bn(tf.conv3d(xp, l.w as tf.Tensor5D, l.stride, same ? 'same' : 'valid'), l.g, l.b) as tf.Tensor5D;
-  return relu ? tf.relu(y) : y;
+  return bn(tf.conv3d(xp, l.w as tf.Tensor5D, l.stride, same ? 'same' : 'valid'), l.g, l.b, { relu, ...(residual ? { residual } : {}) }) as tf.Tensor5D;
 }
 
 /** One conv layer's geometry: unpadded input, filter, output, stride, symmetric padding. */
@@ -94,10 +103,10 @@ export class R3d18 {
   /**
    * @param seed - weight seed
    * @param prefix - variable name prefix
-   * @param bn - training batch norm; default the composed one above (as @byolmed3d/resnet3d does on backends without the fused kernels)
+   * @param bn - training batch norm (+ residual + ReLU); default the package's composed one with tfjs add and ReLU (as on backends without the fused kernels)
    * @param width - channel multiplier (1 = r3d_18's 64, 128, 256, 512)
    */
-  constructor(seed = 1, prefix = 'r3d', readonly bn: BatchNormFn = (x, g, b) => batchNormTrain(x, g, b), width = 1) {
+  constructor(seed = 1, prefix = 'r3d', readonly bn: BatchNormFn = composedBn, width = 1) {
     this.params = new Params(seed);
     const p = this.params;
     const mk = (name: string, k: Triple, cin: number, cout: number, stride: Triple, pad: Triple): ConvBn => ({
@@ -131,7 +140,7 @@ export class R3d18 {
       let y = convBn(x, this.stem, true, bn);
       for (const b of this.blocks) {
         const r = b.down ? convBn(y, b.down, false, bn) : y;
-        y = tf.relu(tf.add(convBn(convBn(y, b.c1, true, bn), b.c2, false, bn), r)) as tf.Tensor5D;
+        y = convBn(convBn(y, b.c1, true, bn), b.c2, true, bn, r);
       }
       return tf.mean(y, [1, 2, 3]) as tf.Tensor2D;
     });

@@ -17,8 +17,8 @@ drifting machine speed hits both alike.
 """
 import sys
 import argparse
-import copy
 import json
+import os
 import resource
 import time
 
@@ -27,9 +27,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 from torchvision.models.video import r3d_18
 
-
-def mlp(i, h, o):
-    return nn.Sequential(nn.Linear(i, h), nn.BatchNorm1d(h), nn.ReLU(inplace=True), nn.Linear(h, o))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "tools", "bench"))
+from torch_common import byol_learner  # noqa: E402
 
 
 def main():
@@ -71,15 +70,7 @@ def main():
             out.backward()
 
     else:
-        proj = mlp(512, a.hidden, a.proj)
-        pred = mlp(a.proj, a.hidden, a.proj)
-        tenc, tproj = copy.deepcopy(enc), copy.deepcopy(proj)
-        for p in list(tenc.parameters()) + list(tproj.parameters()):
-            p.requires_grad_(False)
-        online = list(enc.parameters()) + list(proj.parameters()) + list(pred.parameters())
-        target = list(tenc.parameters()) + list(tproj.parameters())
-        online_ema = list(enc.parameters()) + list(proj.parameters())
-        opt = torch.optim.SGD(online, lr=0.05, momentum=0.9)
+        proj, pred, tenc, tproj, target, online_ema, opt = byol_learner(enc, a.hidden, a.proj)
         tau = 0.99
 
         def loss_fn(p, z):

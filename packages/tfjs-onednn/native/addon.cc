@@ -78,14 +78,7 @@ static Napi::Value GetPrecision(const Napi::CallbackInfo &info) { return Napi::S
 
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   setThreads(omp_get_num_procs());
-  exports.Set("setThreads", Napi::Function::New(env, SetThreads));
-  exports.Set("getThreads", Napi::Function::New(env, GetThreads));
-  exports.Set("numProcs", Napi::Function::New(env, NumProcs));
-  exports.Set("clearCache", Napi::Function::New(env, ClearCache));
-  exports.Set("version", Napi::Function::New(env, Version));
-  exports.Set("cpuIsa", Napi::Function::New(env, CpuIsa));
-  exports.Set("setPrecision", Napi::Function::New(env, SetPrecision));
-  exports.Set("getPrecision", Napi::Function::New(env, GetPrecision));
+  exportAll(env, exports, {{"setThreads", SetThreads}, {"getThreads", GetThreads}, {"numProcs", NumProcs}, {"clearCache", ClearCache}, {"version", Version}, {"cpuIsa", CpuIsa}, {"setPrecision", SetPrecision}, {"getPrecision", GetPrecision}});
   initConv(env, exports);
   initEltwise(env, exports);
   initMatmulPool(env, exports);

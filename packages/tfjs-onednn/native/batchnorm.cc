@@ -42,14 +42,48 @@ void channelSums(int64_t M, int64_t C, std::vector<double> &s1, std::vector<doub
     }
 }
 
-// bnTrainForward(x, gamma, beta, y, mean, variance, C, eps): biased variance.
+bool optBool(const Napi::CallbackInfo &info, size_t i) {
+  return i < info.Length() && info[i].IsBoolean() && info[i].As<Napi::Boolean>().Value();
+}
+
+// y = x * a + b (+ r) (then max(., 0) when Relu), per channel over rows of [M, C].
+template <bool Res, bool Relu>
+void normaliseRows(const float *x, const float *r, float *y, int64_t M, int64_t C, const float *pa, const float *pb) {
+#pragma omp parallel for schedule(static) num_threads(threads()) if (M * C > 32768)
+  for (int64_t i = 0; i < M; i++) {
+    const float *px = x + i * C;
+    const float *pr = Res ? r + i * C : nullptr;
+    float *py = y + i * C;
+#pragma omp simd
+    for (int64_t c = 0; c < C; c++) {
+      float v = px[c] * pa[c] + pb[c];
+      if (Res) v += pr[c];
+      if (Relu) v = v > 0.f ? v : (v != v ? v : 0.f);
+      py[c] = v;
+    }
+  }
+}
+
+}  // namespace
+
+void scaleShiftRows(const float *x, float *y, int64_t rows, int64_t C, const float *a, const float *b) {
+  normaliseRows<false, false>(x, nullptr, y, rows, C, a, b);
+}
+
+namespace {
+
+// bnTrainForward(x, gamma, beta, y, mean, variance, C, eps, relu?, residual?):
+// biased variance; y = bn(x) (+ residual) (then ReLU when `relu`), one pass
+// for the statistics and one writing y.
 Napi::Value BnTrainForward(const Napi::CallbackInfo &info) {
-  size_t n, ng, nb, ny, nm, nv;
+  size_t n, ng, nb, ny, nm, nv, nr;
   float *x = f32(info, 0, &n), *g = f32(info, 1, &ng), *b = f32(info, 2, &nb), *y = f32(info, 3, &ny);
   float *mean = f32(info, 4, &nm), *var = f32(info, 5, &nv);
   const int64_t C = i64(info, 6);
   const float eps = static_cast<float>(f64(info, 7));
-  if (C <= 0 || n % C != 0 || ny != n || ng != static_cast<size_t>(C) || nb != ng || nm != ng || nv != ng)
+  const bool relu = optBool(info, 8);
+  const float *res = optF32(info, 9, &nr);
+  if (C <= 0 || n % C != 0 || ny != n || ng != static_cast<size_t>(C) || nb != ng || nm != ng || nv != ng || (res && nr != n))
     throw Napi::RangeError::New(info.Env(), "bnTrainForward: length mismatch");
   const int64_t M = static_cast<int64_t>(n) / C;
   // Shift by the first row for a stable one-pass variance.
@@ -77,36 +111,34 @@ Napi::Value BnTrainForward(const Napi::CallbackInfo &info) {
     bb[c] = b[c] - mean[c] * a[c];
   }
   const float *pa = a.data(), *pb = bb.data();
-#pragma omp parallel for schedule(static) num_threads(threads())
-  for (int64_t r = 0; r < M; r++) {
-    const float *px = x + r * C;
-    float *py = y + r * C;
-#pragma omp simd
-    for (int64_t c = 0; c < C; c++) py[c] = px[c] * pa[c] + pb[c];
+  if (res) {
+    if (relu) normaliseRows<true, true>(x, res, y, M, C, pa, pb);
+    else normaliseRows<true, false>(x, res, y, M, C, pa, pb);
+  } else {
+    if (relu) normaliseRows<false, true>(x, nullptr, y, M, C, pa, pb);
+    else normaliseRows<false, false>(x, nullptr, y, M, C, pa, pb);
   }
   return info.Env().Undefined();
 }
 
-// bnTrainBackward(dy, x, mean, variance, gamma, dx, dgamma, dbeta, C, eps)
-Napi::Value BnTrainBackward(const Napi::CallbackInfo &info) {
-  size_t n, nx, nm, nv, ng, ndx, ndg, ndb;
-  float *dy = f32(info, 0, &n), *x = f32(info, 1, &nx), *mean = f32(info, 2, &nm), *var = f32(info, 3, &nv), *g = f32(info, 4, &ng);
-  float *dx = f32(info, 5, &ndx), *dg = f32(info, 6, &ndg), *db = f32(info, 7, &ndb);
-  const int64_t C = i64(info, 8);
-  const float eps = static_cast<float>(f64(info, 9));
-  if (C <= 0 || n % C != 0 || nx != n || ndx != n || nm != static_cast<size_t>(C) || nv != nm || ng != nm || ndg != nm || ndb != nm)
-    throw Napi::RangeError::New(info.Env(), "bnTrainBackward: length mismatch");
-  const int64_t M = static_cast<int64_t>(n) / C;
-  std::vector<float> inv(C);
-  for (int64_t c = 0; c < C; c++) inv[c] = 1.f / std::sqrt(var[c] + eps);
-  const float *pi = inv.data();
+// The gradient of a BN output through an optional ReLU: dy where the saved
+// output y is positive, else 0 (PyTorch's threshold_backward on the output).
+template <bool Relu>
+inline float masked(const float *dy, const float *y, int64_t i) {
+  if (!Relu) return dy[i];
+  return y[i] > 0.f ? dy[i] : 0.f;
+}
+
+template <bool Relu>
+void bnBackward(const float *dy, const float *x, const float *y, const float *mean, const float *inv, const float *g, float *dx, float *dres, float *dg, float *db, int64_t M, int64_t C) {
   std::vector<double> sDy, sDyXhat;
   channelSums(M, C, sDy, sDyXhat, [&](int64_t r, float *q1, float *q2) {
-    const float *pdy = dy + r * C, *px = x + r * C;
+    const float *pdy = dy + r * C, *px = x + r * C, *py = Relu ? y + r * C : nullptr;
 #pragma omp simd
     for (int64_t c = 0; c < C; c++) {
-      q1[c] += pdy[c];
-      q2[c] += pdy[c] * (px[c] - mean[c]) * pi[c];
+      const float d = masked<Relu>(pdy, py, c);
+      q1[c] += d;
+      q2[c] += d * (px[c] - mean[c]) * inv[c];
     }
   });
   std::vector<float> k1(C), k2(C), k0(C);
@@ -120,22 +152,44 @@ Napi::Value BnTrainBackward(const Napi::CallbackInfo &info) {
   const float *p0 = k0.data(), *p1 = k1.data(), *p2 = k2.data();
 #pragma omp parallel for schedule(static) num_threads(threads())
   for (int64_t r = 0; r < M; r++) {
-    const float *pdy = dy + r * C, *px = x + r * C;
-    float *pdx = dx + r * C;
+    const float *pdy = dy + r * C, *px = x + r * C, *py = Relu ? y + r * C : nullptr;
+    float *pdx = dx + r * C, *pdr = dres ? dres + r * C : nullptr;
 #pragma omp simd
     for (int64_t c = 0; c < C; c++) {
-      const float xh = (px[c] - mean[c]) * pi[c];
-      pdx[c] = p0[c] * (pdy[c] - p1[c] - xh * p2[c]);
+      const float d = masked<Relu>(pdy, py, c);
+      const float xh = (px[c] - mean[c]) * inv[c];
+      pdx[c] = p0[c] * (d - p1[c] - xh * p2[c]);
+      if (pdr) pdr[c] = d;
     }
   }
+}
+
+// bnTrainBackward(dy, x, mean, variance, gamma, dx, dgamma, dbeta, C, eps, y?, dresidual?)
+// `y`: the forward's output when it ended in a ReLU (the gradient is masked
+// by y > 0); `dresidual`: receives the gradient of the residual input (dy
+// masked as above), when the forward added one.
+Napi::Value BnTrainBackward(const Napi::CallbackInfo &info) {
+  size_t n, nx, nm, nv, ng, ndx, ndg, ndb, nyv, ndr;
+  float *dy = f32(info, 0, &n), *x = f32(info, 1, &nx), *mean = f32(info, 2, &nm), *var = f32(info, 3, &nv), *g = f32(info, 4, &ng);
+  float *dx = f32(info, 5, &ndx), *dg = f32(info, 6, &ndg), *db = f32(info, 7, &ndb);
+  const int64_t C = i64(info, 8);
+  const float eps = static_cast<float>(f64(info, 9));
+  const float *y = optF32(info, 10, &nyv);
+  float *dres = optF32(info, 11, &ndr);
+  if (C <= 0 || n % C != 0 || nx != n || ndx != n || nm != static_cast<size_t>(C) || nv != nm || ng != nm || ndg != nm || ndb != nm || (y && nyv != n) || (dres && ndr != n))
+    throw Napi::RangeError::New(info.Env(), "bnTrainBackward: length mismatch");
+  const int64_t M = static_cast<int64_t>(n) / C;
+  std::vector<float> inv(C);
+  for (int64_t c = 0; c < C; c++) inv[c] = 1.f / std::sqrt(var[c] + eps);
+  if (y) bnBackward<true>(dy, x, y, mean, inv.data(), g, dx, dres, dg, db, M, C);
+  else bnBackward<false>(dy, x, nullptr, mean, inv.data(), g, dx, dres, dg, db, M, C);
   return info.Env().Undefined();
 }
 
 }  // namespace
 
 void initBatchNorm(Napi::Env env, Napi::Object exports) {
-  exports.Set("bnTrainForward", Napi::Function::New(env, BnTrainForward));
-  exports.Set("bnTrainBackward", Napi::Function::New(env, BnTrainBackward));
+  exportAll(env, exports, {{"bnTrainForward", BnTrainForward}, {"bnTrainBackward", BnTrainBackward}});
 }
 
 }  // namespace tfo

@@ -5,6 +5,8 @@
 #include <napi.h>
 #include <dnnl.hpp>
 #include <cstdint>
+#include <initializer_list>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -28,6 +30,13 @@ inline float *f32(const Napi::CallbackInfo &info, size_t i, size_t *len = nullpt
   auto fa = ta.As<Napi::Float32Array>();
   if (len) *len = fa.ElementLength();
   return fa.Data();
+}
+
+// Optional Float32Array argument: nullptr (and *len 0) when null, undefined or absent.
+inline float *optF32(const Napi::CallbackInfo &info, size_t i, size_t *len) {
+  *len = 0;
+  if (i >= info.Length() || info[i].IsNull() || info[i].IsUndefined()) return nullptr;
+  return f32(info, i, len);
 }
 
 inline int64_t i64(const Napi::CallbackInfo &info, size_t i) {
@@ -54,6 +63,15 @@ inline std::string key(const std::vector<int64_t> &v) {
   s += "t" + std::to_string(threads());
   if (lowPrecision()) s += "b";
   return s;
+}
+
+// y[r, c] = x[r, c] * a[c] + b[c] over `rows` rows of C channels (OpenMP; batchnorm.cc).
+void scaleShiftRows(const float *x, float *y, int64_t rows, int64_t C, const float *a, const float *b);
+
+// A native entry point, and registration of several under their names.
+using NativeFn = Napi::Value (*)(const Napi::CallbackInfo &);
+inline void exportAll(Napi::Env env, Napi::Object exports, std::initializer_list<std::pair<const char *, NativeFn>> fns) {
+  for (const auto &f : fns) exports.Set(f.first, Napi::Function::New(env, f.second));
 }
 
 // Registration hooks of each translation unit.

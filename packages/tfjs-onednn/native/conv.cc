@@ -203,6 +203,20 @@ struct BwdWeights {
   }
 };
 
+// Runs a forward or backward-data primitive: weights `uw` through the cached
+// weight reorder (when the primitive wants another layout), the activation
+// `in` through `inRel` into scratch slot 0, the result into slot 1 and out
+// through `outRel` (or in place when no layout change is needed).
+template <typename C>
+void runRelayout(C &c, const primitive &prim, Relayout &inRel, Relayout &outRel, memory in, memory uw, memory out, int argIn, int argOut) {
+  auto &s = stream();
+  if (c.reorderW) c.wReorder.execute(s, uw, c.wMem);
+  memory i = inRel.in(s, in, 0), o = outRel.target(out, 1);
+  prim.execute(s, {{argIn, i}, {DNNL_ARG_WEIGHTS, c.reorderW ? c.wMem : uw}, {argOut, o}});
+  outRel.out(s, o, out);
+  s.wait();
+}
+
 std::unordered_map<std::string, std::unique_ptr<Fwd>> fwdCache;
 std::unordered_map<std::string, std::unique_ptr<BwdData>> bwdDataCache;
 std::unordered_map<std::string, std::unique_ptr<BwdWeights>> bwdWeightsCache;
@@ -305,13 +319,7 @@ Napi::Value Conv3dForward(const Napi::CallbackInfo &info) {
       return info.Env().Undefined();
     }
     Fwd &c = lookup(fwdCache, v);
-    memory src(c.base.srcMd, engine(), x), dst(c.base.dstMd, engine(), y), uw(c.base.userWMd, engine(), w);
-    auto &s = stream();
-    if (c.reorderW) c.wReorder.execute(s, uw, c.wMem);
-    memory isrc = c.src.in(s, src, 0), idst = c.dst.target(dst, 1);
-    c.prim.execute(s, {{DNNL_ARG_SRC, isrc}, {DNNL_ARG_WEIGHTS, c.reorderW ? c.wMem : uw}, {DNNL_ARG_DST, idst}});
-    c.dst.out(s, idst, dst);
-    s.wait();
+    runRelayout(c, c.prim, c.src, c.dst, memory(c.base.srcMd, engine(), x), memory(c.base.userWMd, engine(), w), memory(c.base.dstMd, engine(), y), DNNL_ARG_SRC, DNNL_ARG_DST);
   } catch (const dnnl::error &e) {
     throw Napi::Error::New(info.Env(), std::string("oneDNN conv3d forward: ") + e.what());
   }
@@ -329,13 +337,7 @@ Napi::Value Conv3dBackwardData(const Napi::CallbackInfo &info) {
     checkLen(info.Env(), ndy, g.dst, "dy");
     checkLen(info.Env(), nw, g.wei, "filter");
     checkLen(info.Env(), ndx, g.src, "dx");
-    memory ddst(c.base.dstMd, engine(), dy), dsrc(c.base.srcMd, engine(), dx), uw(c.base.userWMd, engine(), w);
-    auto &s = stream();
-    if (c.reorderW) c.wReorder.execute(s, uw, c.wMem);
-    memory iddst = c.ddst.in(s, ddst, 0), idsrc = c.dsrc.target(dsrc, 1);
-    c.prim.execute(s, {{DNNL_ARG_DIFF_DST, iddst}, {DNNL_ARG_WEIGHTS, c.reorderW ? c.wMem : uw}, {DNNL_ARG_DIFF_SRC, idsrc}});
-    c.dsrc.out(s, idsrc, dsrc);
-    s.wait();
+    runRelayout(c, c.prim, c.ddst, c.dsrc, memory(c.base.dstMd, engine(), dy), memory(c.base.userWMd, engine(), w), memory(c.base.srcMd, engine(), dx), DNNL_ARG_DIFF_DST, DNNL_ARG_DIFF_SRC);
   } catch (const dnnl::error &e) {
     throw Napi::Error::New(info.Env(), std::string("oneDNN conv3d backward data: ") + e.what());
   }
@@ -353,6 +355,17 @@ Napi::Value Conv3dBackwardData(const Napi::CallbackInfo &info) {
 std::vector<float> &colBuffer() {
   static std::vector<float> buf;
   return buf;
+}
+
+// Rows of an im2col block: its Rb x K floats stay within ~384 KB (a core's
+// L2 share), between 32 and 512 rows.
+int64_t colBlockRows(int64_t K) { return std::max<int64_t>(32, std::min<int64_t>(512, (int64_t{96} << 10) / std::max<int64_t>(K, 1))); }
+
+// The shared col buffer, grown to `per` floats for each of `nt` threads.
+float *perThreadCol(size_t per, int nt) {
+  auto &buf = colBuffer();
+  if (buf.size() < per * nt) buf.resize(per * nt);
+  return buf.data();
 }
 
 void checkGemm(dnnl::status st) {
@@ -406,18 +419,17 @@ void backwardWeightsGemm(const float *x, const float *dy, float *dw, const std::
   // cache, runs a single-threaded sgemm into its own dW, and the per-thread
   // dWs are summed at the end.
   const int nt = threads();
-  const int64_t Rb = std::max<int64_t>(32, std::min<int64_t>(512, (int64_t{96} << 10) / std::max<int64_t>(K, 1)));
+  const int64_t Rb = colBlockRows(K);
   static const bool noPar = std::getenv("TFO_NOPAR") != nullptr;
   if (!noPar && nt > 1 && P >= Rb * nt * 8) {
-    auto &buf = colBuffer();
     const size_t per = static_cast<size_t>(Rb * K + K * Co);
-    if (buf.size() < per * nt) buf.resize(per * nt);
+    float *buf = perThreadCol(per, nt);
     const int64_t blocks = (P + Rb - 1) / Rb;
     std::vector<dnnl::status> st(nt, dnnl::status::success);
 #pragma omp parallel num_threads(nt)
     {
       const int t = omp_get_thread_num();
-      float *col = buf.data() + per * t;
+      float *col = buf + per * t;
       float *acc = col + Rb * K;
       bool first = true;
 #pragma omp for schedule(static)
@@ -460,16 +472,15 @@ void forwardGemm(const float *x, const float *w, float *y, const std::vector<int
   const int64_t K = v[9] * v[10] * v[11] * v[4];
   const int64_t P = N * oD * oH * oW;
   const int nt = threads();
-  const int64_t Rb = std::max<int64_t>(32, std::min<int64_t>(512, (int64_t{96} << 10) / std::max<int64_t>(K, 1)));
-  auto &buf = colBuffer();
+  const int64_t Rb = colBlockRows(K);
   const size_t per = static_cast<size_t>(Rb * K);
-  if (buf.size() < per * nt) buf.resize(per * nt);
+  float *buf = perThreadCol(per, nt);
   const int64_t blocks = (P + Rb - 1) / Rb;
   std::vector<dnnl::status> st(nt, dnnl::status::success);
 #pragma omp parallel num_threads(nt)
   {
     const int t = omp_get_thread_num();
-    float *col = buf.data() + per * t;
+    float *col = buf + per * t;
 #pragma omp for schedule(static)
     for (int64_t bl = 0; bl < blocks; bl++) {
       const int64_t p0 = bl * Rb, rows = std::min(Rb, P - p0);
@@ -561,10 +572,7 @@ size_t clearConvCache() {
 }
 
 void initConv(Napi::Env env, Napi::Object exports) {
-  exports.Set("conv3dForward", Napi::Function::New(env, Conv3dForward));
-  exports.Set("conv3dBackwardData", Napi::Function::New(env, Conv3dBackwardData));
-  exports.Set("conv3dBackwardWeights", Napi::Function::New(env, Conv3dBackwardWeights));
-  exports.Set("conv3dImpl", Napi::Function::New(env, Conv3dImpl));
+  exportAll(env, exports, {{"conv3dForward", Conv3dForward}, {"conv3dBackwardData", Conv3dBackwardData}, {"conv3dBackwardWeights", Conv3dBackwardWeights}, {"conv3dImpl", Conv3dImpl}});
 }
 
 }  // namespace tfo

@@ -211,8 +211,8 @@ Napi::Value BatchNorm(const Napi::CallbackInfo &info) {
   size_t n, nm, nv, ny;
   float *x = f32(info, 0, &n), *mean = f32(info, 1, &nm), *var = f32(info, 2, &nv);
   size_t no = 0, ns = 0;
-  float *off = info[3].IsNull() || info[3].IsUndefined() ? nullptr : f32(info, 3, &no);
-  float *sc = info[4].IsNull() || info[4].IsUndefined() ? nullptr : f32(info, 4, &ns);
+  float *off = optF32(info, 3, &no);
+  float *sc = optF32(info, 4, &ns);
   float *y = f32(info, 5, &ny);
   const float eps = static_cast<float>(f64(info, 6));
   const int64_t C = static_cast<int64_t>(i64(info, 7));
@@ -227,15 +227,7 @@ Napi::Value BatchNorm(const Napi::CallbackInfo &info) {
     a[c] = inv * s;
     b[c] = o - m * inv * s;
   }
-  const int64_t rows = static_cast<int64_t>(n) / C;
-  const float *pa = a.data(), *pb = b.data();
-#pragma omp parallel for schedule(static) num_threads(threads()) if (static_cast<int64_t>(n) > 32768)
-  for (int64_t r = 0; r < rows; r++) {
-    const float *px = x + r * C;
-    float *py = y + r * C;
-#pragma omp simd
-    for (int64_t c = 0; c < C; c++) py[c] = px[c] * pa[c] + pb[c];
-  }
+  scaleShiftRows(x, y, static_cast<int64_t>(n) / C, C, a.data(), b.data());
   return info.Env().Undefined();
 }
 
@@ -291,13 +283,7 @@ Napi::Value Fill(const Napi::CallbackInfo &info) {
 }  // namespace
 
 void initEltwise(Napi::Env env, Napi::Object exports) {
-  exports.Set("binary", Napi::Function::New(env, Binary));
-  exports.Set("unary", Napi::Function::New(env, Unary));
-  exports.Set("reduce", Napi::Function::New(env, Reduce));
-  exports.Set("addN", Napi::Function::New(env, AddN));
-  exports.Set("batchNorm", Napi::Function::New(env, BatchNorm));
-  exports.Set("copyBox", Napi::Function::New(env, CopyBox));
-  exports.Set("fill", Napi::Function::New(env, Fill));
+  exportAll(env, exports, {{"binary", Binary}, {"unary", Unary}, {"reduce", Reduce}, {"addN", AddN}, {"batchNorm", BatchNorm}, {"copyBox", CopyBox}, {"fill", Fill}});
 }
 
 }  // namespace tfo

@@ -188,10 +188,7 @@ size_t clearMatmulPoolCache() {
 }
 
 void initMatmulPool(Napi::Env env, Napi::Object exports) {
-  exports.Set("matmul", Napi::Function::New(env, MatMulFn));
-  exports.Set("matmulImpl", Napi::Function::New(env, MatMulImpl));
-  exports.Set("pool3dForward", Napi::Function::New(env, Pool3dForward));
-  exports.Set("pool3dBackward", Napi::Function::New(env, Pool3dBackward));
+  exportAll(env, exports, {{"matmul", MatMulFn}, {"matmulImpl", MatMulImpl}, {"pool3dForward", Pool3dForward}, {"pool3dBackward", Pool3dBackward}});
 }
 
 }  // namespace tfo

@@ -41,8 +41,10 @@ export interface NativeAddon {
   matmul(a: Float32Array, b: Float32Array, c: Float32Array, dims: number[]): void;
   pool3dForward(x: Float32Array, y: Float32Array, geometry: number[]): void;
   pool3dBackward(x: Float32Array, dy: Float32Array, dx: Float32Array, geometry: number[]): void;
-  bnTrainForward(x: Float32Array, gamma: Float32Array, beta: Float32Array, y: Float32Array, mean: Float32Array, variance: Float32Array, channels: number, eps: number): void;
-  bnTrainBackward(dy: Float32Array, x: Float32Array, mean: Float32Array, variance: Float32Array, gamma: Float32Array, dx: Float32Array, dgamma: Float32Array, dbeta: Float32Array, channels: number, eps: number): void;
+  /** y = bn(x) (+ residual) (then ReLU when `relu`). */
+  bnTrainForward(x: Float32Array, gamma: Float32Array, beta: Float32Array, y: Float32Array, mean: Float32Array, variance: Float32Array, channels: number, eps: number, relu?: boolean, residual?: Float32Array | null): void;
+  /** `y`: the forward output when it ended in a ReLU (masks the gradient); `dresidual`: receives the residual's gradient. */
+  bnTrainBackward(dy: Float32Array, x: Float32Array, mean: Float32Array, variance: Float32Array, gamma: Float32Array, dx: Float32Array, dgamma: Float32Array, dbeta: Float32Array, channels: number, eps: number, y?: Float32Array | null, dresidual?: Float32Array | null): void;
   peakGflops(threads: number, ms: number): { wall: number; cpu: number };
   vectorLanes: number;
 }

@@ -9,7 +9,7 @@ import { outputPool } from './cpu_data.js';
 import { convKernels } from './kernels/conv3d.js';
 import { eltwiseKernels } from './kernels/eltwise.js';
 import { matmulPoolKernels } from './kernels/matmul_pool.js';
-import { BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD, batchNormTrainKernels } from './kernels/batchnorm_train.js';
+import { BATCH_NORM_ACT_TRAIN, BATCH_NORM_ACT_TRAIN_GRAD, BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD, batchNormTrainKernels } from './kernels/batchnorm_train.js';
 
 /** Name of the tfjs backend registered by {@link registerOneDnnBackend}. */
 export const ONEDNN_BACKEND = 'onednn';
@@ -77,7 +77,7 @@ export const ONEDNN_KERNELS: readonly string[] = [
 ];
 
 /** Kernels this package adds under its own names (used by `batchNormTrain`). */
-export const ONEDNN_EXTRA_KERNELS: readonly string[] = [BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD];
+export const ONEDNN_EXTRA_KERNELS: readonly string[] = [BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD, BATCH_NORM_ACT_TRAIN, BATCH_NORM_ACT_TRAIN_GRAD];
 
 const registered = new Set<string>();
 

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { batchNormTrain, BATCH_NORM_TRAIN } from '@byolmed3d/tfjs-onednn';
+import { batchNormTrain, BATCH_NORM_ACT_TRAIN, BATCH_NORM_TRAIN } from '@byolmed3d/tfjs-onednn';
 import { available, numel, onBoth, onednn, rand, relErr, setup } from './helpers.js';
 
 describe('batchNormTrain (fused on onednn, composed elsewhere)', () => {
@@ -50,6 +50,70 @@ describe('batchNormTrain (fused on onednn, composed elsewhere)', () => {
         for (let k = 0; k < 6; k++) expect(relErr(cpu[k] as Float32Array, dnn[k] as Float32Array), `#${k}`).toBeLessThan(5e-5);
       });
     }
+
+    for (const [s, relu, res] of [
+      [[2, 3, 5, 4, 7], true, false],
+      [[2, 3, 5, 4, 7], true, true],
+      [[4, 3], false, true],
+      [[2, 2, 3, 3, 64], true, true],
+      [[1, 1, 9, 1, 13], true, false],
+    ] as [number[], boolean, boolean][]) {
+      it(`with ${relu ? 'ReLU' : ''}${relu && res ? ' and ' : ''}${res ? 'residual' : ''} fused, matches bn + add + relu as tfjs ops on the cpu backend for ${JSON.stringify(s)}: output and every gradient`, async () => {
+        const C = s[s.length - 1] as number;
+        const xd = rand(numel(s), 12, -1, 3), gd = rand(C, 13, -1, 2), bd = rand(C, 14), rd = rand(numel(s), 15), wd = rand(numel(s), 16);
+        const { cpu, dnn } = await onBoth(() => {
+          const x = tf.tensor(xd, s), g = tf.tensor1d(gd), b = tf.tensor1d(bd), r = tf.tensor(rd, s), w = tf.tensor(wd, s);
+          const f = (a: tf.Tensor, gg: tf.Tensor, bb: tf.Tensor, rr: tf.Tensor): tf.Tensor => {
+            const o = batchNormTrain(a, gg as tf.Tensor1D, bb as tf.Tensor1D, { relu, ...(res ? { residual: rr } : {}), eps: 1e-3 });
+            tf.dispose([o.mean, o.variance]);
+            return o.output;
+          };
+          const out = f(x, g, b, r);
+          // tf.grads refuses an input the result does not depend on: the residual only when used.
+          const grads = tf.grads((...a: tf.Tensor[]) => tf.sum(tf.mul(f(a[0] as tf.Tensor, a[1] as tf.Tensor, a[2] as tf.Tensor, a[3] ?? r), w)))(res ? [x, g, b, r] : [x, g, b]);
+          return [out, ...grads];
+        });
+        expect(dnn.length).toBe(res ? 5 : 4);
+        for (let k = 0; k < dnn.length; k++) expect(relErr(cpu[k] as Float32Array, dnn[k] as Float32Array), `#${k}`).toBeLessThan(5e-5);
+        // The ReLU really clipped something (and its gradient is zero there).
+        if (relu) expect((dnn[0] as Float32Array).some((v) => v === 0)).toBe(true);
+      });
+    }
+
+    it('runs the fused ReLU / residual kernel on onednn (not the composed ops), and it keeps fewer tensors for the backward pass', async () => {
+      expect(tf.getKernel(BATCH_NORM_ACT_TRAIN, onednn)).toBeDefined();
+      await tf.setBackend(onednn);
+      const s = [2, 4, 4, 4, 8];
+      const x = tf.tensor(rand(numel(s), 20), s), r = tf.tensor(rand(numel(s), 21), s);
+      const g = tf.ones([8]) as tf.Tensor1D, b = tf.zeros([8]) as tf.Tensor1D;
+      const kept = (fused: boolean): number => {
+        let n = 0;
+        tf.tidy(() => {
+          tf.grads((a: tf.Tensor) => {
+            const before = tf.memory().numBytes;
+            let out: tf.Tensor;
+            if (fused) {
+              const o = batchNormTrain(a, g, b, { relu: true, residual: r });
+              tf.dispose([o.mean, o.variance]);
+              out = o.output;
+            } else {
+              const o = batchNormTrain(a, g, b);
+              tf.dispose([o.mean, o.variance]);
+              out = tf.relu(tf.add(o.output, r));
+            }
+            n = tf.memory().numBytes - before;
+            return tf.sum(out);
+          })([x]);
+        });
+        return n;
+      };
+      const fusedBytes = kept(true), separateBytes = kept(false);
+      // Fused: the output only (x and the output are saved). Separate: bn output, sum, relu output.
+      expect(fusedBytes).toBeLessThan(separateBytes / 2);
+      tf.dispose([x, r, g, b]);
+      await tf.setBackend('cpu');
+      expect(tf.memory().numTensors).toBe(0);
+    });
 
     it('is the kernel the onednn backend registers, and gradients match finite differences', async () => {
       expect(tf.getKernel(BATCH_NORM_TRAIN, onednn)).toBeDefined();

@@ -56,8 +56,8 @@ function reference(g: Geo, v: number[], x: Float32Array, dy: Float32Array): Floa
   return out;
 }
 
-/** Element counts of the input, the output and the filter of a geometry vector (see {@link geometry}). */
-function sizes(v: ReturnType<typeof geometry>): { nx: number; ny: number; nw: number } {
+/** Element counts of x, y and the filter of a 24-integer geometry. */
+function sizes(v: number[]): { nx: number; ny: number; nw: number } {
   return { nx: v[0]! * v[1]! * v[2]! * v[3]! * v[4]!, ny: v[0]! * v[5]! * v[6]! * v[7]! * v[8]!, nw: v[9]! * v[10]! * v[11]! * v[4]! * v[8]! };
 }
 
@@ -96,9 +96,9 @@ describe.skipIf(!available)('Conv3D forward: im2col + GEMM path against the oneD
     const addon = loadAddon();
     for (const k of [1, 3] as const) {
       const v = geometry({ name: '', n: 2, in: [8, 24, 24], ci: 9, co: 10, k: [k, k, k], s: [2, 2, 2], pad: [(k - 1) / 2, (k - 1) / 2, (k - 1) / 2] });
-      const nx = v[0]! * v[1]! * v[2]! * v[3]! * v[4]!, ny = v[0]! * v[5]! * v[6]! * v[7]! * v[8]!;
+      const { nx, ny, nw } = sizes(v);
       expect(v[0]! * v[5]! * v[6]! * v[7]!).toBeGreaterThanOrEqual(1024);
-      const x = rand(nx, 61), w = rand(v[9]! * v[10]! * v[11]! * v[4]! * v[8]!, 62);
+      const x = rand(nx, 61), w = rand(nw, 62);
       const viaAuto = new Float32Array(ny).fill(Number.NaN), viaOneDnn = new Float32Array(ny).fill(Number.NaN);
       addon.conv3dForward(x, w, viaAuto, v);
       addon.conv3dForward(x, w, viaOneDnn, v, 'onednn');

@@ -9,10 +9,13 @@ torch or CUDA is missing. Written for torch 2.x (tested API: torch.autocast,
 torch.cuda.synchronize, torch.cuda.max_memory_allocated).
 """
 import argparse
-import copy
 import json
+import os
 import sys
 import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "tools", "bench"))
+from torch_common import byol_learner  # noqa: E402
 
 
 def main():
@@ -44,9 +47,6 @@ def main():
     n, t, h, w = (int(v) for v in a.shape.split(","))
     mf = torch.channels_last_3d
 
-    def mlp(i, hid, o):
-        return nn.Sequential(nn.Linear(i, hid), nn.BatchNorm1d(hid), nn.ReLU(inplace=True), nn.Linear(hid, o))
-
     enc = r3d_18()
     enc.fc = nn.Identity()
     enc = enc.to(dev).to(memory_format=mf).train()
@@ -65,15 +65,7 @@ def main():
             out.backward()
 
     else:
-        proj = mlp(512, a.hidden, a.proj).to(dev)
-        pred = mlp(a.proj, a.hidden, a.proj).to(dev)
-        tenc, tproj = copy.deepcopy(enc), copy.deepcopy(proj)
-        for p in list(tenc.parameters()) + list(tproj.parameters()):
-            p.requires_grad_(False)
-        online = list(enc.parameters()) + list(proj.parameters()) + list(pred.parameters())
-        target = list(tenc.parameters()) + list(tproj.parameters())
-        online_ema = list(enc.parameters()) + list(proj.parameters())
-        opt = torch.optim.SGD(online, lr=0.05, momentum=0.9)
+        proj, pred, tenc, tproj, target, online_ema, opt = byol_learner(enc, a.hidden, a.proj, device=dev)
         tau = 0.99
 
         def loss_fn(p, z):

@@ -78,6 +78,10 @@ export function reducePlan(shape: readonly number[], axes: readonly number[]): [
 /** Element-wise, reduction, AddN, batch norm, pad and slice kernels. @internal */
 export function eltwiseKernels(addon: NativeAddon, backendName: string, fallback: (name: string) => KernelFunc): KernelConfig[] {
   const out: KernelConfig[] = [];
+  /** Registers `f`, called with the kernel's arguments and the cpu-style backend, as `kernelName`. */
+  const kernel = (kernelName: string, f: (args: Parameters<KernelFunc>[0], backend: MathBackendCPU) => ReturnType<KernelFunc>): void => {
+    out.push({ kernelName, backendName, kernelFunc: (args) => f(args, args.backend as MathBackendCPU) });
+  };
   for (const [kernelName, op] of Object.entries(binaryOps)) {
     const kernelFunc: KernelFunc = (args) => {
       const backend = args.backend as MathBackendCPU;
@@ -121,79 +125,59 @@ export function eltwiseKernels(addon: NativeAddon, backendName: string, fallback
     };
     out.push({ kernelName, backendName, kernelFunc });
   }
-  out.push({
-    kernelName: 'AddN',
-    backendName,
-    kernelFunc: (args) => {
-      const backend = args.backend as MathBackendCPU;
-      const ts = args.inputs as unknown as TensorInfo[];
-      const vs = ts.map((t) => f32Of(backend, t));
-      const first = ts[0];
-      if (!first || vs.some((v) => !v) || ts.some((t) => !util.arraysEqual(t.shape, first.shape)) || sizeOf(first.shape) === 0) {
-        return fallback('AddN')(args);
-      }
-      const y = allocF32(sizeOf(first.shape));
-      addon.addN(vs as Float32Array[], y);
-      return output(backend, [...first.shape], y);
-    },
+  kernel('AddN', (args, backend) => {
+    const ts = args.inputs as unknown as TensorInfo[];
+    const vs = ts.map((t) => f32Of(backend, t));
+    const first = ts[0];
+    if (!first || vs.some((v) => !v) || ts.some((t) => !util.arraysEqual(t.shape, first.shape)) || sizeOf(first.shape) === 0) {
+      return fallback('AddN')(args);
+    }
+    const y = allocF32(sizeOf(first.shape));
+    addon.addN(vs as Float32Array[], y);
+    return output(backend, [...first.shape], y);
   });
-  out.push({
-    kernelName: 'FusedBatchNorm',
-    backendName,
-    kernelFunc: (args) => {
-      const backend = args.backend as MathBackendCPU;
-      const { x, mean, variance, offset, scale } = args.inputs as { x: TensorInfo; mean: TensorInfo; variance: TensorInfo; offset?: TensorInfo; scale?: TensorInfo };
-      const { varianceEpsilon } = args.attrs as NamedAttrMap as unknown as { varianceEpsilon: number };
-      const C = x.shape[x.shape.length - 1] ?? 0;
-      // Parameters must broadcast along the last axis only: C or 1 elements, leading dims 1.
-      const fits = (t: TensorInfo | undefined): boolean => {
-        if (t === undefined) return true;
-        const n = sizeOf(t.shape);
-        return (n === 1 || (n === C && t.shape[t.shape.length - 1] === C)) && t.shape.length <= x.shape.length;
-      };
-      const xv = f32Of(backend, x), mv = f32Of(backend, mean), vv = f32Of(backend, variance);
-      const ov = offset ? f32Of(backend, offset) : null, sv = scale ? f32Of(backend, scale) : null;
-      if (!xv || !mv || !vv || ov === undefined || sv === undefined || C === 0 || xv.length === 0 || ![mean, variance, offset, scale].every(fits)) {
-        return fallback('FusedBatchNorm')(args);
-      }
-      const y = allocF32(xv.length);
-      addon.batchNorm(xv, mv, vv, ov, sv, y, varianceEpsilon ?? 0.001, C);
-      return output(backend, [...x.shape], y);
-    },
+  kernel('FusedBatchNorm', (args, backend) => {
+    const { x, mean, variance, offset, scale } = args.inputs as { x: TensorInfo; mean: TensorInfo; variance: TensorInfo; offset?: TensorInfo; scale?: TensorInfo };
+    const { varianceEpsilon } = args.attrs as NamedAttrMap as unknown as { varianceEpsilon: number };
+    const C = x.shape[x.shape.length - 1] ?? 0;
+    // Parameters must broadcast along the last axis only: C or 1 elements, leading dims 1.
+    const fits = (t: TensorInfo | undefined): boolean => {
+      if (t === undefined) return true;
+      const n = sizeOf(t.shape);
+      return (n === 1 || (n === C && t.shape[t.shape.length - 1] === C)) && t.shape.length <= x.shape.length;
+    };
+    const xv = f32Of(backend, x), mv = f32Of(backend, mean), vv = f32Of(backend, variance);
+    const ov = offset ? f32Of(backend, offset) : null, sv = scale ? f32Of(backend, scale) : null;
+    if (!xv || !mv || !vv || ov === undefined || sv === undefined || C === 0 || xv.length === 0 || ![mean, variance, offset, scale].every(fits)) {
+      return fallback('FusedBatchNorm')(args);
+    }
+    const y = allocF32(xv.length);
+    addon.batchNorm(xv, mv, vv, ov, sv, y, varianceEpsilon ?? 0.001, C);
+    return output(backend, [...x.shape], y);
   });
-  out.push({
-    kernelName: 'PadV2',
-    backendName,
-    kernelFunc: (args) => {
-      const backend = args.backend as MathBackendCPU;
-      const { x } = args.inputs as { x: TensorInfo };
-      const { paddings, constantValue } = args.attrs as NamedAttrMap as unknown as { paddings: [number, number][]; constantValue: number };
-      const xv = f32Of(backend, x);
-      if (!xv || xv.length === 0 || x.shape.length === 0 || x.shape.length > 8 || paddings.some(([l, r]) => l < 0 || r < 0)) return fallback('PadV2')(args);
-      const outShape = x.shape.map((d, i) => d + (paddings[i]?.[0] ?? 0) + (paddings[i]?.[1] ?? 0));
-      const y = allocF32(sizeOf(outShape));
-      addon.fill(y, constantValue);
-      addon.copyBox(xv, [...x.shape], x.shape.map(() => 0), y, outShape, paddings.map((p) => p[0]), [...x.shape]);
-      return output(backend, outShape, y);
-    },
+  kernel('PadV2', (args, backend) => {
+    const { x } = args.inputs as { x: TensorInfo };
+    const { paddings, constantValue } = args.attrs as NamedAttrMap as unknown as { paddings: [number, number][]; constantValue: number };
+    const xv = f32Of(backend, x);
+    if (!xv || xv.length === 0 || x.shape.length === 0 || x.shape.length > 8 || paddings.some(([l, r]) => l < 0 || r < 0)) return fallback('PadV2')(args);
+    const outShape = x.shape.map((d, i) => d + (paddings[i]?.[0] ?? 0) + (paddings[i]?.[1] ?? 0));
+    const y = allocF32(sizeOf(outShape));
+    addon.fill(y, constantValue);
+    addon.copyBox(xv, [...x.shape], x.shape.map(() => 0), y, outShape, paddings.map((p) => p[0]), [...x.shape]);
+    return output(backend, outShape, y);
   });
-  out.push({
-    kernelName: 'Slice',
-    backendName,
-    kernelFunc: (args) => {
-      const backend = args.backend as MathBackendCPU;
-      const { x } = args.inputs as { x: TensorInfo };
-      const { begin, size } = args.attrs as NamedAttrMap as unknown as { begin: number | number[]; size: number | number[] };
-      const xv = f32Of(backend, x);
-      if (!xv || x.shape.length === 0 || x.shape.length > 8) return fallback('Slice')(args);
-      const [b, s] = backend_util.slice_util.parseSliceParams(x, begin, size) as [number[], number[]];
-      backend_util.slice_util.assertParamsValid(x, b, s);
-      // Contiguous slices are cheap views in the stock kernel.
-      if (sizeOf(s) === 0 || backend_util.slice_util.isSliceContinous([...x.shape], b, s)) return fallback('Slice')(args);
-      const y = allocF32(sizeOf(s));
-      addon.copyBox(xv, [...x.shape], b, y, s, s.map(() => 0), s);
-      return output(backend, s, y);
-    },
+  kernel('Slice', (args, backend) => {
+    const { x } = args.inputs as { x: TensorInfo };
+    const { begin, size } = args.attrs as NamedAttrMap as unknown as { begin: number | number[]; size: number | number[] };
+    const xv = f32Of(backend, x);
+    if (!xv || x.shape.length === 0 || x.shape.length > 8) return fallback('Slice')(args);
+    const [b, s] = backend_util.slice_util.parseSliceParams(x, begin, size) as [number[], number[]];
+    backend_util.slice_util.assertParamsValid(x, b, s);
+    // Contiguous slices are cheap views in the stock kernel.
+    if (sizeOf(s) === 0 || backend_util.slice_util.isSliceContinous([...x.shape], b, s)) return fallback('Slice')(args);
+    const y = allocF32(sizeOf(s));
+    addon.copyBox(xv, [...x.shape], b, y, s, s.map(() => 0), s);
+    return output(backend, s, y);
   });
   return out;
 }
