@@ -1,4 +1,5 @@
-import { parseArgs } from 'node:util';
+// Namespace imports only: a browser bundle that reaches this module through video-io's (Node-only, dynamically imported) cache must not fail on a named import of a node: built-in.
+import * as nodeUtil from 'node:util';
 import * as nodePath from 'node:path';
 import { UtilError } from '../errors.js';
 
@@ -118,7 +119,7 @@ export function parseScriptArgs<F extends Record<string, FlagDefault>>(spec: Scr
   for (const [k, d] of Object.entries(declared)) options[kebab(k)] = { type: typeof d === 'boolean' ? 'boolean' : 'string' };
   let parsed: { values: Record<string, string | boolean | undefined>; positionals: string[] };
   try {
-    parsed = parseArgs({ args: [...(spec.argv ?? process.argv.slice(2))], options, allowPositionals: true, strict: true }) as typeof parsed;
+    parsed = nodeUtil.parseArgs({ args: [...(spec.argv ?? process.argv.slice(2))], options, allowPositionals: true, strict: true }) as typeof parsed;
   } catch (e) {
     throw new UtilError(name, 'invalid-argument', e instanceof Error ? e.message : String(e), { cause: e });
   }
