@@ -24,11 +24,10 @@ import time
 
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
 from torchvision.models.video import r3d_18
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "tools", "bench"))
-from torch_common import byol_learner  # noqa: E402
+from torch_common import byol_step  # noqa: E402
 
 
 def main():
@@ -70,26 +69,7 @@ def main():
             out.backward()
 
     else:
-        proj, pred, tenc, tproj, target, online_ema, opt = byol_learner(enc, a.hidden, a.proj)
-        tau = 0.99
-
-        def loss_fn(p, z):
-            return (2 - 2 * F.cosine_similarity(p, z, dim=-1)).mean()
-
-        def step():
-            with amp():
-                with torch.no_grad():
-                    z1 = tproj(tenc(v1))
-                    z2 = tproj(tenc(v2))
-                p1 = pred(proj(enc(v1)))
-                p2 = pred(proj(enc(v2)))
-                loss = loss_fn(p1.float(), z2.float()) + loss_fn(p2.float(), z1.float())
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-            with torch.no_grad():
-                for tp, op in zip(target, online_ema):
-                    tp.mul_(tau).add_(op, alpha=1 - tau)
+        step = byol_step(enc, a.hidden, a.proj, v1, v2, amp)
 
     for _ in range(a.warmup):
         step()

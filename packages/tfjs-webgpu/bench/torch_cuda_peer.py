@@ -15,7 +15,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "tools", "bench"))
-from torch_common import byol_learner  # noqa: E402
+from torch_common import byol_step  # noqa: E402
 
 
 def main():
@@ -31,7 +31,6 @@ def main():
     try:
         import torch
         import torch.nn as nn
-        import torch.nn.functional as F
         from torchvision.models.video import r3d_18
     except Exception as e:  # noqa: BLE001
         print(json.dumps({"skipped": f"torch/torchvision not importable: {e}"}))
@@ -65,26 +64,7 @@ def main():
             out.backward()
 
     else:
-        proj, pred, tenc, tproj, target, online_ema, opt = byol_learner(enc, a.hidden, a.proj, device=dev)
-        tau = 0.99
-
-        def loss_fn(p, z):
-            return (2 - 2 * F.cosine_similarity(p.float(), z.float(), dim=-1)).mean()
-
-        def step():
-            with amp:
-                with torch.no_grad():
-                    z1 = tproj(tenc(v1))
-                    z2 = tproj(tenc(v2))
-                p1 = pred(proj(enc(v1)))
-                p2 = pred(proj(enc(v2)))
-                loss = loss_fn(p1, z2) + loss_fn(p2, z1)
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-            with torch.no_grad():
-                for tp, op in zip(target, online_ema):
-                    tp.mul_(tau).add_(op, alpha=1 - tau)
+        step = byol_step(enc, a.hidden, a.proj, v1, v2, lambda: amp, device=dev)
 
     for _ in range(a.warmup):
         step()
