@@ -77,6 +77,8 @@ describe('byolmed3d end to end (tiny config, cpu backend)', () => {
     const md = readFileSync(join(run, 'report', 'report.md'), 'utf8');
     expect(md).toMatch(/\| method \| protocol \| AUC \(95% CI\) \| accuracy \| sensitivity \| specificity \| F1 \| kappa/);
     expect(md).toMatch(/\| BYOL \/ fine-tune \| finetune \| [\d.]+ \([\d.]+–[\d.]+\)/);
+    // The report says what computed the scores (backend and precision, from the results files).
+    expect(md).toMatch(/^Computed on backend `[a-z-]+`, precision \*\*(fp32|bf16|f16)\*\*\.$/m);
     for (const f of ['roc.png', 'loss.png']) expect(Array.from(readFileSync(join(run, 'report', f)).subarray(0, 4))).toEqual([0x89, 0x50, 0x4e, 0x47]);
     for (const f of ['roc.svg', 'loss.svg']) expect(readFileSync(join(run, 'report', f), 'utf8')).toMatch(/^<svg[\s\S]*<path[\s\S]*<\/svg>/);
   });

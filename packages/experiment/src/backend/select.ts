@@ -175,6 +175,17 @@ function reason(err: unknown): string {
   return msg.split('\n')[0] ?? msg;
 }
 
+let lastSelected: SelectedBackend | undefined;
+
+/**
+ * What the last successful {@link selectBackend} of this process chose (its
+ * backend and precision), or undefined before one. Results and reports record
+ * it, so a table says what computed it.
+ */
+export function selectedBackend(): SelectedBackend | undefined {
+  return lastSelected;
+}
+
 /**
  * Picks and activates the tfjs backend: `tfjs-node-gpu` when installed and a
  * GPU is usable, else WebGPU (`@byolmed3d/tfjs-webgpu`) on a hardware
@@ -187,6 +198,7 @@ function reason(err: unknown): string {
  * tfjs 4.22). Gradients are registered for every backend.
  */
 export async function selectBackend(options: SelectBackendOptions = {}): Promise<SelectedBackend> {
+  lastSelected = undefined;
   const want = options.backend ?? 'auto';
   // Registers every gradient (tfjs-core's Node bundle registers none).
   await import('@tensorflow/tfjs-layers');
@@ -204,12 +216,13 @@ export async function selectBackend(options: SelectBackendOptions = {}): Promise
       const skipped = tried.length > 0 ? ` (skipped: ${tried.join('; ')})` : '';
       const d = c.detail?.();
       const hint = tried.some((t) => t.startsWith('onednn: ')) ? oneDnnHint(c.choice) : '';
-      return {
+      lastSelected = {
         choice: c.choice,
         tfBackend,
         message: `backend: ${c.choice}${d ? ` (${d.text})` : ''}${skipped}${hint}`,
         ...(d ? { precision: d.precision } : {}),
       };
+      return lastSelected;
     } catch (err) {
       tried.push(`${c.choice}: ${reason(err)}`);
     }

@@ -134,6 +134,17 @@ export function reportRow(r: MethodResult, all: MethodResult[], nBoot: number, s
   };
 }
 
+/** The report's line on what computed the results: each backend and precision, with the methods it scored where they differ. */
+export function computeLine(results: readonly MethodResult[]): string {
+  const by = new Map<string, string[]>();
+  for (const r of results) {
+    const k = r.compute ? `backend \`${r.compute.backend}\`, precision **${r.compute.precision}**` : 'backend and precision not recorded';
+    by.set(k, [...(by.get(k) ?? []), r.method]);
+  }
+  if (by.size === 1) return `Computed on ${[...by.keys()][0] as string}.`;
+  return `Computed on: ${[...by].map(([k, m]) => `${k} (${m.join(', ')})`).join('; ')}.`;
+}
+
 /**
  * Writes `report.md` (every method and metric with 95% CIs and the paired
  * DeLong p-value against random init), `roc.svg`/`roc.png` and
@@ -151,6 +162,8 @@ export function writeReport(runDirs: string[], outDir: string, options: { bootst
     `Task **${first.task}**, plane **${first.plane}**; test set: ${rows[0]?.n} exams, ${rows[0]?.positives} positive. ` +
       'AUC with DeLong 95% CI; threshold metrics at the Youden threshold chosen on the validation split, with stratified bootstrap 95% CIs; ' +
       '`Δ vs random` is the paired DeLong test against the random-init encoder with the same protocol.',
+    '',
+    computeLine(results),
     '',
     '| method | protocol | AUC (95% CI) | accuracy | sensitivity | specificity | F1 | kappa | balanced acc. | Δ AUC vs random | p (DeLong) |',
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',

@@ -1,4 +1,6 @@
+import * as tf from '@tensorflow/tfjs-core';
 import { knnClassify, linearProbe } from '@byolmed3d/metrics';
+import { selectedBackend } from '../../backend/select.js';
 import { ConfigError, type ExperimentConfig } from '../../config/schema.js';
 import type { RunLogger } from '../../run/logger.js';
 import { makeSplits, subsamplePositives } from '../data.js';
@@ -74,6 +76,8 @@ export async function runDownstream(cfg: ExperimentConfig, runDir: string, opts:
       }
     }
     result.val.ids = val.exams.map((e) => e.id);
+    const sel = selectedBackend();
+    result.compute = { backend: sel?.choice ?? tf.getBackend(), precision: sel?.precision ?? 'fp32' };
     const file = writeResult(runDir, result);
     const auc = safeAuc(result.labels, result.scores);
     log.log('result', { method: label, file, testAuc: Number.isFinite(auc) ? auc : null });

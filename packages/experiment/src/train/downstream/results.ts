@@ -40,6 +40,8 @@ export interface MethodResult {
   losses?: number[];
   /** Validation AUC per epoch (fine-tuning) or per L2 (probe). */
   valAuc?: number[];
+  /** What computed these scores: the backend chosen by `selectBackend` and its compute precision (`fp32` where the backend has no other). */
+  compute?: { backend: string; precision: string };
 }
 
 /** Results folder of a run. */
