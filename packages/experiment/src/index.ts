@@ -9,7 +9,7 @@
  */
 export { main, commands, parseRunArgs, SHORTCUTS } from './cli.js';
 export type { CommandInfo, RunArgs, CommandContext } from './cli.js';
-export { selectBackend } from './backend/select.js';
+export { selectBackend, selectedBackend } from './backend/select.js';
 export type { BackendChoice, SelectBackendOptions, SelectedBackend } from './backend/select.js';
 export { configSchema, defaultConfig, parseConfig, mergeConfig, configJsonSchema, listFields, fieldSpec, flagToPartial, ConfigError, MAX_SEED } from './config/schema.js';
 export type { ExperimentConfig, ConfigInput, ConfigSchema, DeepPartial, DataConfig, ModelConfig, PretrainConfig, FinetuneConfig, ProbeConfig, EvaluateConfig, InitConfig, ReportConfig, ReproduceConfig, FieldEntry, FieldType } from './config/schema.js';
