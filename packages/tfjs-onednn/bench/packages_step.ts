@@ -8,6 +8,7 @@
 // process's CPU seconds per step and its peak RSS: run each mode in its own
 // process, alternating, for a same-run A/B.
 import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-layers'; // registers every gradient (tfjs-core's Node bundle registers none)
 import { createVideoResNet, FUSED_BATCH_NORM_ACT_TRAIN, FUSED_BATCH_NORM_ACT_TRAIN_GRAD } from '@byolmed3d/resnet3d';
 import { BYOL } from '@byolmed3d/byol';
 import { registerOneDnnBackend, releaseDuringBackprop } from '@byolmed3d/tfjs-onednn';
