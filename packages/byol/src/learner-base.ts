@@ -35,6 +35,13 @@ export interface LearnerOptions {
   seed?: number;
   /** Variable scope prefix; default the objective's name (`byol`, `simsiam`, `simclr`), made unique (`byol_1`). */
   name?: string;
+  /**
+   * Wraps the loss function each step passes to `tf.variableGrads`; it must
+   * return a function computing the same loss (e.g. `releaseDuringBackprop`
+   * of `@byolmed3d/tfjs-onednn`, which frees saved tensors as the backward
+   * pass goes). Default: the identity.
+   */
+  lossWrapper?: (f: () => tf.Scalar) => () => tf.Scalar;
 }
 
 /** Outputs of the online forward pass the base class needs. */
@@ -103,6 +110,8 @@ export abstract class SelfSupervisedBase implements SelfSupervisedLearner {
   readonly featureDim: number;
   /** Where gradients go. */
   readonly optimizer: OptimizerLike;
+  /** Wraps the loss given to `tf.variableGrads` ({@link LearnerOptions.lossWrapper}; the identity by default). */
+  private readonly lossWrapper: (f: () => tf.Scalar) => () => tf.Scalar;
   /** Optimizer steps so far with a plain optimizer (or a consumer without `step`); set from the consumer's report otherwise. */
   protected stepCount = 0;
   /** The step a {@link SelfSupervisedBase.setWeights} restored, until the consumer is seen to agree. */
@@ -126,6 +135,8 @@ export abstract class SelfSupervisedBase implements SelfSupervisedLearner {
     this.encoder = encoder;
     this.featureDim = featureDim;
     this.optimizer = options.optimizer;
+    check(options.lossWrapper === undefined || typeof options.lossWrapper === 'function', context, () => `options.lossWrapper must be a function, got ${typeof options.lossWrapper}`);
+    this.lossWrapper = options.lossWrapper ?? ((f) => f);
     this.name = uniqueScope(options.name ?? defaultName);
     this.projector = new MLPHead({ ...this.defaultProjector(), ...options.projector, inputDim: featureDim, name: `${this.name}/online/projector`, seed: options.seed ?? 0 });
   }
@@ -256,11 +267,12 @@ export abstract class SelfSupervisedBase implements SelfSupervisedLearner {
     let grads: tf.NamedTensorMap;
     const prepared = this.prepare(viewA, viewB);
     try {
-      ({ value, grads } = tf.variableGrads(() => {
+      const loss = (): tf.Scalar => {
         const out = this.forward(viewA, viewB, prepared);
         holder.stats = tf.keep(collapseStats(out.zA, out.zB));
         return out.loss;
-      }, this.trainableVariables));
+      };
+      ({ value, grads } = tf.variableGrads(this.lossWrapper(loss), this.trainableVariables));
     } catch (e) {
       if (holder.stats) tf.dispose(holder.stats);
       throw e;

@@ -112,6 +112,30 @@ describe('BYOL', () => {
     asyn.dispose({ encoder: true });
   });
 
+  it('lossWrapper wraps the loss given to tf.variableGrads: the identity changes nothing, a scaled loss scales the update', async () => {
+    await useBackend();
+    const plain = makeByol({}, 12);
+    let calls = 0;
+    const wrapped = makeByol({ lossWrapper: (f) => () => (calls++, f()) }, 12);
+    // The wrapped loss is what gets differentiated: a zeroed loss leaves the online weights unchanged.
+    const frozen = makeByol({ lossWrapper: (f) => () => tf.mul(f(), 0) as tf.Scalar }, 12);
+    const start = snapshot(frozen.trainableVariables);
+    const before = tf.memory().numTensors;
+    for (let i = 0; i < 2; i++) {
+      const [a, b] = views(60 + i);
+      expect(wrapped.step(a, b)).toEqual(plain.step(a, b));
+      frozen.step(a, b);
+      tf.dispose([a, b]);
+    }
+    expect(tf.memory().numTensors).toBe(before);
+    expect(calls).toBe(2);
+    expect(sameSnapshot(snapshot(wrapped.trainableVariables), snapshot(plain.trainableVariables))).toBe(true);
+    expect(sameSnapshot(snapshot(plain.trainableVariables), start)).toBe(false);
+    expect(sameSnapshot(snapshot(frozen.trainableVariables), start)).toBe(true);
+    expect(() => makeByol({ lossWrapper: 3 as unknown as (f: () => tf.Scalar) => () => tf.Scalar })).toThrow(/lossWrapper must be a function/);
+    [plain, wrapped, frozen].forEach((l) => l.dispose({ encoder: true }));
+  });
+
   it('tau = 0: target equals online after the first update', async () => {
     await useBackend();
     const byol = makeByol({ tauBase: 0 });

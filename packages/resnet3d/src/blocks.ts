@@ -71,7 +71,16 @@ class ResidualBlock implements Layer {
 
   apply(x: tf.Tensor5D, training: boolean): tf.Tensor5D {
     let y = x;
-    for (const l of this.body) y = l.apply(y, training);
+    const n = this.body.length;
+    for (let i = 0; i < n - 1; i++) y = (this.body[i] as Layer).apply(y, training);
+    const last = this.body[n - 1] as Layer;
+    // In training the last body layer ends in a batch norm: bn + shortcut + ReLU
+    // run as one fused kernel where the backend registers it.
+    if (training && last.applyAct) {
+      const residual = this.shortcut ? this.shortcut.apply(x, training) : x;
+      return last.applyAct(y, training, { residual, relu: true });
+    }
+    y = last.apply(y, training);
     const residual = this.shortcut ? this.shortcut.apply(x, training) : x;
     return tf.relu(tf.add(y, residual)) as tf.Tensor5D;
   }

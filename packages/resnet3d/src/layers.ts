@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { ParamStore } from './params.js';
-import { BatchNorm3d, GroupNorm3d, type NormKind, type NormLayer } from './norm.js';
+import { BatchNorm3d, GroupNorm3d, type BatchNormActOptions, type NormKind, type NormLayer } from './norm.js';
 
 /** A triple `[t, h, w]`. */
 export type Triple = [number, number, number];
@@ -9,6 +9,8 @@ export type Triple = [number, number, number];
 export interface Layer {
   /** Runs the layer; `training` selects batch statistics in batch norm. */
   apply(x: tf.Tensor5D, training: boolean): tf.Tensor5D;
+  /** Optional `relu?(layer(x) + residual?)`, fused where the layer can (see {@link NormLayer.applyAct}). */
+  applyAct?(x: tf.Tensor5D, training: boolean, act: BatchNormActOptions): tf.Tensor5D;
 }
 
 /** Build context shared by every layer of one model. */
@@ -93,8 +95,32 @@ export class Sequential implements Layer {
   ) {}
 
   apply(x: tf.Tensor5D, training: boolean): tf.Tensor5D {
+    return this.run(x, training, this.layers.length);
+  }
+
+  /**
+   * `relu?(this(x) + residual?)`: in training, the last layer's `applyAct`
+   * (a batch norm: one fused kernel where the backend has it), else
+   * `tf.add` / `tf.relu` after the layers.
+   */
+  applyAct(x: tf.Tensor5D, training: boolean, act: BatchNormActOptions): tf.Tensor5D {
+    const last = this.layers[this.layers.length - 1];
+    if (training && last?.applyAct) return last.applyAct(this.run(x, training, this.layers.length - 1), training, act);
+    const y = this.apply(x, training);
+    const s = act.residual ? tf.add(y, act.residual) : y;
+    return (act.relu ? tf.relu(s) : s) as tf.Tensor5D;
+  }
+
+  /** Runs the first `n` layers; in training a norm followed by {@link ReLU} goes through the norm's `applyAct`. */
+  private run(x: tf.Tensor5D, training: boolean, n: number): tf.Tensor5D {
     let y = x;
-    for (const l of this.layers) y = l.apply(y, training);
+    for (let i = 0; i < n; i++) {
+      const l = this.layers[i] as Layer;
+      if (training && l.applyAct && i + 1 < n && this.layers[i + 1] === ReLU) {
+        y = l.applyAct(y, training, { relu: true });
+        i++;
+      } else y = l.apply(y, training);
+    }
     return y;
   }
 }

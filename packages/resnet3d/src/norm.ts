@@ -16,6 +16,31 @@ export const FUSED_BATCH_NORM_TRAIN = 'OneDnnBatchNormTrain';
 /** Gradient kernel of {@link FUSED_BATCH_NORM_TRAIN} (inputs `dy`, `x`, `mean`, `variance`, `gamma`; outputs dx, dgamma, dbeta). */
 export const FUSED_BATCH_NORM_TRAIN_GRAD = 'OneDnnBatchNormTrainGrad';
 
+/**
+ * Name of an optional fused training batch-norm kernel with a residual input
+ * and ReLU, `y = relu?(bn(x) + residual?)` (inputs `x`, `gamma`, `beta`,
+ * optional `residual`; attrs `eps`, `relu`; outputs y, batch mean, biased
+ * batch variance). When the active backend registers it (`@byolmed3d/tfjs-onednn`
+ * does), {@link batchNormTrain} with `relu` or `residual` runs on it and its
+ * gradient kernel {@link FUSED_BATCH_NORM_ACT_TRAIN_GRAD}.
+ */
+export const FUSED_BATCH_NORM_ACT_TRAIN = 'OneDnnBatchNormActTrain';
+/**
+ * Gradient kernel of {@link FUSED_BATCH_NORM_ACT_TRAIN} (inputs `dy`, `x`,
+ * `mean`, `variance`, `gamma`, and the forward output `y` when `relu`; attrs
+ * `eps`, `relu`, `residual`; outputs dx, dgamma, dbeta and, with `residual`,
+ * the residual's gradient).
+ */
+export const FUSED_BATCH_NORM_ACT_TRAIN_GRAD = 'OneDnnBatchNormActTrainGrad';
+
+/** Options of {@link batchNormTrain} beyond the epsilon. */
+export interface BatchNormActOptions {
+  /** A tensor of the input's shape added after the norm (a block's shortcut), differentiated too; default none. */
+  residual?: tf.Tensor;
+  /** Apply a ReLU last: `relu(bn(x) + residual)`; default false. */
+  relu?: boolean;
+}
+
 /** Result of {@link batchNormTrain}. */
 export interface BatchNormTrainResult {
   /** Normalised, scaled and shifted input, same shape as the input. */
@@ -39,13 +64,36 @@ export interface BatchNormTrainResult {
  * @param x input `[..., C]`
  * @param gamma scale `[C]`
  * @param beta shift `[C]`
+ * With `act.residual` and/or `act.relu` the output is
+ * `relu?(bn(x) + residual?)`: on a backend that registers
+ * {@link FUSED_BATCH_NORM_ACT_TRAIN} one fused kernel (which keeps only `x`
+ * and the output for the gradient), elsewhere `tf.add` and `tf.relu` after
+ * the norm.
+ *
+ * @param x input `[..., C]`
+ * @param gamma scale `[C]`
+ * @param beta shift `[C]`
  * @param eps added to the variance, default 1e-5
+ * @param act optional residual and ReLU after the norm, default none
  */
-export function batchNormTrain(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor1D, eps = NORM_EPS): BatchNormTrainResult {
+export function batchNormTrain(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor1D, eps = NORM_EPS, act: BatchNormActOptions = {}): BatchNormTrainResult {
   const c = x.shape[x.rank - 1] as number;
   tf.util.assert(gamma.shape[0] === c && beta.shape[0] === c, () => `batchNormTrain: x has ${c} channels, gamma [${gamma.shape}], beta [${beta.shape}]`);
   const m = x.size / c;
   tf.util.assert(m > 1, () => `batchNormTrain: expected more than 1 value per channel when training, got input shape [${x.shape}]`);
+  const { residual, relu = false } = act;
+  tf.util.assert(residual === undefined || tf.util.arraysEqual(residual.shape, x.shape), () => `batchNormTrain: residual [${residual?.shape}] must have the shape of x [${x.shape}]`);
+  if (residual !== undefined || relu) {
+    if (tf.getKernel(FUSED_BATCH_NORM_ACT_TRAIN, tf.getBackend()) !== undefined && x.dtype === 'float32' && (residual === undefined || residual.dtype === 'float32'))
+      return batchNormActFused(x, gamma, beta, eps, residual, relu);
+    const r = batchNormTrain(x, gamma, beta, eps);
+    const out = tf.tidy(() => {
+      const s = residual ? tf.add(r.output, residual) : r.output;
+      return relu ? tf.relu(s) : s;
+    });
+    if (out !== r.output) r.output.dispose();
+    return { ...r, output: out };
+  }
   let mean: tf.Tensor1D | undefined;
   let variance: tf.Tensor1D | undefined;
   const fused = tf.getKernel(FUSED_BATCH_NORM_TRAIN, tf.getBackend()) !== undefined;
@@ -99,10 +147,49 @@ export function batchNormTrain(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor
   return result;
 }
 
+/** The fused `relu?(bn(x) + residual?)` on {@link FUSED_BATCH_NORM_ACT_TRAIN}; the caller owns the three results. */
+function batchNormActFused(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor1D, eps: number, residual: tf.Tensor | undefined, relu: boolean): BatchNormTrainResult {
+  let mean: tf.Tensor1D | undefined;
+  let variance: tf.Tensor1D | undefined;
+  const op = tf.customGrad((...args) => {
+    const [xt, gt, bt] = args as [tf.Tensor, tf.Tensor1D, tf.Tensor1D];
+    const rt = residual ? (args[3] as tf.Tensor) : undefined;
+    const save = args[args.length - 1] as tf.GradSaveFunc;
+    const inputs: tf.NamedTensorMap = { x: xt, gamma: gt, beta: bt, ...(rt ? { residual: rt } : {}) };
+    const [y, mu, v] = tf.engine().runKernel(FUSED_BATCH_NORM_ACT_TRAIN, inputs, { eps, relu }) as unknown as [tf.Tensor, tf.Tensor1D, tf.Tensor1D];
+    // f runs inside a tidy: keep copies of the statistics for the caller.
+    mean = tf.keep(tf.clone(mu));
+    variance = tf.keep(tf.clone(v));
+    // The output is saved only for the ReLU mask (usually kept anyway, as the next layer's input).
+    save(relu ? [xt, mu, v, gt, y] : [xt, mu, v, gt]);
+    return {
+      value: y,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [sx, smu, sv, sg, sy] = saved as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor | undefined];
+        const gi: tf.NamedTensorMap = { dy, x: sx, mean: smu, variance: sv, gamma: sg, ...(sy ? { y: sy } : {}) };
+        return tf.engine().runKernel(FUSED_BATCH_NORM_ACT_TRAIN_GRAD, gi, { eps, relu, residual: residual !== undefined }) as unknown as tf.Tensor[];
+      },
+    };
+  });
+  const output = residual ? op(x, gamma, beta, residual) : op(x, gamma, beta);
+  // Untracked (kept) copies out of the custom op: hand back tracked clones.
+  const kept = [mean, variance] as unknown as [tf.Tensor1D, tf.Tensor1D];
+  const result = { output, mean: tf.clone(kept[0]), variance: tf.clone(kept[1]) };
+  tf.dispose(kept);
+  return result;
+}
+
 /** A normalisation layer of a video ResNet. */
 export interface NormLayer {
   /** Normalises channels-last input; `training` picks batch or running statistics. */
   apply(x: tf.Tensor5D, training: boolean): tf.Tensor5D;
+  /**
+   * `relu?(norm(x) + residual?)`, fused into one kernel where the layer and
+   * backend can (training batch norm on a backend with
+   * {@link FUSED_BATCH_NORM_ACT_TRAIN}); optional, callers fall back to
+   * `apply` then `tf.add` / `tf.relu`.
+   */
+  applyAct?(x: tf.Tensor5D, training: boolean, act: BatchNormActOptions): tf.Tensor5D;
 }
 
 /** Which normalisation a model uses: PyTorch `BatchNorm3d`, or `GroupNorm`. */
@@ -141,7 +228,22 @@ export class BatchNorm3d implements NormLayer {
         return tf.add(tf.mul(x, scale), shift);
       });
     }
-    const { output, mean, variance } = batchNormTrain(x, this.weight as tf.Tensor1D, this.bias as tf.Tensor1D, NORM_EPS);
+    return this.train(x, {});
+  }
+
+  applyAct(x: tf.Tensor5D, training: boolean, act: BatchNormActOptions): tf.Tensor5D {
+    if (!training) {
+      return tf.tidy(() => {
+        const y = this.apply(x, false);
+        const s = act.residual ? tf.add(y, act.residual) : y;
+        return (act.relu ? tf.relu(s) : s) as tf.Tensor5D;
+      });
+    }
+    return this.train(x, act);
+  }
+
+  private train(x: tf.Tensor5D, act: BatchNormActOptions): tf.Tensor5D {
+    const { output, mean, variance } = batchNormTrain(x, this.weight as tf.Tensor1D, this.bias as tf.Tensor1D, NORM_EPS, act);
     const m = x.size / (x.shape[4] as number);
     tf.tidy(() => {
       const k = BN_MOMENTUM;

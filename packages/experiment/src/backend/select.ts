@@ -50,6 +50,19 @@ export function activeWebGpuAdapter(): { name: string; isSoftware: boolean } | u
 /** What the oneDNN package reports about itself (`getOneDnnInfo`), when it has it. */
 let onednnInfo: (() => { precision: 'fp32' | 'bf16'; isa: string; reason: string }) | undefined;
 
+/** The oneDNN package's `releaseDuringBackprop` and the backend name it registered, once loaded. */
+let onednnRelease: { backend: string; wrap: <T extends tf.Tensor>(f: () => T) => () => T } | undefined;
+
+/**
+ * The loss wrapper training should pass to the learner (`lossWrapper`) on the
+ * active backend: `releaseDuringBackprop` of `@byolmed3d/tfjs-onednn` (frees
+ * saved tensors during the backward pass, same results) while the backend
+ * `selectBackend` loaded from it is active, else undefined (the identity).
+ */
+export function backendLossWrapper(): (<T extends tf.Tensor>(f: () => T) => () => T) | undefined {
+  return onednnRelease && tf.getBackend() === onednnRelease.backend ? onednnRelease.wrap : undefined;
+}
+
 // Optional packages are imported by computed name so that neither TypeScript
 // nor bundlers require them to be installed.
 async function importOptional(name: string): Promise<unknown> {
@@ -107,6 +120,7 @@ const candidates: Candidate[] = [
       const mod = (await importOptional('@byolmed3d/tfjs-onednn')) as {
         registerOneDnnBackend?: (o: { threads?: number; precision?: 'fp32' | 'bf16' | 'auto' }) => Promise<string>;
         getOneDnnInfo?: () => { precision: 'fp32' | 'bf16'; isa: string; reason: string };
+        releaseDuringBackprop?: <T extends tf.Tensor>(f: () => T) => () => T;
       };
       if (typeof mod.registerOneDnnBackend !== 'function') throw new Error('@byolmed3d/tfjs-onednn has no registerOneDnnBackend');
       const name = await mod
@@ -120,6 +134,7 @@ const candidates: Candidate[] = [
         });
       if (!(await tf.setBackend(name))) throw new Error(`backend ${name} failed to start`);
       onednnInfo = mod.getOneDnnInfo;
+      onednnRelease = typeof mod.releaseDuringBackprop === 'function' ? { backend: name, wrap: mod.releaseDuringBackprop } : undefined;
       return name;
     },
     detail: () => {

@@ -8,7 +8,7 @@ import { AdamW, GradientAccumulator, LARS, attachSchedule, warmupCosine } from '
 import type { VideoResNet } from '@byolmed3d/resnet3d';
 import { Random } from '@byolmed3d/util';
 import { VideoLoader } from '@byolmed3d/video-io';
-import { activeWebGpuAdapter } from '../backend/select.js';
+import { activeWebGpuAdapter, backendLossWrapper } from '../backend/select.js';
 import { ConfigError, type ExperimentConfig } from '../config/schema.js';
 import { CheckpointError, checkpointPath, latestCheckpoint, listCheckpoints, pruneCheckpoints, saveCheckpoint, type TensorEntry } from '../run/checkpoint.js';
 import type { RunLogger } from '../run/logger.js';
@@ -96,7 +96,8 @@ function makeOptimizer(cfg: ExperimentConfig): tf.Optimizer {
 function makeLearner(cfg: ExperimentConfig, encoder: VideoResNet, accumulator: GradientAccumulator, totalSteps: number): SelfSupervisedLearner {
   const p = cfg.pretrain;
   const heads = { hiddenDim: p.projectorHidden, outputDim: p.projectorOut };
-  const common = { optimizer: accumulator, projector: heads, seed: new Random(cfg.seed).fork('heads').uint32() };
+  const lossWrapper = backendLossWrapper();
+  const common = { optimizer: accumulator, projector: heads, seed: new Random(cfg.seed).fork('heads').uint32(), ...(lossWrapper ? { lossWrapper } : {}) };
   if (p.method === 'byol') return new BYOL(encoder, { ...common, predictor: heads, tauBase: p.tauBase, totalSteps: Math.max(1, totalSteps) });
   if (p.method === 'simsiam') return new SimSiam(encoder, { ...common, predictor: heads });
   return new SimCLR(encoder, { ...common, temperature: p.temperature });
