@@ -24,7 +24,7 @@ export type { OutputMode, ProgressRecord } from './run/logger.js';
 export { runPretrain, pretrainDir, encoderExportDir } from './train/pretrain.js';
 export type { PretrainOptions, PretrainResult, PretrainHooks } from './train/pretrain.js';
 export { runDownstream, readResults, resultsDir } from './train/downstream/index.js';
-export type { DownstreamOptions, MethodResult, Protocol, ValidationScores } from './train/downstream/index.js';
+export type { ComputeInfo, DownstreamOptions, MethodResult, Protocol, ValidationScores } from './train/downstream/index.js';
 export { startRun, runEvaluate, buildReport } from './commands/run-commands.js';
 export type { ReportRow, ReportSummary, Estimate, PairedComparison } from './report/report.js';
 export { exportEncoder, exportEncoderAsync, loadEncoderWeights, readEncoderWeights, EXPORT_WEIGHTS, EXPORT_CONFIG } from './train/models.js';

@@ -90,4 +90,4 @@ export async function runDownstream(cfg: ExperimentConfig, runDir: string, opts:
 
 export { initEncoder, type InitializedEncoder } from './encoder.js';
 export { embedExams, loadEvalClips, type ExamClips } from './clips.js';
-export { readResults, resultProblem, resultsDir, slug, writeResult, type MethodResult, type Protocol, type ValidationScores } from './results.js';
+export { readResults, resultProblem, resultsDir, slug, writeResult, type ComputeInfo, type MethodResult, type Protocol, type ValidationScores } from './results.js';

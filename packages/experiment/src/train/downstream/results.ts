@@ -40,8 +40,16 @@ export interface MethodResult {
   losses?: number[];
   /** Validation AUC per epoch (fine-tuning) or per L2 (probe). */
   valAuc?: number[];
-  /** What computed these scores: the backend chosen by `selectBackend` and its compute precision (`fp32` where the backend has no other). */
-  compute?: { backend: string; precision: string };
+  /** What computed these scores (absent in results written before it was recorded). */
+  compute?: ComputeInfo;
+}
+
+/** The backend and precision that computed a {@link MethodResult}. */
+export interface ComputeInfo {
+  /** The backend `selectBackend` chose (`onednn`, `portable`, `webgpu`, `cpu`, ...). */
+  backend: string;
+  /** Its compute precision: `fp32`, `bf16` (onednn) or `f16` (webgpu); `fp32` where the backend has no other. */
+  precision: string;
 }
 
 /** Results folder of a run. */
