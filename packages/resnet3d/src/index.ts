@@ -24,7 +24,7 @@ export { WeightsError, type WeightsFormat } from './errors.js';
 export { torchvisionInitializer } from './init.js';
 export { Conv3d, Sequential, ReLU, makeNorm, type BuildContext, type Layer, type Triple } from './layers.js';
 export { tfConv3dShape, tfToTorchConv3d, torchToTfConv3d, transpose2d } from './layout.js';
-export { BN_MOMENTUM, NORM_EPS, BatchNorm3d, FUSED_BATCH_NORM_ACT_TRAIN, FUSED_BATCH_NORM_ACT_TRAIN_GRAD, FUSED_BATCH_NORM_TRAIN, FUSED_BATCH_NORM_TRAIN_GRAD, GroupNorm3d, batchNormTrain, groupCount, type BatchNormActOptions, type BatchNormTrainResult, type NormKind, type NormLayer } from './norm.js';
+export { BN_MOMENTUM, NORM_EPS, BatchNorm3d, FUSED_BATCH_NORM_ACT_TRAIN, FUSED_BATCH_NORM_ACT_TRAIN_GRAD, FUSED_BATCH_NORM_TRAIN, FUSED_BATCH_NORM_TRAIN_GRAD, GroupNorm3d, batchNormTrain, groupCount, type BatchNormActOptions, type BatchNormTrainOptions, type BatchNormTrainResult, type NormKind, type NormLayer } from './norm.js';
 export { ParamStore, type BatchCounter, type ParamInitializer, type ParamKind, type ParamRecord } from './params.js';
 export { PyGlobal, PyObject, isTensorRef, unpickle, unpickleAt, type StorageRef, type TensorRef, type UnpickleResult } from './pickle.js';
 export { KINETICS400_MEAN, KINETICS400_NORMALIZATION, KINETICS400_STD, normalizeClip, type NormalizationPreset } from './presets.js';

@@ -33,12 +33,22 @@ export const FUSED_BATCH_NORM_ACT_TRAIN = 'OneDnnBatchNormActTrain';
  */
 export const FUSED_BATCH_NORM_ACT_TRAIN_GRAD = 'OneDnnBatchNormActTrainGrad';
 
-/** Options of {@link batchNormTrain} beyond the epsilon. */
+/** The residual add and ReLU that can follow a batch norm (a ResNet block's tail). */
 export interface BatchNormActOptions {
   /** A tensor of the input's shape added after the norm (a block's shortcut), differentiated too; default none. */
   residual?: tf.Tensor;
   /** Apply a ReLU last: `relu(bn(x) + residual)`; default false. */
   relu?: boolean;
+}
+
+/** Options of {@link batchNormTrain} beyond the epsilon. */
+export interface BatchNormTrainOptions extends BatchNormActOptions {
+  /**
+   * Run on the backend's fused kernels when it registers them; default true.
+   * `false` always composes tfjs ops (the reference the fused kernels are
+   * tested and benchmarked against).
+   */
+  fused?: boolean;
 }
 
 /** Result of {@link batchNormTrain}. */
@@ -52,68 +62,66 @@ export interface BatchNormTrainResult {
 }
 
 /**
- * Training-mode batch norm over every axis but the last (channels last), with
- * a hand-written gradient: `dx = g * inv * (dy - mean(dy) - xhat * mean(dy * xhat))`,
- * `dgamma = sum(dy * xhat)`, `dbeta = sum(dy)`. It normalises with the biased
- * batch variance, as PyTorch does. Much faster than differentiating
- * `tf.batchNorm` (whose gradient tiles), and it works on rank-5 input.
- * When the active backend registers the kernel named
- * {@link FUSED_BATCH_NORM_TRAIN} (the `onednn` backend does) it runs on that
- * fused kernel and its gradient kernel instead, with the same results.
+ * Training-mode batch norm over every axis but the last (channels last),
+ * normalising with the biased batch variance as PyTorch does, differentiable
+ * in `x`, `gamma`, `beta` (and `options.residual`), on rank-5 input too.
+ * With `options.residual` and/or `options.relu` the output is
+ * `relu?(bn(x) + residual?)`.
  *
- * @param x input `[..., C]`
- * @param gamma scale `[C]`
- * @param beta shift `[C]`
- * With `act.residual` and/or `act.relu` the output is
- * `relu?(bn(x) + residual?)`: on a backend that registers
- * {@link FUSED_BATCH_NORM_ACT_TRAIN} one fused kernel (which keeps only `x`
- * and the output for the gradient), elsewhere `tf.add` and `tf.relu` after
- * the norm.
+ * It is the one caller of the backends' fused training batch-norm kernels
+ * (`@byolmed3d/tfjs-onednn`, `@byolmed3d/tfjs-portable` and
+ * `@byolmed3d/tfjs-webgpu` register them): when the active backend registers
+ * {@link FUSED_BATCH_NORM_TRAIN} (or, with a residual or ReLU,
+ * {@link FUSED_BATCH_NORM_ACT_TRAIN}) and the input is float32, it runs on
+ * that kernel and its gradient kernel; the ReLU / residual form keeps only
+ * `x` and the output for the backward pass. Elsewhere it composes tfjs ops
+ * with the hand-written gradient
+ * `dx = gamma * inv * (dy - mean(dy) - xhat * mean(dy * xhat))`,
+ * `dgamma = sum(dy * xhat)`, `dbeta = sum(dy)` (much faster than
+ * differentiating `tf.batchNorm`, whose gradient fails on rank 5), then
+ * `tf.add` and `tf.relu`. Both give the same results. The caller owns the
+ * three returned tensors.
  *
- * @param x input `[..., C]`
+ * @param x input `[..., C]`, more than one value per channel
  * @param gamma scale `[C]`
  * @param beta shift `[C]`
  * @param eps added to the variance, default 1e-5
- * @param act optional residual and ReLU after the norm, default none
+ * @param options residual, ReLU and kernel choice, default none / fused where available
  */
-export function batchNormTrain(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor1D, eps = NORM_EPS, act: BatchNormActOptions = {}): BatchNormTrainResult {
+export function batchNormTrain(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor1D, eps = NORM_EPS, options: BatchNormTrainOptions = {}): BatchNormTrainResult {
   const c = x.shape[x.rank - 1] as number;
   tf.util.assert(gamma.shape[0] === c && beta.shape[0] === c, () => `batchNormTrain: x has ${c} channels, gamma [${gamma.shape}], beta [${beta.shape}]`);
   const m = x.size / c;
   tf.util.assert(m > 1, () => `batchNormTrain: expected more than 1 value per channel when training, got input shape [${x.shape}]`);
-  const { residual, relu = false } = act;
+  const { residual, relu = false, fused = true } = options;
   tf.util.assert(residual === undefined || tf.util.arraysEqual(residual.shape, x.shape), () => `batchNormTrain: residual [${residual?.shape}] must have the shape of x [${x.shape}]`);
-  if (residual !== undefined || relu) {
-    if (tf.getKernel(FUSED_BATCH_NORM_ACT_TRAIN, tf.getBackend()) !== undefined && x.dtype === 'float32' && (residual === undefined || residual.dtype === 'float32'))
-      return batchNormActFused(x, gamma, beta, eps, residual, relu);
-    const r = batchNormTrain(x, gamma, beta, eps);
-    const out = tf.tidy(() => {
-      const s = residual ? tf.add(r.output, residual) : r.output;
-      return relu ? tf.relu(s) : s;
-    });
-    if (out !== r.output) r.output.dispose();
-    return { ...r, output: out };
-  }
+  const act = residual !== undefined || relu;
+  const kernel = act ? FUSED_BATCH_NORM_ACT_TRAIN : FUSED_BATCH_NORM_TRAIN;
+  if (fused && tf.getKernel(kernel, tf.getBackend()) !== undefined && x.dtype === 'float32' && (residual === undefined || residual.dtype === 'float32'))
+    return batchNormFused(x, gamma, beta, eps, act ? { residual, relu } : undefined);
+  const r = batchNormComposed(x, gamma, beta, eps, m, c);
+  if (!act) return r;
+  const out = tf.tidy(() => {
+    const s = residual ? tf.add(r.output, residual) : r.output;
+    return relu ? tf.relu(s) : s;
+  });
+  r.output.dispose();
+  return { ...r, output: out };
+}
+
+/** Hands back tracked clones of statistics kept (untracked) inside a custom op, and frees the kept ones. */
+function withStatistics(output: tf.Tensor, kept: [tf.Tensor1D | undefined, tf.Tensor1D | undefined]): BatchNormTrainResult {
+  const [mean, variance] = kept as [tf.Tensor1D, tf.Tensor1D];
+  const result = { output, mean: tf.clone(mean), variance: tf.clone(variance) };
+  tf.dispose([mean, variance]);
+  return result;
+}
+
+/** The composed batch norm: tfjs ops forward, the closed-form gradient backward. */
+function batchNormComposed(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor1D, eps: number, m: number, c: number): BatchNormTrainResult {
   let mean: tf.Tensor1D | undefined;
   let variance: tf.Tensor1D | undefined;
-  const fused = tf.getKernel(FUSED_BATCH_NORM_TRAIN, tf.getBackend()) !== undefined;
   const op = tf.customGrad((xIn, gIn, bIn, save) => {
-    if (fused) {
-      // Fused native kernels of a backend that registers them (tfjs-onednn):
-      // outputs y, batch mean, biased batch variance; the gradient kernel
-      // returns dx, dgamma, dbeta.
-      const [y, mu, v] = tf.engine().runKernel(FUSED_BATCH_NORM_TRAIN, { x: xIn as tf.Tensor, gamma: gIn as tf.Tensor, beta: bIn as tf.Tensor }, { eps }) as unknown as [tf.Tensor, tf.Tensor1D, tf.Tensor1D];
-      mean = tf.keep(tf.clone(mu));
-      variance = tf.keep(tf.clone(v));
-      (save as tf.GradSaveFunc)([xIn as tf.Tensor, mu, v, gIn as tf.Tensor]);
-      return {
-        value: y,
-        gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-          const [sx, smu, sv, sg] = saved as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
-          return tf.engine().runKernel(FUSED_BATCH_NORM_TRAIN_GRAD, { dy, x: sx, mean: smu, variance: sv, gamma: sg }, { eps }) as unknown as tf.Tensor[];
-        },
-      };
-    }
     const x2 = tf.reshape(xIn as tf.Tensor, [m, c]);
     const mu = tf.mean(x2, 0) as tf.Tensor1D;
     const xc = tf.sub(x2, mu);
@@ -121,7 +129,7 @@ export function batchNormTrain(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor
     const inv = tf.rsqrt(tf.add(v, eps));
     const xhat = tf.mul(xc, inv);
     const y = tf.add(tf.mul(xhat, gIn as tf.Tensor), bIn as tf.Tensor);
-    // f runs inside a tidy: keep the statistics, re-tracked below.
+    // f runs inside a tidy: keep the statistics for the caller.
     mean = tf.keep(mu);
     variance = tf.keep(v);
     (save as tf.GradSaveFunc)([xhat, inv, gIn as tf.Tensor]);
@@ -139,24 +147,23 @@ export function batchNormTrain(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor
       },
     };
   });
-  const output = op(x, gamma, beta);
-  const kept = [mean, variance] as unknown as [tf.Tensor1D, tf.Tensor1D];
-  const result = { output, mean: tf.clone(kept[0]), variance: tf.clone(kept[1]) };
-  kept[0].dispose();
-  kept[1].dispose();
-  return result;
+  return withStatistics(op(x, gamma, beta), [mean, variance]);
 }
 
-/** The fused `relu?(bn(x) + residual?)` on {@link FUSED_BATCH_NORM_ACT_TRAIN}; the caller owns the three results. */
-function batchNormActFused(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor1D, eps: number, residual: tf.Tensor | undefined, relu: boolean): BatchNormTrainResult {
+/**
+ * The batch norm on the backend's fused kernels: {@link FUSED_BATCH_NORM_TRAIN}
+ * without `act`, {@link FUSED_BATCH_NORM_ACT_TRAIN} (`relu?(bn(x) + residual?)`) with it.
+ */
+function batchNormFused(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor1D, eps: number, act: BatchNormActOptions | undefined): BatchNormTrainResult {
+  const residual = act?.residual, relu = act?.relu ?? false;
   let mean: tf.Tensor1D | undefined;
   let variance: tf.Tensor1D | undefined;
   const op = tf.customGrad((...args) => {
     const [xt, gt, bt] = args as [tf.Tensor, tf.Tensor1D, tf.Tensor1D];
-    const rt = residual ? (args[3] as tf.Tensor) : undefined;
     const save = args[args.length - 1] as tf.GradSaveFunc;
-    const inputs: tf.NamedTensorMap = { x: xt, gamma: gt, beta: bt, ...(rt ? { residual: rt } : {}) };
-    const [y, mu, v] = tf.engine().runKernel(FUSED_BATCH_NORM_ACT_TRAIN, inputs, { eps, relu }) as unknown as [tf.Tensor, tf.Tensor1D, tf.Tensor1D];
+    const inputs: tf.NamedTensorMap = { x: xt, gamma: gt, beta: bt, ...(residual ? { residual: args[3] as tf.Tensor } : {}) };
+    // Outputs y, batch mean, biased batch variance.
+    const [y, mu, v] = tf.engine().runKernel(act ? FUSED_BATCH_NORM_ACT_TRAIN : FUSED_BATCH_NORM_TRAIN, inputs, act ? { eps, relu } : { eps }) as unknown as [tf.Tensor, tf.Tensor1D, tf.Tensor1D];
     // f runs inside a tidy: keep copies of the statistics for the caller.
     mean = tf.keep(tf.clone(mu));
     variance = tf.keep(tf.clone(v));
@@ -167,16 +174,13 @@ function batchNormActFused(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor1D, 
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const [sx, smu, sv, sg, sy] = saved as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor | undefined];
         const gi: tf.NamedTensorMap = { dy, x: sx, mean: smu, variance: sv, gamma: sg, ...(sy ? { y: sy } : {}) };
+        // dx, dgamma, dbeta (and the residual's gradient).
+        if (!act) return tf.engine().runKernel(FUSED_BATCH_NORM_TRAIN_GRAD, gi, { eps }) as unknown as tf.Tensor[];
         return tf.engine().runKernel(FUSED_BATCH_NORM_ACT_TRAIN_GRAD, gi, { eps, relu, residual: residual !== undefined }) as unknown as tf.Tensor[];
       },
     };
   });
-  const output = residual ? op(x, gamma, beta, residual) : op(x, gamma, beta);
-  // Untracked (kept) copies out of the custom op: hand back tracked clones.
-  const kept = [mean, variance] as unknown as [tf.Tensor1D, tf.Tensor1D];
-  const result = { output, mean: tf.clone(kept[0]), variance: tf.clone(kept[1]) };
-  tf.dispose(kept);
-  return result;
+  return withStatistics(residual ? op(x, gamma, beta, residual) : op(x, gamma, beta), [mean, variance]);
 }
 
 /** A normalisation layer of a video ResNet. */

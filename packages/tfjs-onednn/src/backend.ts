@@ -76,7 +76,7 @@ export const ONEDNN_KERNELS: readonly string[] = [
   'BatchMatMul', 'MaxPool3D', 'AvgPool3D', 'MaxPool3DGrad', 'AvgPool3DGrad',
 ];
 
-/** Kernels this package adds under its own names (used by `batchNormTrain`). */
+/** Kernels this package adds under its own names (run by `@byolmed3d/resnet3d`'s `batchNormTrain`). */
 export const ONEDNN_EXTRA_KERNELS: readonly string[] = [BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD, BATCH_NORM_ACT_TRAIN, BATCH_NORM_ACT_TRAIN_GRAD];
 
 const registered = new Set<string>();

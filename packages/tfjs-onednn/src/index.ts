@@ -6,9 +6,7 @@
  * @packageDocumentation
  */
 export { registerOneDnnBackend, setOneDnnThreads, getOneDnnThreads, ONEDNN_BACKEND, ONEDNN_KERNELS, ONEDNN_EXTRA_KERNELS } from './backend.js';
-export { batchNormTrain } from './batchnorm.js';
 export { releaseDuringBackprop } from './early_release.js';
-export type { BatchNormTrainOptions, BatchNormTrainOutput } from './batchnorm.js';
 export { BATCH_NORM_ACT_TRAIN, BATCH_NORM_ACT_TRAIN_GRAD, BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD } from './kernels/batchnorm_train.js';
 export type { OneDnnBackendOptions } from './backend.js';
 export { isOneDnnAvailable, oneDnnUnavailableReason, oneDnnVersion } from './addon.js';

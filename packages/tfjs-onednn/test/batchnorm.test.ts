@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { batchNormTrain, BATCH_NORM_ACT_TRAIN, BATCH_NORM_TRAIN } from '@byolmed3d/tfjs-onednn';
+import { batchNormTrain } from '@byolmed3d/resnet3d';
+import { BATCH_NORM_ACT_TRAIN, BATCH_NORM_TRAIN } from '@byolmed3d/tfjs-onednn';
 import { available, numel, onBoth, onednn, rand, relErr, setup } from './helpers.js';
 
 describe('batchNormTrain (fused on onednn, composed elsewhere)', () => {
@@ -14,7 +15,6 @@ describe('batchNormTrain (fused on onednn, composed elsewhere)', () => {
       const g = tf.tensor1d([1.5, -0.5, 2, 1, 0.25]), b = tf.tensor1d([0, 1, -1, 0.5, 2]);
       const r = batchNormTrain(x, g, b);
       const out = [r.output, r.mean, r.variance].map((t) => Array.from(t.dataSync()));
-      // mean and variance are kept out of tidy scopes: the caller disposes them.
       tf.dispose([r.mean, r.variance]);
       return out;
     }) as [number[], number[], number[]];
@@ -64,7 +64,7 @@ describe('batchNormTrain (fused on onednn, composed elsewhere)', () => {
         const { cpu, dnn } = await onBoth(() => {
           const x = tf.tensor(xd, s), g = tf.tensor1d(gd), b = tf.tensor1d(bd), r = tf.tensor(rd, s), w = tf.tensor(wd, s);
           const f = (a: tf.Tensor, gg: tf.Tensor, bb: tf.Tensor, rr: tf.Tensor): tf.Tensor => {
-            const o = batchNormTrain(a, gg as tf.Tensor1D, bb as tf.Tensor1D, { relu, ...(res ? { residual: rr } : {}), eps: 1e-3 });
+            const o = batchNormTrain(a, gg as tf.Tensor1D, bb as tf.Tensor1D, 1e-3, { relu, ...(res ? { residual: rr } : {}) });
             tf.dispose([o.mean, o.variance]);
             return o.output;
           };
@@ -93,7 +93,7 @@ describe('batchNormTrain (fused on onednn, composed elsewhere)', () => {
             const before = tf.memory().numBytes;
             let out: tf.Tensor;
             if (fused) {
-              const o = batchNormTrain(a, g, b, { relu: true, residual: r });
+              const o = batchNormTrain(a, g, b, undefined, { relu: true, residual: r });
               tf.dispose([o.mean, o.variance]);
               out = o.output;
             } else {

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { batchNormTrain, releaseDuringBackprop } from '@byolmed3d/tfjs-onednn';
+import { batchNormTrain } from '@byolmed3d/resnet3d';
+import { releaseDuringBackprop } from '@byolmed3d/tfjs-onednn';
 import { available, numel, onednn, rand, setup } from './helpers.js';
 
 /** Bytes alive when the gradient reaches the first op of the forward pass (the end of the backward pass). */
@@ -24,8 +25,8 @@ function net(x: tf.Tensor5D, ws: tf.Variable[]): tf.Scalar {
   for (let b = 0; b < 2; b++) {
     const [w1v, w2, g, be] = ws.slice(4 * b, 4 * b + 4) as [tf.Variable, tf.Variable, tf.Variable, tf.Variable];
     const w1 = b === 0 ? w0 : w1v;
-    const h1 = batchNormTrain(tf.conv3d(y, w1 as tf.Tensor5D, 1, 'same'), g as tf.Tensor1D, be as tf.Tensor1D, { relu: true });
-    const h2 = batchNormTrain(tf.conv3d(h1.output as tf.Tensor5D, w2 as tf.Tensor5D, 1, 'same'), g as tf.Tensor1D, be as tf.Tensor1D, { relu: true, residual: y });
+    const h1 = batchNormTrain(tf.conv3d(y, w1 as tf.Tensor5D, 1, 'same'), g as tf.Tensor1D, be as tf.Tensor1D, undefined, { relu: true });
+    const h2 = batchNormTrain(tf.conv3d(h1.output as tf.Tensor5D, w2 as tf.Tensor5D, 1, 'same'), g as tf.Tensor1D, be as tf.Tensor1D, undefined, { relu: true, residual: y });
     tf.dispose([h1.mean, h1.variance, h2.mean, h2.variance]);
     y = tf.relu(tf.mul(h2.output, 1.5)) as tf.Tensor5D;
   }
