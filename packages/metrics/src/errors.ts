@@ -8,7 +8,8 @@ export type MetricsErrorReason =
   | 'invalid-argument'
   | 'shape'
   | 'not-converged'
-  | 'missing-dependency';
+  | 'missing-dependency'
+  | 'write-failed';
 
 /**
  * The one error class of `@byolmed3d/metrics`: thrown for invalid input
@@ -16,7 +17,9 @@ export type MetricsErrorReason =
  * NaN scores, bad options) instead of returning a silent NaN.
  *
  * The message names the function and the reason, e.g.
- * `rocAuc: labels and scores differ in length (10 vs 9)`.
+ * `rocAuc: labels and scores differ in length (10 vs 9)`; a file that
+ * cannot be written (`reason` `'write-failed'`) is named too, and the
+ * underlying error is the `cause`.
  */
 export class MetricsError extends Error {
   /** The function that rejected its input, e.g. `rocAuc`. */
@@ -28,9 +31,10 @@ export class MetricsError extends Error {
    * @param fn - the function that rejected its input
    * @param reason - machine-readable reason
    * @param message - human-readable detail (prefixed with `fn: `)
+   * @param options - `cause`: the underlying error (a failed write's system error)
    */
-  constructor(fn: string, reason: MetricsErrorReason, message: string) {
-    super(`${fn}: ${message}`);
+  constructor(fn: string, reason: MetricsErrorReason, message: string, options?: { cause?: unknown }) {
+    super(`${fn}: ${message}`, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'MetricsError';
     this.fn = fn;
     this.reason = reason;

@@ -9,7 +9,7 @@ const src = join(dirname(fileURLToPath(import.meta.url)), '..', 'src');
 const files = (dir: string): string[] => filesUnder(dir, '.ts');
 
 describe('browser safety', () => {
-  it('the library has no static Node or tfjs imports; only writeChart loads node: lazily', () => {
+  it('the library has no static Node or tfjs imports; only writeChart loads node: and @byolmed3d/util/node lazily', () => {
     const all = files(src);
     expect(all.length).toBeGreaterThan(10);
     for (const f of all) {
@@ -19,7 +19,7 @@ describe('browser safety', () => {
         // @byolmed3d/util's main entry is browser-safe (its own test checks that).
         expect(spec.startsWith('.') || spec === 'fflate' || spec === '@byolmed3d/util' || spec === 'umap-js', `${relative(src, f)} imports ${spec}`).toBe(true);
       }
-      if (/import\('node:/.test(text)) expect(relative(src, f)).toBe(join('plot', 'write.ts'));
+      if (/import\('node:|@byolmed3d\/util\/node/.test(text)) expect(relative(src, f)).toBe(join('plot', 'write.ts'));
       // The PNG renderer reaches Node (to load @resvg/resvg-js) only through process.getBuiltinModule, guarded.
       if (/getBuiltinModule|@resvg/.test(text)) expect(relative(src, f)).toBe(join('plot', 'png.ts'));
       expect(text).not.toMatch(/Math\.random\(/);

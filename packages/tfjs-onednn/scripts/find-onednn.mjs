@@ -16,7 +16,6 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
-const HEADERS = ['dnnl.hpp', join('oneapi', 'dnnl', 'dnnl.hpp')];
 const LIBS = ['libdnnl.so', 'libdnnl.dylib'];
 const CMAKE_CONFIGS = ['dnnl-config.cmake', 'DNNLConfig.cmake'];
 /** Directories the compiler and the dynamic loader search anyway: no -I, -L or rpath for them. */
@@ -58,13 +57,6 @@ export function findOneDnn(opts = {}) {
     try {
       const s = statSync(at(p));
       return s.isFile() && s.size > 0;
-    } catch {
-      return false;
-    }
-  };
-  const isDir = (p) => {
-    try {
-      return statSync(at(p)).isDirectory();
     } catch {
       return false;
     }

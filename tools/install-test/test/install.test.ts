@@ -11,6 +11,8 @@ import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSyn
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+// The oneDNN search is a build script of tfjs-onednn, not one of its exports, so it is imported by path.
+// eslint-disable-next-line no-restricted-imports
 import { findOneDnn } from '../../../packages/tfjs-onednn/scripts/find-onednn.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
