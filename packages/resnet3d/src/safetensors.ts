@@ -1,5 +1,5 @@
 import { WeightsError } from './errors.js';
-import { copyRange, readSource } from './source.js';
+import { copyRange, readSource, writeWeightsFile } from './source.js';
 import { bfloat16ToFloat, DTYPE_BYTES, encodeElements, halfToFloat, numel, stateDictEntries, storedDType, type EntryData, type StateDict, type TensorDType, type TensorEntryLike } from './state-dict.js';
 
 const ST_TO_DTYPE: Record<string, TensorDType> = {
@@ -163,8 +163,21 @@ export function encodeSafetensors(entries: Record<string, TensorEntryLike> | Map
   return out;
 }
 
-/** Writes state-dict entries to a safetensors file at `path` (Node). */
+/**
+ * Writes state-dict entries to a safetensors file at `path` (Node); see
+ * {@link encodeSafetensors}. The write is atomic: a temp file beside `path`,
+ * fsync, rename over `path`, fsync of the folder (`writeFileAtomic` of
+ * `@byolmed3d/util/node`, imported lazily, so the package's main entry stays
+ * browser-safe). A crash or a full disk leaves the old file or the new one,
+ * never a torn one; on failure the temp file is removed and an existing file
+ * at `path` is left byte for byte as it was. The parent folder must exist.
+ *
+ * @throws {@link WeightsError} (format `'safetensors'`) for an entry that
+ * cannot be encoded, before anything is written; or naming `path` when the
+ * file cannot be written (a full disk, a missing folder, `path` a folder,
+ * ...), with the underlying `UtilError` of `@byolmed3d/util` (its `code` the
+ * system code, e.g. `'ENOSPC'`) as `cause`
+ */
 export async function writeSafetensors(path: string, entries: Record<string, TensorEntryLike> | Map<string, TensorEntryLike>, options: WriteSafetensorsOptions = {}): Promise<void> {
-  const { writeFile } = await import('node:fs/promises');
-  await writeFile(path, encodeSafetensors(entries, options));
+  await writeWeightsFile(path, 'safetensors', encodeSafetensors(entries, options));
 }

@@ -1,4 +1,5 @@
 import { WeightsError } from './errors.js';
+import { writeWeightsFile } from './source.js';
 import { encodeElements, numel, stateDictEntries, storedDType, type TensorDType, type TensorEntryLike } from './state-dict.js';
 
 /** Options of {@link encodeTorchCheckpoint} / {@link writeTorchCheckpoint}. */
@@ -286,12 +287,25 @@ export function encodeTorchCheckpoint(
   return storedZip([{ name: `${archive}/data.pkl`, data: p.w.result() }, ...storages, { name: `${archive}/version`, data: enc.encode('3\n') }], label);
 }
 
-/** Writes a state dict as a PyTorch checkpoint at `path` (Node); see {@link encodeTorchCheckpoint}. */
+/**
+ * Writes a state dict as a PyTorch checkpoint at `path` (Node); see
+ * {@link encodeTorchCheckpoint}. The write is atomic: a temp file beside
+ * `path`, fsync, rename over `path`, fsync of the folder (`writeFileAtomic`
+ * of `@byolmed3d/util/node`, imported lazily, so the package's main entry
+ * stays browser-safe). A crash or a full disk leaves the old file or the new
+ * one, never a torn one; on failure the temp file is removed and an existing
+ * file at `path` is left byte for byte as it was. The parent folder must exist.
+ *
+ * @throws {@link WeightsError} (format `'pth'`) naming `path`: for an entry
+ * that cannot be encoded, before anything is written; or when the file
+ * cannot be written (a full disk, a missing folder, `path` a folder, ...),
+ * with the underlying `UtilError` of `@byolmed3d/util` (its `code` the system
+ * code, e.g. `'ENOSPC'`) as `cause`
+ */
 export async function writeTorchCheckpoint(
   path: string,
   entries: Record<string, TensorEntryLike> | Map<string, TensorEntryLike>,
   options: EncodeTorchCheckpointOptions = {},
 ): Promise<void> {
-  const { writeFile } = await import('node:fs/promises');
-  await writeFile(path, encodeTorchCheckpoint(entries, options, path));
+  await writeWeightsFile(path, 'pth', encodeTorchCheckpoint(entries, options, path));
 }

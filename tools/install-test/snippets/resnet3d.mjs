@@ -1,6 +1,9 @@
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { createVideoResNet, encodeSafetensors, decodeSafetensors } from '@byolmed3d/resnet3d';
+import { createVideoResNet, encodeSafetensors, decodeSafetensors, readSafetensors, writeSafetensors } from '@byolmed3d/resnet3d';
 
 await tf.setBackend('cpu');
 const m = createVideoResNet('r3d_18', { numClasses: 2, widthMultiplier: 0.125 });
@@ -9,6 +12,17 @@ if (out.features.shape.join() !== `1,${m.featureDim}` || out.logits?.shape.join(
 tf.dispose([out.features, out.logits]);
 const sd = m.stateDict();
 const back = decodeSafetensors(encodeSafetensors(sd));
-if (back.size !== sd.size) throw new Error('safetensors round trip');
+const n = Object.keys(sd).length;
+if (n === 0 || Object.keys(back.entries).length !== n) throw new Error('safetensors round trip');
+// writeSafetensors loads @byolmed3d/util/node lazily: it must resolve from an install too.
+const dir = mkdtempSync(join(tmpdir(), 'resnet3d-snippet-'));
+try {
+  const file = join(dir, 'model.safetensors');
+  await writeSafetensors(file, sd);
+  if (Object.keys(await readSafetensors(file)).length !== n) throw new Error('writeSafetensors round trip');
+  if (readdirSync(dir).length !== 1) throw new Error(`writeSafetensors left ${readdirSync(dir).join(', ')}`);
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
 m.dispose();
 console.log('ok');
