@@ -8,7 +8,8 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-layers';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { writeFileAtomicSync } from '@byolmed3d/util/node';
 import { cpus } from 'node:os';
 
 /** Repository root (the folder that holds `packages/` and `testdata/`). */
@@ -83,12 +84,22 @@ export interface BenchRow {
   notes?: string;
 }
 
+/** Where {@link writeBenchResult} writes: `bench/results/` at the repository root. */
+export const benchResultsDir = join(repoRoot, 'bench', 'results');
+
 /**
- * Writes `bench/results/<name>.json` at the repository root and prints the
- * rows; `tools/bench.mjs` collects every file into one table.
+ * Writes `<dir>/<name>.json` (default `bench/results/<name>.json` at the
+ * repository root) and prints the rows; `tools/bench.mjs` collects every file
+ * into one table. The write is atomic (`writeFileAtomicSync` of
+ * `@byolmed3d/util/node`: temp file, fsync, rename, folder fsync), so a crash
+ * or a full disk keeps the previous result whole and leaves no temp file.
+ *
+ * @returns the path written
+ * @throws a `UtilError` of `@byolmed3d/util` naming the file (`reason`
+ * `'no-space'` or `'write-failed'`, the system error as `cause`) when it
+ * cannot be written; nothing is printed then
  */
-export function writeBenchResult(name: string, rows: BenchRow[], meta: Record<string, unknown> = {}): string {
-  const dir = join(repoRoot, 'bench', 'results');
+export function writeBenchResult(name: string, rows: BenchRow[], meta: Record<string, unknown> = {}, dir: string = benchResultsDir): string {
   mkdirSync(dir, { recursive: true });
   const file = join(dir, `${name}.json`);
   const doc = {
@@ -98,7 +109,7 @@ export function writeBenchResult(name: string, rows: BenchRow[], meta: Record<st
     meta,
     rows,
   };
-  writeFileSync(file, JSON.stringify(doc, null, 2) + '\n');
+  writeFileAtomicSync(file, JSON.stringify(doc, null, 2) + '\n');
   for (const r of rows) {
     const peer = r.peer ? `  ${r.peer.name}: ${r.peer.value.toPrecision(4)}` : '';
     console.log(`${name}  ${r.case}: ${r.value.toPrecision(4)} ${r.unit}${peer}`);
