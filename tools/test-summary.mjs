@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Sums the vitest JSON reports of every package (written by `nx run-many -t
+// Sums the vitest JSON reports of every project (packages/*, examples/*,
+// tools/*; written by `nx run-many -t
 // test`) into one closing line: "N passed, N failed, N skipped".
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -9,7 +10,7 @@ let passed = 0;
 let failed = 0;
 let skipped = 0;
 const rows = [];
-for (const dir of ['packages', 'examples']) {
+for (const dir of ['packages', 'examples', 'tools']) {
   if (!existsSync(dir)) continue;
   for (const name of readdirSync(dir)) {
     const file = join(dir, name, '.vitest', 'results.json');
