@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Sums the vitest JSON reports of every project (packages/*, examples/*,
-// tools/*; written by `nx run-many -t
-// test`) into one closing line: "N passed, N failed, N skipped".
+// tools/*; written by `nx run-many -t test`) into one closing line:
+// "N passed, N failed, N skipped".
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { countsRow, vitestCounts } from './vitest-counts.mjs';
