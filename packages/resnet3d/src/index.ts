@@ -2,7 +2,8 @@
  * Video ResNets for tfjs (channels last, `[N, T, H, W, C]`) that match
  * torchvision's `r3d_18`, `mc3_18` and `r2plus1d_18` (plus `r3d_34`,
  * `r3d_50`, width multipliers and group norm), with PyTorch `.pth` and
- * safetensors weights.
+ * safetensors weights. The safe unpickler behind `readTorchCheckpoint` is
+ * the `@byolmed3d/resnet3d/pickle` subpath.
  * @packageDocumentation
  */
 export { ARCHITECTURES, createVideoResNet, type VideoResNetArch } from './archs.js';
@@ -26,7 +27,6 @@ export { Conv3d, Sequential, ReLU, makeNorm, type BuildContext, type Layer, type
 export { tfConv3dShape, tfToTorchConv3d, torchToTfConv3d, transpose2d } from './layout.js';
 export { BN_MOMENTUM, NORM_EPS, BatchNorm3d, FUSED_BATCH_NORM_ACT_TRAIN, FUSED_BATCH_NORM_ACT_TRAIN_GRAD, FUSED_BATCH_NORM_TRAIN, FUSED_BATCH_NORM_TRAIN_GRAD, GroupNorm3d, batchNormTrain, groupCount, type BatchNormActOptions, type BatchNormTrainOptions, type BatchNormTrainResult, type NormKind, type NormLayer } from './norm.js';
 export { ParamStore, type BatchCounter, type ParamInitializer, type ParamKind, type ParamRecord } from './params.js';
-export { PyGlobal, PyObject, isTensorRef, unpickle, unpickleAt, type StorageRef, type TensorRef, type UnpickleResult } from './pickle.js';
 export { KINETICS400_MEAN, KINETICS400_NORMALIZATION, KINETICS400_STD, normalizeClip, type NormalizationPreset } from './presets.js';
 export { decodeSafetensors, encodeSafetensors, readSafetensors, writeSafetensors, type SafetensorsFile, type WriteSafetensorsOptions } from './safetensors.js';
 export {

@@ -4,6 +4,11 @@
  * Globals become inert {@link PyGlobal} markers; only a fixed set (tensor
  * rebuild functions, `OrderedDict`) is interpreted, everything else becomes an
  * inert {@link PyObject}.
+ *
+ * `@byolmed3d/resnet3d/pickle`: the low-level reader behind
+ * `readTorchCheckpoint`, for reading other objects `torch.save` wrote. Most
+ * users want `readTorchCheckpoint` from the main entry.
+ * @packageDocumentation
  */
 import { WeightsError } from './errors.js';
 

@@ -19,10 +19,10 @@ import {
   parseTorchCheckpoint,
   readSafetensors,
   readTorchCheckpoint,
-  unpickle,
   writeSafetensors,
   type StateDict,
 } from '@byolmed3d/resnet3d';
+import { unpickle } from '@byolmed3d/resnet3d/pickle';
 import { formulaTensor } from './formula.js';
 
 const fixture = (name: string): string => new URL(`./fixtures/${name}`, import.meta.url).pathname;
