@@ -42,6 +42,8 @@ export interface PlanFile extends Omit<Plan, 'cells'> {
   cells: (CellMeta & { estimatedSec: number | null })[];
   /** Title of the report. */
   title?: string;
+  /** Version of the cell-key scheme (`KEY_SCHEME` of plan.ts); absent in plans written before keys were content-based. */
+  keyScheme?: number;
 }
 
 /** Everything on disk about one planned cell. */
