@@ -18,7 +18,7 @@ export { toMatrix, positiveProba, initEncoder, embedExams, loadEvalClips, result
 export { renderExam, drawLabels, PLANES } from './demo/phantom.js';
 export { registry, positiveInt, sliceRange } from './commands/registry.js';
 export type { CommandSpec, SubcommandSpec, CommandBody } from './commands/registry.js';
-export { configHash, stableStringify, cellDir, parseList, pretrainConfig } from './reproduce/plan.js';
+export { configHash, stableStringify, cellDir, parseList, pretrainConfig, dataFingerprint, weightsFingerprint, KEY_SCHEME } from './reproduce/plan.js';
 export { cellSeconds, assumedCounts, humanDuration } from './reproduce/estimate.js';
 export { runPlan, writePlan, doneKeys, environment, recordEnvironment } from './reproduce/runner.js';
 export type { CellRecord, CellTiming, RunEnvironment, PretrainOutcome, DownstreamOutcome, EmbedOutcome, RunPlanOptions } from './reproduce/runner.js';

@@ -145,6 +145,29 @@ describe('reproduce report from the files on disk', () => {
     expect(readFileSync(buildReproduceReport(dir).markdown, 'utf8')).toBe(md);
   });
 
+  it("places the kNN monitor's legend where it covers no data (metrics' legend 'auto')", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'reproduce-monitor-'));
+    const cfg = base({ reproduce: { seeds: 1, methods: 'byol-accum', protocols: 'knn', positiveFractions: [0.1], imbalanceInits: 'random', imbalanceProtocols: 'knn' } });
+    const plan = expandPlan(cfg, { out: dir });
+    writePlan(dir, plan, null);
+    const pre = plan.cells.find((c) => c.kind === 'pretrain')!;
+    const d = cellDir(dir, pre.key);
+    mkdirSync(d, { recursive: true });
+    // Rising AUC that drops at the last step: the old fixed lower-right legend covered the drop, the upper right is covered too.
+    const auc = [0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.1];
+    writeFileSync(join(d, 'curves.json'), JSON.stringify(auc.map((a, i) => ({ step: i + 1, loss: 1 / (i + 1), lr: 0.1, tau: 0.99, spread: 1, viewCosine: 0.5, knnAuc: a }))));
+    const { config: _c, ...meta } = pre;
+    void _c;
+    writeFileSync(join(d, 'cell.json'), JSON.stringify({ key: pre.key, id: pre.id, cell: meta, outcome: { kind: 'pretrain', steps: 10, skippedExams: 0, collapse: null, lastKnnAuc: 0.1 } }));
+    buildReproduceReport(dir);
+    const svg = readFileSync(join(dir, 'report', 'knn-monitor.svg'), 'utf8');
+    const frame = /<rect class="frame" x="([\d.]+)" y="([\d.]+)" width="([\d.]+)" height="([\d.]+)"/.exec(svg)!.slice(1).map(Number) as [number, number, number, number];
+    const box = /<g class="legend"><rect x="([\d.]+)" y="([\d.]+)" width="([\d.]+)" height="([\d.]+)"/.exec(svg)!.slice(1).map(Number) as [number, number, number, number];
+    // Upper left: the first free corner.
+    expect(box[0]).toBeLessThan(frame[0] + frame[2] / 2);
+    expect(box[1]).toBeLessThan(frame[1] + frame[3] / 2);
+  });
+
   it('gives mean and sample standard deviation of finite values only', () => {
     expect(spread([1, 3, null, Number.NaN])).toEqual({ mean: 2, sd: Math.SQRT2, values: [1, 3] });
     expect(spread([0.5])?.sd).toBeNull();

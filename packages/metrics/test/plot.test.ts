@@ -18,6 +18,7 @@ import {
   type Chart,
 } from '@byolmed3d/metrics';
 import { textWidth } from '../src/plot/font.js';
+import { layoutChart, legendCoverage, seriesPoints } from '../src/plot/chart.js';
 import { fx } from './fixtures.js';
 import { decodePng } from './png-decode.js';
 
@@ -263,6 +264,49 @@ describe('text that fits', () => {
     // 10 + 28 + 8 px of sample line and padding, 10 px after the text: the rest is the widest label (~14 px DejaVu Sans).
     expect(w - 56).toBeGreaterThan(130);
     expect(w - 56).toBeLessThan(190);
+  });
+
+  it("legend 'auto' takes the first corner in order (upper right, upper left, lower right, lower left) whose box covers no data", () => {
+    const xs = Array.from({ length: 21 }, (_, i) => i / 20);
+    const cover = (chart: Chart): number => {
+      const L = layoutChart(chart);
+      return legendCoverage(L.legend!, chart.series.map((s) => seriesPoints(s, L)));
+    };
+    // A rising line with markers through the lower left and upper right corners.
+    const rising = lineChart([{ label: 'BYOL + accumulation', x: xs, y: xs, markers: true }, { label: 'SimCLR', x: xs, y: xs.map((x) => 0.9 * x + 0.05) }], { legend: 'auto', width: 560, height: 420 });
+    expect(cover({ ...rising, legend: 'upper right' })).toBeGreaterThan(0);
+    expect(layoutChart(rising).legend!.position).toBe('upper left');
+    expect(cover(rising)).toBe(0);
+    expect(renderSvg(rising)).toContain('<g class="legend">');
+    // Falling: upper left and lower right covered; with a flat line high up, lower left is the only free corner.
+    const falling = lineChart([{ label: 'a', x: xs, y: xs.map((x) => 1 - x) }, { label: 'b', x: xs, y: xs.map(() => 0.95) }], { legend: 'auto' });
+    expect(layoutChart(falling).legend!.position).toBe('lower left');
+    // Flat high up and a short low line on the left: lower right.
+    const low = lineChart([{ label: 'a', x: xs, y: xs.map(() => 0.95) }, { label: 'b', x: [0, 0.2, 0.4], y: [0.05, 0.05, 0.05] }], { legend: 'auto' });
+    expect(layoutChart(low).legend!.position).toBe('lower right');
+    // An X through all four corners: below the plot, and the plot shorter for it.
+    const cross = lineChart([{ label: 'up', x: xs, y: xs }, { label: 'down', x: xs, y: xs.map((x) => 1 - x) }], { legend: 'auto' });
+    const L = layoutChart(cross);
+    expect(L.legend!.position).toBe('below');
+    expect(L.legend!.below).toBe(true);
+    expect(L.bottom).toBeLessThan(layoutChart({ ...cross, legend: 'upper right' }).bottom);
+    expect(renderSvg(cross)).toContain('class="legend legend-below"');
+    // A named corner stays where it was asked for, data or not.
+    expect(layoutChart({ ...cross, legend: 'lower right' }).legend!.position).toBe('lower right');
+  });
+
+  it('legendCoverage counts points inside the box and segments crossing it', () => {
+    const box = { x: 10, y: 10, w: 20, h: 10 };
+    expect(legendCoverage(box, [{ xs: [15], ys: [15] }], 0)).toBe(1);
+    // A segment crossing the box with both ends outside.
+    expect(legendCoverage(box, [{ xs: [0, 40], ys: [15, 15] }], 0)).toBe(1);
+    // A segment passing by, and a point just outside that the margin catches.
+    expect(legendCoverage(box, [{ xs: [0, 40], ys: [30, 30] }], 0)).toBe(0);
+    expect(legendCoverage(box, [{ xs: [0, 9], ys: [0, 30] }], 0)).toBe(0);
+    expect(legendCoverage(box, [{ xs: [33], ys: [15] }], 0)).toBe(0);
+    expect(legendCoverage(box, [{ xs: [33], ys: [15] }], 5)).toBe(1);
+    // A diagonal through the box's corner region, both ends outside.
+    expect(legendCoverage(box, [{ xs: [5, 35], ys: [25, 5] }], 0)).toBe(1);
   });
 
   it('non-ASCII text is kept (no "?" substitutes) and drawn', () => {

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { selectBackend, type BackendChoice } from '../backend/select.js';
@@ -12,7 +12,7 @@ import { RunLogger, formatDuration } from '../run/logger.js';
 import { prepareRunDir } from '../run/run-dir.js';
 import { INIT_LABELS, PROTOCOL_LABELS } from './config.js';
 import { MRNET_SIZES, estimatePlan, humanDuration, measureUnitTimes, type Measurement, type PlanEstimate, type UnitTimes } from './estimate.js';
-import { describeCell, expandPlan, type Cell, type Plan } from './plan.js';
+import { KEY_SCHEME, describeCell, expandPlan, type Cell, type Plan } from './plan.js';
 import { buildReproduceReport } from './report.js';
 import { firstVolumeShape } from './steps.js';
 import { doneKeys, environment, recordEnvironment, runPlan, writePlan } from './runner.js';
@@ -20,6 +20,39 @@ import { doneKeys, environment, recordEnvironment, runPlan, writePlan } from './
 /** Whether `dir` is the output folder of a `byolmed3d reproduce` run (has `plan.json`). */
 export function isReproduceRun(dir: string): boolean {
   return existsSync(join(dir, 'plan.json'));
+}
+
+/** The key scheme and cell keys of the plan already in `out` (`plan.json`), or null when there is none. */
+function previousPlan(out: string): { keyScheme: number; keys: string[] } | null {
+  const file = join(out, 'plan.json');
+  if (!existsSync(file)) return null;
+  let p: { keyScheme?: unknown; cells?: { key?: unknown }[] };
+  try {
+    p = JSON.parse(readFileSync(file, 'utf8')) as typeof p;
+  } catch (err) {
+    throw new ConfigError('--resume', `${file}: not valid JSON (${(err as Error).message}); choose another --out`);
+  }
+  const keys = Array.isArray(p.cells) ? p.cells.map((c) => c.key).filter((k): k is string => typeof k === 'string') : [];
+  return { keyScheme: typeof p.keyScheme === 'number' ? p.keyScheme : 1, keys };
+}
+
+/**
+ * Refuses (a {@link ConfigError} on `--resume`) to continue a folder whose
+ * finished cells were keyed by another key scheme, unless `force`: their
+ * keys cannot match this version's, so every cell would silently run again.
+ * Returns the warning to log when forced, else null.
+ */
+function checkKeyScheme(out: string, force: boolean): string | null {
+  const prev = previousPlan(out);
+  if (!prev || prev.keyScheme === KEY_SCHEME) return null;
+  const done = doneKeys(out).size;
+  if (done === 0) return null;
+  const why = prev.keyScheme < KEY_SCHEME
+    ? 'an earlier byolmed3d, whose cell keys came from the data folder\'s absolute path and the weights\' path and size (they now come from their contents)'
+    : `a newer byolmed3d (cell key scheme ${prev.keyScheme}; this version has ${KEY_SCHEME})`;
+  const msg = `${out}: its ${done} finished cell${done === 1 ? ' was' : 's were'} keyed by ${why}, so this version cannot match ${done === 1 ? 'it' : 'them'} and would run every cell again`;
+  if (!force) throw new ConfigError('--resume', `${msg}: continue it with the byolmed3d version that started it, choose another --out, or pass --force to run every cell again here (the old cells stay in cells/, the report leaves them out)`);
+  return `${msg}; --force: running every cell again (the old cells stay in cells/, the report leaves them out)`;
 }
 
 /** Prints the plan grouped by kind of cell, with the estimate per cell. */
@@ -94,9 +127,12 @@ export async function runReproduce(a: RunArgs, o: ReproduceOptions): Promise<num
   if (r.kinetics !== null && !existsSync(r.kinetics)) throw new ConfigError('--kinetics', `${r.kinetics}: no such file`);
   if (!dryRun && isReproduceRun(out) && !args.resume) throw new ConfigError('--resume', `${out} already holds a reproduce run (plan.json): pass --resume to continue it, or choose another --out`);
   if (args.resume && !isReproduceRun(out) && !dryRun) throw new ConfigError('--resume', `${out} holds no reproduce run to resume (no plan.json)`);
+  const schemeWarning = args.resume && !dryRun ? checkKeyScheme(out, args.force) : null;
+  const previous = args.resume && !dryRun ? previousPlan(out) : null;
   // Writable, and the temp files of a killed earlier attempt removed (cells/KEY/pretrain/encoder is 4 levels down).
   const stale = dryRun ? [] : prepareRunDir(out, 4);
   const log = new RunLogger(dryRun ? null : join(out, 'log.jsonl'), args.mode);
+  if (schemeWarning) log.warn(schemeWarning);
   for (const f of stale) log.info(`removed a stale temp file left by a killed run: ${f}`);
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
@@ -109,6 +145,11 @@ export async function runReproduce(a: RunArgs, o: ReproduceOptions): Promise<num
   }
   const plan = expandPlan(cfg, { out });
   const done = dryRun ? new Set<string>() : doneKeys(out);
+  if (previous) {
+    const now = new Set(plan.cells.map((c) => c.key));
+    const left = previous.keys.filter((k) => !now.has(k) && done.has(k)).length;
+    if (left > 0) log.info(`${left} finished cell${left === 1 ? '' : 's'} of the previous plan ${left === 1 ? 'is' : 'are'} not in this one (the configuration, the data or the weights changed): kept in cells/, left out of the report`);
+  }
   log.info(`measuring ${cfg.reproduce.estimateSteps} steps of each kind on backend ${sel.choice}...`);
   const m0 = performance.now();
   const firstPre = plan.cells.find((c) => c.kind === 'pretrain');

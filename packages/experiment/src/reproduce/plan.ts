@@ -1,5 +1,6 @@
-import { existsSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { createHash, type Hash } from 'node:crypto';
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
+import { extname, join, resolve } from 'node:path';
 import { sha256Hex } from '@byolmed3d/util';
 import { ConfigError, mergeConfig, type ExperimentConfig } from '../config/schema.js';
 import { INIT_LABELS, PRETRAIN_METHODS, PROTOCOLS, PROTOCOL_LABELS, type InitName, type PretrainMethod, type ProtocolName } from './config.js';
@@ -120,18 +121,132 @@ export function parseList<T extends string>(field: string, text: string, allowed
   return [...new Set(items)] as T[];
 }
 
-/** The parts of a config that change what a data path reads (root resolved, cache size left out). */
-function dataKey(cfg: ExperimentConfig): Record<string, unknown> {
-  const { maxMB: _c, positiveFraction: _p, ...rest } = cfg.data;
-  void _c;
-  void _p;
-  return { ...rest, root: cfg.data.root ? resolve(cfg.data.root) : null };
+/**
+ * Version of the cell-key scheme, stored in `plan.json` as `keyScheme`.
+ * 1 (no field): keys from the data folder's absolute path and the weights'
+ * path and size; 2: keys from their contents ({@link dataFingerprint},
+ * {@link weightsFingerprint}), the same wherever the folders are.
+ */
+export const KEY_SCHEME = 2;
+
+/**
+ * A fingerprint (SHA-256, hex) of the part of an MRNet-layout folder that a
+ * cell on `task` and `plane` reads: the bytes of the label files
+ * `train-<task>.csv` and `valid-<task>.csv` (or their absence), and the
+ * sorted names and byte sizes of the exams `train/<plane>/*.npy` and
+ * `valid/<plane>/*.npy`. Cheap on MRNet (two small CSVs, about 1250
+ * `stat`s), location-free (a moved, renamed or copied folder gives the same
+ * fingerprint), and changed by any label edit or an exam added, removed or
+ * resized; an exam file replaced by another of exactly the same size is not
+ * detected (the volumes themselves are not hashed).
+ * @throws {@link ConfigError} (`data.root`) when a label file or exam folder exists but cannot be read
+ */
+export function dataFingerprint(root: string, task: string, plane: string): string {
+  const h = createHash('sha256');
+  h.update(`mrnet-fingerprint 1 task=${task} plane=${plane}\n`);
+  for (const split of ['train', 'valid']) {
+    const name = `${split}-${task}.csv`;
+    const csv = join(root, name);
+    if (existsSync(csv)) {
+      let bytes: Buffer;
+      try {
+        bytes = readFileSync(csv);
+      } catch (err) {
+        throw new ConfigError('data.root', `${csv}: cannot read the label file: ${(err as Error).message}`);
+      }
+      h.update(`csv ${name} ${bytes.length}\n`).update(bytes).update('\n');
+    } else h.update(`csv ${name} absent\n`);
+    const rel = `${split}/${plane}`;
+    const dir = join(root, split, plane);
+    if (!existsSync(dir)) {
+      h.update(`dir ${rel} absent\n`);
+      continue;
+    }
+    try {
+      const names = readdirSync(dir).filter((f) => f.endsWith('.npy')).sort();
+      h.update(`dir ${rel} ${names.length}\n`);
+      for (const f of names) {
+        const st = statSync(join(dir, f));
+        if (st.isFile()) h.update(`${rel}/${f} ${st.size}\n`);
+      }
+    } catch (err) {
+      throw new ConfigError('data.root', `${dir}: cannot list the exams: ${(err as Error).message}`);
+    }
+  }
+  return h.digest('hex');
 }
 
-function weightsKey(file: string | null): Record<string, unknown> | null {
+/** Streams a file's bytes into `h` (1 MiB at a time). */
+function hashFile(h: Hash, file: string): void {
+  const fd = openSync(file, 'r');
+  try {
+    const buf = Buffer.allocUnsafe(1 << 20);
+    for (;;) {
+      const n = readSync(fd, buf, 0, buf.length, null);
+      if (n === 0) break;
+      h.update(buf.subarray(0, n));
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * SHA-256 (hex) of encoder weights: of a file's bytes (streamed), or of an
+ * exported encoder folder's `model.safetensors` and `config.json`; null when
+ * the path does not exist. Location-free: the same bytes anywhere give the
+ * same fingerprint, other bytes (even of the same size) another one.
+ * @throws {@link ConfigError} (`reproduce.kinetics`) when the weights exist but cannot be read
+ */
+export function weightsFingerprint(path: string): string | null {
+  if (!existsSync(path)) return null;
+  const h = createHash('sha256');
+  try {
+    if (statSync(path).isDirectory()) {
+      h.update('folder\n');
+      for (const f of ['model.safetensors', 'config.json']) {
+        const file = join(path, f);
+        if (existsSync(file)) {
+          h.update(`${f} ${statSync(file).size}\n`);
+          hashFile(h, file);
+        } else h.update(`${f} absent\n`);
+      }
+    } else hashFile(h, path);
+  } catch (err) {
+    throw new ConfigError('reproduce.kinetics', `${path}: cannot read the weights: ${(err as Error).message}`);
+  }
+  return h.digest('hex');
+}
+
+/** Fingerprints computed once per plan (data per root, task and plane; weights per path). */
+interface KeyCache {
+  data: Map<string, string>;
+  weights: Map<string, string | null>;
+}
+
+/** The parts of a config that change what a data path reads: the contents of the data folder (not its location), cache size left out. */
+function dataKey(cfg: ExperimentConfig, cache: KeyCache): Record<string, unknown> {
+  const { maxMB: _c, positiveFraction: _p, root, ...rest } = cfg.data;
+  void _c;
+  void _p;
+  let contents: string | null = null;
+  if (root) {
+    const id = `${resolve(root)}\0${cfg.data.task}\0${cfg.data.plane}`;
+    contents = cache.data.get(id) ?? dataFingerprint(root, cfg.data.task, cfg.data.plane);
+    cache.data.set(id, contents);
+  }
+  return { ...rest, contents };
+}
+
+function weightsKey(file: string | null, cache: KeyCache): Record<string, unknown> | null {
   if (!file) return null;
   const abs = resolve(file);
-  return { file: abs, bytes: existsSync(abs) ? statSync(abs).size : null };
+  let sha = cache.weights.get(abs);
+  if (sha === undefined) {
+    sha = weightsFingerprint(abs);
+    cache.weights.set(abs, sha);
+  }
+  return { sha256: sha, format: extname(abs).toLowerCase() };
 }
 
 /** The effective config of a pretraining method (accumulation off for `byol-noaccum`, with warmup, checkpoints and the kNN monitor at the same epochs). */
@@ -146,9 +261,9 @@ export function pretrainConfig(base: ExperimentConfig, method: PretrainMethod, s
   return mergeConfig(base, { seed, data: { plane, positiveFraction: 0 }, pretrain: pre, init: { kind: 'pretrained', weights: null, from: null, label: null }, ...monitor });
 }
 
-function pretrainKey(cfg: ExperimentConfig, method: PretrainMethod): string {
+function pretrainKey(cfg: ExperimentConfig, method: PretrainMethod, cache: KeyCache): string {
   const r = cfg.reproduce;
-  return configHash({ kind: 'pretrain', method, seed: cfg.seed, data: dataKey(cfg), model: cfg.model, pretrain: cfg.pretrain, monitor: { every: r.monitorEvery, k: r.monitorK, bank: r.monitorBank } });
+  return configHash({ kind: 'pretrain', method, seed: cfg.seed, data: dataKey(cfg, cache), model: cfg.model, pretrain: cfg.pretrain, monitor: { every: r.monitorEvery, k: r.monitorK, bank: r.monitorBank } });
 }
 
 /** Model and data changes a Kinetics-400 r3d_18 start needs: full width, 3 channels. */
@@ -171,7 +286,10 @@ export interface ExpandOptions {
  * fractions), the plane study (other planes, for fusion) and, for the first
  * seed, a 2-D embedding per encoder start. A cell needed by several studies
  * appears once. Keys are hashes of the parts of the effective config the
- * cell's results depend on.
+ * cell's results depend on, with the data and weights by their contents
+ * (a fingerprint of the label files and of the exams' names and sizes; a
+ * SHA-256 of the weights' bytes; each computed once per plan), not their paths: moving or copying the data, the weights or
+ * the output folder keeps every key.
  * @throws {@link ConfigError} on unknown list entries or an empty plan
  */
 export function expandPlan(base: ExperimentConfig, options: ExpandOptions): Plan {
@@ -194,6 +312,7 @@ export function expandPlan(base: ExperimentConfig, options: ExpandOptions): Plan
   const inits: InitName[] = [...methods, 'random', ...(kinetics ? (['kinetics'] as const) : [])];
   const seeds = Array.from({ length: r.seeds }, (_, i) => base.seed + i);
 
+  const cache: KeyCache = { data: new Map(), weights: new Map() };
   const cells: Cell[] = [];
   const byKey = new Map<string, Cell>();
   const add = (c: Cell): Cell => {
@@ -213,7 +332,7 @@ export function expandPlan(base: ExperimentConfig, options: ExpandOptions): Plan
       const hit = pre.get(id);
       if (hit) return hit;
       const config = pretrainConfig(base, method, seed, plane);
-      const c = add({ kind: 'pretrain', key: pretrainKey(config, method), id: `pretrain/${method}/${plane}/seed${seed}`, seed, plane, method, epochs: config.pretrain.epochs, config }) as PretrainCell;
+      const c = add({ kind: 'pretrain', key: pretrainKey(config, method, cache), id: `pretrain/${method}/${plane}/seed${seed}`, seed, plane, method, epochs: config.pretrain.epochs, config }) as PretrainCell;
       pre.set(id, c);
       return c;
     };
@@ -230,7 +349,7 @@ export function expandPlan(base: ExperimentConfig, options: ExpandOptions): Plan
       const s = start(init, plane, { data: { positiveFraction: fraction }, ...(init === 'random' ? { init: { kind: 'random', weights: null, from: null } } : {}) });
       const cfg = s.config;
       const proto = protocol === 'finetune' ? { finetune: cfg.finetune } : protocol === 'linear-probe' ? { probe: { C: cfg.probe.C } } : { probe: { k: cfg.probe.k } };
-      const key = configHash({ kind: 'downstream', protocol, init, seed, fraction, data: dataKey(cfg), model: cfg.model, ...proto, pretrain: s.dep?.key ?? null, weights: weightsKey(cfg.init.kind === 'weights' ? cfg.init.weights : null) });
+      const key = configHash({ kind: 'downstream', protocol, init, seed, fraction, data: dataKey(cfg, cache), model: cfg.model, ...proto, pretrain: s.dep?.key ?? null, weights: weightsKey(cfg.init.kind === 'weights' ? cfg.init.weights : null, cache) });
       const frac = fraction > 0 ? `pos${Math.round(fraction * 1000) / 10}%` : 'natural';
       add({ kind: 'downstream', key, id: `${protocol}/${init}/${plane}/${frac}/seed${seed}`, seed, plane, init, protocol, positiveFraction: fraction, pretrainKey: s.dep?.key ?? null, studies: [study], config: cfg });
     };
@@ -250,7 +369,7 @@ export function expandPlan(base: ExperimentConfig, options: ExpandOptions): Plan
       for (const init of inits) {
         if (!usable(init)) continue;
         const s = start(init, mainPlane, init === 'random' ? { init: { kind: 'random', weights: null, from: null } } : {});
-        const key = configHash({ kind: 'embed', init, seed, data: dataKey(s.config), model: s.config.model, pretrain: s.dep?.key ?? null, weights: weightsKey(s.config.init.kind === 'weights' ? s.config.init.weights : null) });
+        const key = configHash({ kind: 'embed', init, seed, data: dataKey(s.config, cache), model: s.config.model, pretrain: s.dep?.key ?? null, weights: weightsKey(s.config.init.kind === 'weights' ? s.config.init.weights : null, cache) });
         add({ kind: 'embed', key, id: `embed/${init}/${mainPlane}/seed${seed}`, seed, plane: mainPlane, init, pretrainKey: s.dep?.key ?? null, config: s.config });
       }
     }

@@ -42,6 +42,8 @@ export interface PlanFile extends Omit<Plan, 'cells'> {
   cells: (CellMeta & { estimatedSec: number | null })[];
   /** Title of the report. */
   title?: string;
+  /** Version of the cell-key scheme (`KEY_SCHEME` of plan.ts); absent in plans written before keys were content-based. */
+  keyScheme?: number;
 }
 
 /** Everything on disk about one planned cell. */
@@ -341,7 +343,7 @@ export function buildReproduceReport(out: string, options: BuildReportOptions = 
         if (xy.length > 0) series.push({ label: INIT_LABELS[m], x: xy.map((p) => p.x), y: xy.map((p) => p.y), color: PALETTE[i % PALETTE.length] as string, markers: name === 'knn-monitor' });
       });
       if (series.length === 0) return;
-      curvePngs.push(writeChart(dir, name, lineChart(series, { title, xLabel: 'epoch', yLabel, legend: name === 'knn-monitor' ? 'lower right' : 'upper right', width: 560, height: 420 })));
+      curvePngs.push(writeChart(dir, name, lineChart(series, { title, xLabel: 'epoch', yLabel, legend: name === 'knn-monitor' ? 'auto' : 'upper right', width: 560, height: 420 })));
     };
     mk('pretrain-loss', 'Pretraining loss', 'loss', (p) => p.loss);
     mk('knn-monitor', 'Online kNN monitor (validation AUC)', 'AUC', (p) => p.knnAuc);

@@ -11,7 +11,7 @@ import { writeRunConfig } from '../run/run-dir.js';
 import { RunLogger, formatDuration, type OutputMode } from '../run/logger.js';
 import { estimatePlan, humanDuration, type PlanEstimate } from './estimate.js';
 import { KnnMonitor, readCurves, COLLAPSE_SPREAD } from './monitor.js';
-import { cellDir, describeCell, type Cell, type CellMeta, type Plan, type PretrainCell } from './plan.js';
+import { KEY_SCHEME, cellDir, describeCell, type Cell, type CellMeta, type Plan, type PretrainCell } from './plan.js';
 import { downstreamStep, embed, monitorData, pretrainStep, splitCounts, startEncoder, testClips } from './steps.js';
 
 /** What a finished cell records in `cells/<key>/cell.json` (written last and atomically: its presence means done). */
@@ -137,12 +137,12 @@ export function doneKeys(out: string): Set<string> {
   return new Set(readdirSync(dir).filter((k) => existsSync(join(dir, k, 'cell.json'))));
 }
 
-/** Writes the plan (`plan.json`: cells without configs, their estimates, the report's title). */
+/** Writes the plan (`plan.json`: the key scheme ({@link KEY_SCHEME}), cells without configs, their estimates, the report's title). */
 export function writePlan(out: string, plan: Plan, estimate: PlanEstimate | null, title?: string): void {
   mkdirSync(out, { recursive: true });
   const { cells, ...rest } = plan;
   const secs = new Map(estimate?.cells.map((c) => [c.key, c.seconds]) ?? []);
-  writeFileAtomic(join(out, 'plan.json'), JSON.stringify({ ...rest, ...(title ? { title } : {}), cells: cells.map(({ config: _c, ...c }) => (void _c, { ...c, estimatedSec: secs.get(c.key) ?? null })) }, null, 2));
+  writeFileAtomic(join(out, 'plan.json'), JSON.stringify({ keyScheme: KEY_SCHEME, ...rest, ...(title ? { title } : {}), cells: cells.map(({ config: _c, ...c }) => (void _c, { ...c, estimatedSec: secs.get(c.key) ?? null })) }, null, 2));
 }
 
 /** Options of {@link runPlan}. */

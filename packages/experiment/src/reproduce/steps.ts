@@ -16,9 +16,14 @@ import { makeViews, runPretrain, type PretrainHooks, type PretrainResult } from 
 
 export type { ExamClips, MethodResult, PretrainHooks, PretrainResult };
 
-/** Self-supervised pretraining of `cfg` into `<dir>/pretrain/` (continues its own earlier attempt when `resume`). */
+/**
+ * Self-supervised pretraining of `cfg` into `<dir>/pretrain/` (continues its
+ * own earlier attempt when `resume`, also after the data folder moved: the
+ * cell's key fingerprints the data's contents, so the folder `dir` is only
+ * reached with the same data).
+ */
 export function pretrainStep(cfg: ExperimentConfig, dir: string, log: RunLogger, resume: boolean, hooks: PretrainHooks): Promise<PretrainResult> {
-  return runPretrain(cfg, dir, { log, resume, hooks });
+  return runPretrain(cfg, dir, { log, resume, hooks, dataMayMove: true });
 }
 
 /** One downstream protocol of `cfg` (encoder start from `cfg.init`); writes `<dir>/results/<label>.json` and returns the result. */

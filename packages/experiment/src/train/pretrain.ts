@@ -37,6 +37,12 @@ export interface PretrainOptions {
   overwrite?: boolean;
   /** Resume even though the pretraining configuration changed. Default false. */
   force?: boolean;
+  /**
+   * Resume when `data.root` is the only field that changed (the data folder
+   * moved), for callers that have checked the data's contents themselves
+   * (`reproduce` keys each cell by a fingerprint of them). Default false.
+   */
+  dataMayMove?: boolean;
   /** Called after every optimizer step (e.g. reproduce's online kNN monitor). */
   hooks?: PretrainHooks;
 }
@@ -249,8 +255,12 @@ function ownRun(dir: string, cfg: ExperimentConfig, o: PretrainOptions): { recor
     const record = readJson(recordFile) as RunRecord;
     if (record.configHash !== configHash) {
       const diff = changedFields(record.fields ?? {}, fields);
-      if (!o.force) throw new ConfigError('--resume', `the pretraining configuration changed since this run started (${diff.join(', ') || 'config hash'}): resume with the original settings, pass --force to resume anyway, or --overwrite to start over`);
-      o.log.warn(`resuming with a changed configuration (--force): ${diff.join(', ')}`);
+      if (o.dataMayMove === true && diff.length === 1 && diff[0] === 'data.root') {
+        o.log.info(`the data folder moved since this pretraining started (${String(record.fields?.['data.root'])} -> ${String(fields['data.root'])}): resuming`);
+      } else {
+        if (!o.force) throw new ConfigError('--resume', `the pretraining configuration changed since this run started (${diff.join(', ') || 'config hash'}): resume with the original settings, pass --force to resume anyway, or --overwrite to start over`);
+        o.log.warn(`resuming with a changed configuration (--force): ${diff.join(', ')}`);
+      }
     }
     return { record: { ...record, configHash, fields }, resuming: true };
   }

@@ -25,12 +25,74 @@ export interface Series {
 }
 
 /**
- * Where the legend goes: a corner inside the plot area, or `'below'` the
- * plot (under the x-axis label, labels wrapped to the canvas width). A
- * corner legend that would cover more than half the plot, or not fit its
- * width, moves below by itself.
+ * Where the legend goes: a corner inside the plot area, `'below'` the plot
+ * (under the x-axis label, labels wrapped to the canvas width), or `'auto'`:
+ * the corner whose legend box covers the fewest data points and line
+ * segments, tried in the order upper right, upper left, lower right, lower
+ * left (the first wins a tie), and below the plot when every corner covers
+ * some data. A corner legend that would cover more than half the plot, or
+ * not fit its width, moves below by itself.
  */
-export type LegendPosition = 'lower right' | 'lower left' | 'upper right' | 'upper left' | 'below' | 'none';
+export type LegendPosition = 'lower right' | 'lower left' | 'upper right' | 'upper left' | 'auto' | 'below' | 'none';
+
+/** A legend corner inside the plot. */
+type Corner = 'upper right' | 'upper left' | 'lower right' | 'lower left';
+/** The corners `'auto'` tries, in order of preference. */
+const AUTO_CORNERS: Corner[] = ['upper right', 'upper left', 'lower right', 'lower left'];
+
+/** An axis-aligned box in pixels. @internal */
+export interface PixelBox {
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+}
+
+/** Whether the segment (ax, ay)-(bx, by) meets `box` (Liang-Barsky clipping). */
+function segmentMeetsBox(ax: number, ay: number, bx: number, by: number, box: PixelBox): boolean {
+  let t0 = 0;
+  let t1 = 1;
+  const dx = bx - ax;
+  const dy = by - ay;
+  // Each pair: the edge's inward normal step p and the distance q to it.
+  const edges: [number, number][] = [[-dx, ax - box.x], [dx, box.x + box.w - ax], [-dy, ay - box.y], [dy, box.y + box.h - ay]];
+  for (const [p, q] of edges) {
+    if (p === 0) {
+      if (q < 0) return false;
+      continue;
+    }
+    const t = q / p;
+    if (p < 0) {
+      if (t > t1) return false;
+      if (t > t0) t0 = t;
+    } else {
+      if (t < t0) return false;
+      if (t < t1) t1 = t;
+    }
+  }
+  return t0 <= t1;
+}
+
+/**
+ * How much data a legend box at `box` would hide: the number of points of
+ * the series (pixel coordinates, as drawn; step series expanded) inside the
+ * box plus the number of line segments between consecutive points that
+ * cross it. The box is grown by `margin` pixels on each side, for line
+ * widths and markers. @internal
+ */
+export function legendCoverage(box: PixelBox, series: { xs: ArrayLike<number>; ys: ArrayLike<number> }[], margin = 5): number {
+  const b = { x: box.x - margin, y: box.y - margin, w: box.w + 2 * margin, h: box.h + 2 * margin };
+  let n = 0;
+  for (const { xs, ys } of series) {
+    for (let i = 0; i < xs.length; i++) {
+      const x = xs[i] as number;
+      const y = ys[i] as number;
+      if (x >= b.x && x <= b.x + b.w && y >= b.y && y <= b.y + b.h) n++;
+      if (i > 0 && segmentMeetsBox(xs[i - 1] as number, ys[i - 1] as number, x, y, b)) n++;
+    }
+  }
+  return n;
+}
 
 /** A line chart: everything a renderer needs, as plain data. */
 export interface Chart {
@@ -220,6 +282,8 @@ export interface LegendLayout {
   h: number;
   /** `true` when placed below the plot rather than inside it. */
   below: boolean;
+  /** Where it went (`'auto'` resolved to a corner or `'below'`). */
+  position: Exclude<LegendPosition, 'auto' | 'none'>;
   rows: LegendRow[];
 }
 
@@ -389,11 +453,29 @@ export function layoutChart(chart: Chart): Layout {
     const w = LG_PAD + LG_LINE + LG_GAP + textW + LG_PAD;
     const h = 2 * (LG_PAD / 2) + items.length * lh;
     const m = 12;
+    const cornerBox = (c: Corner): PixelBox => ({ x: c.endsWith('right') ? right - m - w : left + m, y: c.startsWith('lower') ? bottom - m - h : top + m, w, h });
+    let corner: Corner | null = pos === 'below' ? null : pos === 'auto' ? null : pos;
     const fitsInside = pos !== 'below' && w <= plotW - 2 * m && h <= (bottom - top) / 2;
-    if (fitsInside) {
-      const x = pos.endsWith('right') ? right - m - w : left + m;
-      const y = pos.startsWith('lower') ? bottom - m - h : top + m;
-      legend = { x, y, w, h, below: false, rows: items.map((r, k) => ({ ...r, lines: [r.s.label as string], y: y + LG_PAD / 2 + k * lh + lh / 2 })) };
+    if (fitsInside && pos === 'auto') {
+      // The data in pixels as they would be drawn with the legend inside (the plot keeps its full height).
+      const b = Math.floor(bottom);
+      const sx = (right - left) / (x1 - x0);
+      const sy = (b - top) / (y1 - y0);
+      const at = { px: (x: number) => left + (x - x0) * sx, py: (y: number) => b - ((logY ? Math.log10(y) : y) - y0) * sy };
+      const pts = chart.series.map((s) => seriesPoints(s, at));
+      let best = Infinity;
+      for (const c of AUTO_CORNERS) {
+        const n = legendCoverage(cornerBox(c), pts);
+        if (n < best) {
+          best = n;
+          corner = c;
+        }
+      }
+      if (best > 0) corner = null;
+    }
+    if (fitsInside && corner) {
+      const { x, y } = cornerBox(corner);
+      legend = { x, y, w, h, below: false, position: corner, rows: items.map((r, k) => ({ ...r, lines: [r.s.label as string], y: y + LG_PAD / 2 + k * lh + lh / 2 })) };
     } else {
       // Below the plot, across the canvas; long labels wrap.
       const maxText = width - 24 - (LG_PAD + LG_LINE + LG_GAP + LG_PAD);
@@ -410,7 +492,7 @@ export function layoutChart(chart: Chart): Layout {
         yy += r.lines.length * lh + 4;
         return row;
       });
-      legend = { x, y, w: bw, h: bh, below: true, rows };
+      legend = { x, y, w: bw, h: bh, below: true, position: 'below', rows };
     }
   }
   bottom = Math.floor(bottom);
@@ -438,7 +520,7 @@ export function layoutChart(chart: Chart): Layout {
 }
 
 /** Pixel points of a series (step series expanded). @internal */
-export function seriesPoints(s: Series, L: Layout): { xs: number[]; ys: number[] } {
+export function seriesPoints(s: Series, L: Pick<Layout, 'px' | 'py'>): { xs: number[]; ys: number[] } {
   const xs: number[] = [];
   const ys: number[] = [];
   for (let i = 0; i < s.x.length; i++) {
