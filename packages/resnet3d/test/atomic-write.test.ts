@@ -12,10 +12,10 @@ import {
   writeSafetensors,
   writeTorchCheckpoint,
   type StateDict,
-  type TensorEntry,
   type WeightsFormat,
 } from '@byolmed3d/resnet3d';
 import { smallStateDict } from './torch-writer-input.js';
+import { expectSame } from './expect-state-dict.js';
 
 /** The bytes an earlier, good write left: a failed write must keep them exactly. */
 const OLD = Buffer.from('the previous weights, which a failed write must keep byte for byte\n');
@@ -45,21 +45,6 @@ afterAll(() => {
 
 /** All names under `dir`, sorted. */
 const names = (dir: string): string[] => readdirSync(dir).sort();
-
-function bytesOf(e: TensorEntry): Buffer {
-  return Buffer.from(e.data.buffer, e.data.byteOffset, e.data.byteLength);
-}
-
-/** Same names in the same order, shapes, dtypes and bytes. */
-function expectSame(got: StateDict, want: StateDict): void {
-  expect(Object.keys(got)).toEqual(Object.keys(want));
-  for (const [k, w] of Object.entries(want)) {
-    const g = got[k] as TensorEntry;
-    expect(g.shape, k).toEqual(w.shape);
-    expect(g.dtype, k).toBe(w.dtype);
-    expect(Buffer.compare(bytesOf(g), bytesOf(w)), k).toBe(0);
-  }
-}
 
 /** The rejection of `p`, which must be a WeightsError of `format` naming `file`, with a cause. */
 async function writeFailure(p: Promise<unknown>, file: string, format: WeightsFormat): Promise<WeightsError> {

@@ -6,6 +6,7 @@ import { unzipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { WeightsError, encodeTorchCheckpoint, parseTorchCheckpoint, readTorchCheckpoint, writeTorchCheckpoint, type StateDict, type TensorEntry } from '@byolmed3d/resnet3d';
 import { r3d18StateDict, smallStateDict } from './torch-writer-input.js';
+import { expectSame } from './expect-state-dict.js';
 
 interface Checksum {
   dtype: string;
@@ -21,21 +22,6 @@ interface Fixture {
 }
 const fixture = JSON.parse(readFileSync(new URL('./fixtures/torch_writer.json', import.meta.url), 'utf8')) as Fixture;
 const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
-
-function bytesOf(e: TensorEntry): Buffer {
-  return Buffer.from(e.data.buffer, e.data.byteOffset, e.data.byteLength);
-}
-
-/** Same names in the same order, shapes, dtypes and bytes. */
-function expectSame(got: StateDict, want: StateDict): void {
-  expect(Object.keys(got)).toEqual(Object.keys(want));
-  for (const [k, w] of Object.entries(want)) {
-    const g = got[k] as TensorEntry;
-    expect(g.shape, k).toEqual(w.shape);
-    expect(g.dtype, k).toBe(w.dtype);
-    expect(Buffer.compare(bytesOf(g), bytesOf(w)), k).toBe(0);
-  }
-}
 
 /** torch's dtype names of ours, and the sum of the data as torch computed it. */
 const TORCH_DTYPE: Record<string, string> = { float32: 'float32', int64: 'int64', int32: 'int32', uint8: 'uint8' };
