@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 import { ConfigError, RunLogger, parseRunArgs, selectBackend } from '@byolmed3d/experiment';
 import { progressLine } from '@byolmed3d/experiment/internal';
+import { isOneDnnAvailable } from '@byolmed3d/tfjs-onednn';
 import { cli } from './cli-helper.js';
 
 const bin = fileURLToPath(new URL('../bin/byolmed3d.js', import.meta.url));
@@ -186,6 +187,14 @@ describe('selectBackend', () => {
     expect(line).toMatch(/^backend: \S+ \(skipped: .*onednn: tfjs-onednn disabled by TFJS_ONEDNN_DISABLE=1\)/);
     expect(line).toMatch(/ \| the oneDNN kernels would be .*; to get them: apt-get install libdnnl-dev .*npx byolmed3d backend --build$/);
     if (line.startsWith('backend: cpu ')) expect(line).toContain('about 66x faster than the cpu backend (measured: r3d_18 forward+backward at 2x4x32x32, 0.22 s vs 14.6 s');
+  });
+
+  const oneDnn = isOneDnnAvailable() && process.env.TFJS_ONEDNN_DISABLE !== '1';
+
+  it.skipIf(!oneDnn)('--precision bf16 on a CPU where oneDNN cannot run bf16 (forced: ONEDNN_MAX_CPU_ISA=AVX2) stays on onednn in fp32 and says why', () => {
+    const out = execFileSync(process.execPath, [bin, 'backend', '--precision', 'bf16'], { encoding: 'utf8', env: { ...process.env, ONEDNN_MAX_CPU_ISA: 'AVX2' } });
+    const line = out.trim().split('\n')[0] as string;
+    expect(line).toMatch(/^backend: onednn \(fp32: avx2; bf16 requested, but oneDNN cannot run bf16 kernels on this CPU \(needs avx512_core or newer\), so fp32\)/);
   });
 
   it('a forced backend gets no oneDNN hint', async () => {

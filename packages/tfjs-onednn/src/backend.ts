@@ -122,7 +122,9 @@ export function getOneDnnThreads(): number {
  * stock cpu kernel. Returns the backend name to pass to `tf.setBackend`.
  *
  * Throws a {@link OneDnnError} with a one-line reason when the addon is not
- * built or oneDNN is missing (see {@link isOneDnnAvailable}).
+ * built or oneDNN is missing (see {@link isOneDnnAvailable}), or when
+ * `precision: 'bf16'` is asked for on a CPU where oneDNN cannot run bf16
+ * (reason `'unsupported-precision'`; `'auto'` picks fp32 there).
  *
  * @example
  * ```ts

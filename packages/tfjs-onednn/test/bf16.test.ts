@@ -4,9 +4,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { conv3dCases, conv3dGemmCase, expectNoLeaks, type Conv3dCase } from '@byolmed3d/test-utils';
-import { getOneDnnInfo, registerOneDnnBackend } from '@byolmed3d/tfjs-onednn';
+import { OneDnnError, getOneDnnInfo, registerOneDnnBackend } from '@byolmed3d/tfjs-onednn';
 import { resolvePrecision } from '../src/precision.js';
-import { available, numel, onednn, rand, setup } from './helpers.js';
+import { available, bf16Supported, numel, onednn, rand, setup } from './helpers.js';
 
 // bf16 tolerance. Every output of a convolution (forward, backward-data,
 // backward-weights) or matmul is a dot product y = sum_k a_k b_k of length K.
@@ -66,7 +66,7 @@ function check(bf: Float32Array, fp: Float32Array, s: Float32Array, K: number): 
   return { worst, outside };
 }
 
-describe.skipIf(!available)('bf16 kernels against the fp32 kernels (skipped when the addon is not built)', () => {
+describe.skipIf(!bf16Supported)('bf16 kernels against the fp32 kernels (skipped when the addon is not built or the CPU cannot run bf16)', () => {
   beforeAll(async () => setup());
   afterAll(async () => {
     await registerOneDnnBackend({ threads: 2, precision: 'fp32' });
@@ -156,8 +156,25 @@ describe('resolvePrecision', () => {
     expect(resolvePrecision('auto', 'avx512_core_amx', true).precision).toBe('bf16');
     expect(resolvePrecision('auto', 'avx512_core', false)).toEqual({ precision: 'fp32', reason: 'auto: avx512_core has no native bf16 (needs avx512_core_bf16 or amx)' });
     expect(resolvePrecision('auto', 'avx2', false).precision).toBe('fp32');
-    expect(resolvePrecision('bf16', 'avx2', false).reason).toMatch(/slow/);
+    expect(resolvePrecision('bf16', 'avx512_core', false).reason).toMatch(/emulates it \(slow\)/);
+    expect(resolvePrecision('bf16', 'avx512_core_bf16', true).precision).toBe('bf16');
     expect(resolvePrecision('fp32', 'avx512_core_bf16', true).precision).toBe('fp32');
+  });
+
+  it("an explicit 'bf16' where oneDNN cannot build bf16 kernels is a typed error naming the ISA; 'auto' and 'fp32' stay fp32", () => {
+    const why = 'oneDNN conv3d forward: could not create a primitive descriptor iterator';
+    let err: unknown;
+    try {
+      resolvePrecision('bf16', 'avx2', false, why);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(OneDnnError);
+    expect((err as OneDnnError).reason).toBe('unsupported-precision');
+    expect((err as Error).message).toMatch(/^precision 'bf16': oneDNN cannot run bf16 kernels on this CPU \(ISA avx2; .*could not create a primitive.*use 'fp32' or 'auto'$/);
+    expect(resolvePrecision('auto', 'avx2', false, why).precision).toBe('fp32');
+    expect(resolvePrecision('auto', 'avx512_core_bf16', true, why).precision).toBe('fp32');
+    expect(resolvePrecision('fp32', 'avx2', false, why).precision).toBe('fp32');
   });
 });
 
@@ -202,4 +219,46 @@ describe.skipIf(!available)('auto falls back to fp32 on a CPU without native bf1
       expect(out.err).toBeLessThan(1e-5);
     }, 60_000);
   }
+});
+
+// An explicit bf16 on a CPU where oneDNN cannot build bf16 kernels (forced:
+// ONEDNN_MAX_CPU_ISA=AVX2, so this runs on every machine with the addon).
+describe.skipIf(!available)("precision 'bf16' where oneDNN cannot run it (ONEDNN_MAX_CPU_ISA=AVX2)", () => {
+  it('registerOneDnnBackend and setOneDnnPrecision refuse with reason unsupported-precision; the precision stays fp32 and fp32 still runs', () => {
+    const script = [
+      "import * as tf from '@tensorflow/tfjs-core';",
+      "import '@tensorflow/tfjs-backend-cpu';",
+      "import { registerOneDnnBackend, getOneDnnInfo, setOneDnnPrecision } from './src/index.ts';",
+      'const caught = async (f) => { try { await f(); return null; } catch (e) { return { name: e.name, reason: e.reason, message: e.message }; } };',
+      "const reg = await caught(() => registerOneDnnBackend({ threads: 2, precision: 'bf16' }));",
+      "const name = await registerOneDnnBackend({ threads: 2, precision: 'fp32' });",
+      "const set = await caught(() => setOneDnnPrecision('bf16'));",
+      'const info = getOneDnnInfo();',
+      'await tf.setBackend(name);',
+      "const y = tf.conv3d(tf.ones([1, 3, 4, 4, 2]), tf.ones([3, 3, 3, 2, 4]), 1, 'same');",
+      'const centre = y.dataSync()[(1 * 4 * 4 + 1 * 4 + 1) * 4];',
+      'console.log(JSON.stringify({ reg, set, info, centre }));',
+    ].join('\n');
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      cwd: pkgRoot,
+      encoding: 'utf8',
+      env: { ...process.env, ONEDNN_MAX_CPU_ISA: 'AVX2' },
+    });
+    expect(r.status, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout.trim().split('\n').pop() as string) as {
+      reg: { name: string; reason: string; message: string } | null;
+      set: { name: string; reason: string; message: string } | null;
+      info: { isa: string; precision: string; bf16Supported: boolean };
+      centre: number;
+    };
+    for (const e of [out.reg, out.set]) {
+      expect(e).not.toBeNull();
+      expect(e?.name).toBe('OneDnnError');
+      expect(e?.reason).toBe('unsupported-precision');
+      expect(e?.message).toMatch(/ISA avx2/);
+    }
+    expect(out.info).toMatchObject({ isa: 'avx2', precision: 'fp32', bf16Supported: false });
+    // 3x3x3 window fully inside, 2 input channels of ones: 54.
+    expect(out.centre).toBe(54);
+  }, 60_000);
 });

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { goldenFiles, runGolden, zerosInit } from '@byolmed3d/test-utils';
 import { createVideoResNet, type VideoResNetArch } from '@byolmed3d/resnet3d';
-import { available, onednn, setup } from './helpers.js';
+import { available, bf16Supported, onednn, setup } from './helpers.js';
 
 const files = goldenFiles();
 
@@ -18,7 +18,7 @@ const files = goldenFiles();
 const tolerance = (precision: 'fp32' | 'bf16', mode: 'eval' | 'train'): number => (precision === 'fp32' ? 1e-3 : mode === 'eval' ? 0.1 : 0.3);
 
 for (const precision of ['fp32', 'bf16'] as const) {
-  describe.skipIf(!available)(`torchvision goldens on the onednn backend in ${precision} (skipped when the addon is not built)`, () => {
+  describe.skipIf(precision === 'fp32' ? !available : !bf16Supported)(`torchvision goldens on the onednn backend in ${precision} (skipped when the addon is not built${precision === 'bf16' ? ' or the CPU cannot run bf16' : ''})`, () => {
     beforeAll(async () => {
       await setup(2, precision);
       await tf.setBackend(onednn);

@@ -1,10 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { onBackends, useBackend } from '@byolmed3d/test-utils';
-import { isOneDnnAvailable, oneDnnUnavailableReason, registerOneDnnBackend } from '@byolmed3d/tfjs-onednn';
+import { getOneDnnInfo, isOneDnnAvailable, oneDnnUnavailableReason, registerOneDnnBackend } from '@byolmed3d/tfjs-onednn';
 
 /** Whether the native addon is built here; tests of native kernels skip otherwise. */
 export const available = isOneDnnAvailable();
 if (!available) console.warn(`tfjs-onednn tests of native kernels SKIPPED: ${oneDnnUnavailableReason() ?? ''}`);
+/** Whether oneDNN can run bf16 kernels on this CPU (oneDNN 2.x: avx512_core or newer); the bf16 tests skip where it cannot. */
+export const bf16Supported = available && getOneDnnInfo().bf16Supported;
+if (available && !bf16Supported) console.warn(`tfjs-onednn bf16 tests SKIPPED: oneDNN cannot run bf16 kernels on this CPU (ISA ${getOneDnnInfo().isa})`);
 
 /** Name of the registered oneDNN backend (after {@link setup}). */
 export let onednn = 'onednn';

@@ -24,7 +24,9 @@ export interface SelectBackendOptions {
   /**
    * Compute precision on the `onednn` backend: `'fp32'`, `'bf16'` (bf16
    * convolutions and matmuls with fp32 accumulation) or `'auto'` (bf16 where
-   * the CPU runs it natively); default `'auto'`. On `webgpu`, `'fp32'` keeps
+   * the CPU runs it natively); default `'auto'`. `'bf16'` on a CPU where
+   * oneDNN cannot run bf16 at all (no avx512_core) runs fp32 and the backend
+   * line says why. On `webgpu`, `'fp32'` keeps
    * fp32 and anything else is that package's `auto` (f16 tiles with fp32
    * accumulation on a hardware adapter with `shader-f16`). Other backends run fp32.
    */
@@ -49,6 +51,8 @@ export function activeWebGpuAdapter(): { name: string; isSoftware: boolean } | u
 
 /** What the oneDNN package reports about itself (`getOneDnnInfo`), when it has it. */
 let onednnInfo: (() => { precision: 'fp32' | 'bf16'; isa: string; reason: string }) | undefined;
+/** Why the onednn kernels run fp32 although bf16 was asked for (undefined when they run what was asked). */
+let onednnFallback: string | undefined;
 
 /** The oneDNN package's `releaseDuringBackprop` and the backend name it registered, once loaded. */
 let onednnRelease: { backend: string; wrap: <T extends tf.Tensor>(f: () => T) => () => T } | undefined;
@@ -123,15 +127,25 @@ const candidates: Candidate[] = [
         releaseDuringBackprop?: <T extends tf.Tensor>(f: () => T) => () => T;
       };
       if (typeof mod.registerOneDnnBackend !== 'function') throw new Error('@byolmed3d/tfjs-onednn has no registerOneDnnBackend');
-      const name = await mod
-        .registerOneDnnBackend({
+      const register = mod.registerOneDnnBackend;
+      const start = (precision: 'fp32' | 'bf16' | 'auto' | undefined): Promise<string> =>
+        register({
           ...(opts.threads === undefined ? {} : { threads: opts.threads }),
-          ...(opts.precision === undefined ? {} : { precision: opts.precision }),
-        })
-        .catch((err: unknown) => {
-          // 'addon not built' is said in full by the hint after the backend line; a load failure keeps the loader's error.
-          throw (err as { reason?: string }).reason === 'addon-missing' ? new Error('addon not built') : err;
+          ...(precision === undefined ? {} : { precision }),
         });
+      onednnFallback = undefined;
+      const name = await start(opts.precision).catch((err: unknown) => {
+        const why = (err as { reason?: string }).reason;
+        // `precision: bf16` means bf16 where the backend can run it: on a CPU
+        // where oneDNN cannot (no avx512_core) the kernels run fp32, and the
+        // backend line and every result say so.
+        if (why === 'unsupported-precision') {
+          onednnFallback = `bf16 requested, but oneDNN cannot run bf16 kernels on this CPU (needs avx512_core or newer), so fp32`;
+          return start('fp32');
+        }
+        // 'addon not built' is said in full by the hint after the backend line; a load failure keeps the loader's error.
+        throw why === 'addon-missing' ? new Error('addon not built') : err;
+      });
       if (!(await tf.setBackend(name))) throw new Error(`backend ${name} failed to start`);
       onednnInfo = mod.getOneDnnInfo;
       onednnRelease = typeof mod.releaseDuringBackprop === 'function' ? { backend: name, wrap: mod.releaseDuringBackprop } : undefined;
@@ -139,7 +153,7 @@ const candidates: Candidate[] = [
     },
     detail: () => {
       const i = onednnInfo?.();
-      return i ? { text: `${i.precision}: ${i.isa}; ${i.reason}`, precision: i.precision } : undefined;
+      return i ? { text: `${i.precision}: ${i.isa}; ${onednnFallback ?? i.reason}`, precision: i.precision } : undefined;
     },
   },
   {
