@@ -96,10 +96,11 @@ export function batchNormTrain(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor
   const { residual, relu = false, fused = true } = options;
   tf.util.assert(residual === undefined || tf.util.arraysEqual(residual.shape, x.shape), () => `batchNormTrain: residual [${residual?.shape}] must have the shape of x [${x.shape}]`);
   const act = residual !== undefined || relu;
-  const kernel = act ? FUSED_BATCH_NORM_ACT_TRAIN : FUSED_BATCH_NORM_TRAIN;
-  if (fused && tf.getKernel(kernel, tf.getBackend()) !== undefined && x.dtype === 'float32' && (residual === undefined || residual.dtype === 'float32'))
-    return batchNormFused(x, gamma, beta, eps, act ? { residual, relu } : undefined);
-  const r = batchNormComposed(x, gamma, beta, eps, m, c);
+  const backend = tf.getBackend();
+  const has = (kernel: string): boolean => fused && x.dtype === 'float32' && tf.getKernel(kernel, backend) !== undefined;
+  if (act && has(FUSED_BATCH_NORM_ACT_TRAIN) && (residual === undefined || residual.dtype === 'float32')) return batchNormFused(x, gamma, beta, eps, { residual, relu });
+  // The plain fused kernel where the backend has it (portable and webgpu have no act kernel), else composed ops; then the add and ReLU as tfjs ops.
+  const r = has(FUSED_BATCH_NORM_TRAIN) ? batchNormFused(x, gamma, beta, eps, undefined) : batchNormComposed(x, gamma, beta, eps, m, c);
   if (!act) return r;
   const out = tf.tidy(() => {
     const s = residual ? tf.add(r.output, residual) : r.output;

@@ -117,19 +117,69 @@ describe('batchNormTrain on a backend with fused kernels (stand-ins on cpu)', ()
     expect(calls.filter((c) => c.kernel === FUSED_BATCH_NORM_ACT_TRAIN).map((c) => c.inputs.includes('residual'))).toEqual([false, true]);
   });
 
-  it('fused: false, or a non-float32 residual, composes tfjs ops instead (real statistics, no kernel call)', async () => {
-    const [mean = [], variance = [], mean2 = []] = await expectNoLeaks(() =>
+  it('fused: false composes tfjs ops instead (real statistics, no kernel call)', async () => {
+    const [mean = [], variance = []] = await expectNoLeaks(() =>
       tf.tidy(() => {
         const x = xs(), g = tf.ones([5]) as tf.Tensor1D, b = tf.zeros([5]) as tf.Tensor1D;
         const r = batchNormTrain(x, g, b, undefined, { fused: false, relu: true });
-        const r2 = batchNormTrain(x, g, b, undefined, { residual: tf.cast(tf.onesLike(x), 'int32') });
-        return [r.mean, r.variance, r2.mean].map((t) => Array.from(t.dataSync()));
+        return [r.mean, r.variance].map((t) => Array.from(t.dataSync()));
       }),
     );
     expect(calls).toEqual([]);
     // Channel k holds k, k + 5, ..., k + 115: mean k + 57.5, variance (24^2 - 1) / 12 * 25.
     expect(mean[0]).toBeCloseTo(57.5, 4);
-    expect(mean2[4]).toBeCloseTo(61.5, 4);
+    expect(mean[4]).toBeCloseTo(61.5, 4);
     expect(variance[0]).toBeCloseTo(((24 * 24 - 1) / 12) * 25, 1);
+  });
+
+  it('a non-float32 residual: the plain fused kernel, then the add and ReLU as tfjs ops', async () => {
+    const [out = []] = await expectNoLeaks(() =>
+      tf.tidy(() => {
+        const x = xs(), g = tf.ones([5]) as tf.Tensor1D, b = tf.zeros([5]) as tf.Tensor1D;
+        const r = batchNormTrain(x, g, b, undefined, { relu: true, residual: tf.cast(tf.onesLike(x), 'int32') });
+        return [Array.from(r.output.dataSync())];
+      }),
+    );
+    expect(calls.map((c) => c.kernel)).toEqual([FUSED_BATCH_NORM_TRAIN]);
+    expect(new Set(out)).toEqual(new Set([8]));
+  });
+});
+
+// tfjs-portable and tfjs-webgpu register the plain kernels only.
+describe('batchNormTrain on a backend with only the plain fused kernel (stand-ins on cpu)', () => {
+  beforeAll(async () => {
+    await useBackend('cpu');
+    tf.registerKernel(standIn(FUSED_BATCH_NORM_TRAIN, [-3, 0.5, 2], [false, true, true]));
+    tf.registerKernel(standIn(FUSED_BATCH_NORM_TRAIN_GRAD, [1, 2, 3], [false, true, true]));
+    return () => {
+      for (const k of [FUSED_BATCH_NORM_TRAIN, FUSED_BATCH_NORM_TRAIN_GRAD]) tf.unregisterKernel(k, 'cpu');
+    };
+  });
+  afterEach(() => {
+    calls = [];
+  });
+
+  it('with residual and ReLU: the plain kernel and its gradient, the add and the ReLU as tfjs ops', async () => {
+    const s = [2, 3, 4, 5];
+    const [out = [], dx = [], dr = []] = await expectNoLeaks(() =>
+      tf.tidy(() => {
+        const x = tf.reshape(tf.range(0, 120), s), g = tf.ones([5]) as tf.Tensor1D, b = tf.zeros([5]) as tf.Tensor1D;
+        // bn = -3 everywhere; + residual: -3 + 4 = 1 (ReLU passes), -3 + 2 = -1 (ReLU clips).
+        const res = tf.reshape(tf.tile(tf.tensor1d([4, 2]), [60]), s);
+        const f = (a: tf.Tensor, rr: tf.Tensor): tf.Tensor => {
+          const o = batchNormTrain(a, g, b, undefined, { relu: true, residual: rr });
+          tf.dispose([o.mean, o.variance]);
+          return o.output;
+        };
+        const [gx, gr] = tf.grads((a: tf.Tensor, rr: tf.Tensor) => tf.sum(f(a, rr)))([x, res]) as [tf.Tensor, tf.Tensor];
+        return [f(x, res), gx, gr].map((t) => Array.from(t.dataSync()));
+      }),
+    );
+    expect(out.slice(0, 4)).toEqual([1, 0, 1, 0]);
+    // The stand-in gradient kernel's dx, whatever dy is; the residual's gradient is the ReLU mask.
+    expect(new Set(dx)).toEqual(new Set([1]));
+    expect(dr.slice(0, 4)).toEqual([1, 0, 1, 0]);
+    // tf.grads (forward, then the gradient kernel), then the forward again.
+    expect(calls.map((c) => c.kernel)).toEqual([FUSED_BATCH_NORM_TRAIN, FUSED_BATCH_NORM_TRAIN_GRAD, FUSED_BATCH_NORM_TRAIN]);
   });
 });
