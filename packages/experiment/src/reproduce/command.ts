@@ -38,14 +38,13 @@ function previousPlan(out: string): { keyScheme: number; keys: string[] } | null
 
 /**
  * Refuses (a {@link ConfigError} on `--resume`) to continue a folder whose
- * finished cells were keyed by another key scheme, unless `force`: their
- * keys cannot match this version's, so every cell would silently run again.
- * Returns the warning to log when forced, else null.
+ * finished cells (`done` of them) were keyed by another key scheme than
+ * its plan `prev`'s, unless `force`: their keys cannot match this version's,
+ * so every cell would silently run again. Returns the warning to log when
+ * forced, else null.
  */
-function checkKeyScheme(out: string, force: boolean): string | null {
-  const prev = previousPlan(out);
+function checkKeyScheme(out: string, prev: { keyScheme: number } | null, done: number, force: boolean): string | null {
   if (!prev || prev.keyScheme === KEY_SCHEME) return null;
-  const done = doneKeys(out).size;
   if (done === 0) return null;
   const why = prev.keyScheme < KEY_SCHEME
     ? 'an earlier byolmed3d, whose cell keys came from the data folder\'s absolute path and the weights\' path and size (they now come from their contents)'
@@ -127,8 +126,10 @@ export async function runReproduce(a: RunArgs, o: ReproduceOptions): Promise<num
   if (r.kinetics !== null && !existsSync(r.kinetics)) throw new ConfigError('--kinetics', `${r.kinetics}: no such file`);
   if (!dryRun && isReproduceRun(out) && !args.resume) throw new ConfigError('--resume', `${out} already holds a reproduce run (plan.json): pass --resume to continue it, or choose another --out`);
   if (args.resume && !isReproduceRun(out) && !dryRun) throw new ConfigError('--resume', `${out} holds no reproduce run to resume (no plan.json)`);
-  const schemeWarning = args.resume && !dryRun ? checkKeyScheme(out, args.force) : null;
   const previous = args.resume && !dryRun ? previousPlan(out) : null;
+  // Finished cells (cells/KEY/cell.json); removing stale temps below leaves them as they are.
+  const done = dryRun ? new Set<string>() : doneKeys(out);
+  const schemeWarning = previous ? checkKeyScheme(out, previous, done.size, args.force) : null;
   // Writable, and the temp files of a killed earlier attempt removed (cells/KEY/pretrain/encoder is 4 levels down).
   const stale = dryRun ? [] : prepareRunDir(out, 4);
   const log = new RunLogger(dryRun ? null : join(out, 'log.jsonl'), args.mode);
@@ -144,7 +145,6 @@ export async function runReproduce(a: RunArgs, o: ReproduceOptions): Promise<num
     log.info(`demo data: ${r.demoExams} train + ${r.demoValidExams} valid phantom exams (${r.demoSize}x${r.demoSize}) -> ${cfg.data.root} in ${formatDuration((performance.now() - g0) / 1000)}`);
   }
   const plan = expandPlan(cfg, { out });
-  const done = dryRun ? new Set<string>() : doneKeys(out);
   if (previous) {
     const now = new Set(plan.cells.map((c) => c.key));
     const left = previous.keys.filter((k) => !now.has(k) && done.has(k)).length;

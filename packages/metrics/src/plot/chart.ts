@@ -454,7 +454,7 @@ export function layoutChart(chart: Chart): Layout {
     const h = 2 * (LG_PAD / 2) + items.length * lh;
     const m = 12;
     const cornerBox = (c: Corner): PixelBox => ({ x: c.endsWith('right') ? right - m - w : left + m, y: c.startsWith('lower') ? bottom - m - h : top + m, w, h });
-    let corner: Corner | null = pos === 'below' ? null : pos === 'auto' ? null : pos;
+    let corner: Corner | null = pos === 'below' || pos === 'auto' ? null : pos;
     const fitsInside = pos !== 'below' && w <= plotW - 2 * m && h <= (bottom - top) / 2;
     if (fitsInside && pos === 'auto') {
       // The data in pixels as they would be drawn with the legend inside (the plot keeps its full height).
